@@ -1,0 +1,1 @@
+"""Storage and sources: settings, the database engine, tables, source loaders and the read gate."""

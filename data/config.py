@@ -1,0 +1,33 @@
+"""Settings read once from the environment, as a frozen object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'citistat.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the value store lives and where the registry is read from.
+
+    Attributes:
+        database_url: SQLAlchemy URL of the value store (and of sources declared with the default connection).
+        registry_dir: folder of the metric registry YAML files.
+        run_scheduler: refresh in-process on a timer (single-user development default of ``make run``).
+    """
+
+    database_url: str
+    registry_dir: Path
+    run_scheduler: bool
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            registry_dir=Path(os.environ.get("REGISTRY_DIR") or PROJECT_ROOT / "metrics" / "definitions"),
+            run_scheduler=os.environ.get("RUN_SCHEDULER", "0") == "1",
+        )

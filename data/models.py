@@ -1,0 +1,101 @@
+"""Every table of the value store (SQLModel). Timestamps are naive UTC on every dialect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now, the one clock the store uses."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class RunStatus(StrEnum):
+    """Outcome of one refresh or load run."""
+
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    ABANDONED = "abandoned"  # the process died before the run finished; nothing of it was written
+
+
+FINISHED_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.ABANDONED})
+
+CITY = "city"
+"""Geography name of the citywide value; its key is the empty string."""
+
+
+class MetricValue(SQLModel, table=True):
+    """One version of a metric's value for a period and a place.
+
+    The current version has ``valid_to`` NULL. A restatement closes the current version (sets ``valid_to``)
+    and inserts a new one, so the values as of any past moment can be read back.
+    """
+
+    __tablename__ = "metric_value"
+    __table_args__ = (
+        Index(
+            "uq_metric_value_current",
+            "metric_id", "grain", "period_start", "geography", "geo_key",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("uq_metric_value_version", "metric_id", "grain", "period_start", "geography", "geo_key", "valid_from",
+              unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: str = Field(max_length=80, index=True)
+    grain: str = Field(max_length=20)
+    period_start: dt.date
+    geography: str = Field(default=CITY, max_length=40)
+    geo_key: str = Field(default="", max_length=80)
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    valid_from: dt.datetime = Field(default_factory=utcnow)
+    valid_to: dt.datetime | None = None
+    run_id: int | None = Field(default=None, foreign_key="refresh_run.id")
+
+
+class RefreshRun(SQLModel, table=True):
+    """One execution of a metric refresh, failures included."""
+
+    __tablename__ = "refresh_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: str = Field(max_length=80, index=True)
+    trigger: str = Field(default="cli", max_length=20)
+    runner: str = Field(default="", max_length=120)
+    started_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    finished_at: dt.datetime | None = None
+    status: str = Field(default=RunStatus.RUNNING, max_length=20)
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_unchanged: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    warnings: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class SourceLoad(SQLModel, table=True):
+    """One load of a source file into its source table, with the rows it rejected and why."""
+
+    __tablename__ = "source_load"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(max_length=80, index=True)
+    file: str = Field(max_length=400)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    status: str = Field(default=RunStatus.RUNNING, max_length=20)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejections: str | None = Field(default=None, sa_column=Column(Text))
+    error: str | None = Field(default=None, sa_column=Column(Text))

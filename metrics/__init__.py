@@ -1,0 +1,1 @@
+"""The domain: metric registry, fiscal periods, refresh, status and the scheduler."""

@@ -1,0 +1,51 @@
+"""Validation findings as data: what is wrong, where (file and line), and how serious."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    ERROR = "error"  # the registry cannot be published with it
+    WARNING = "warning"  # worth a look; does not block
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding. ``acknowledged`` holds the registry's note when the finding is kept on purpose."""
+
+    level: Level
+    rule: str
+    message: str
+    location: Location
+    acknowledged: str | None = None
+    metric_id: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.level is Level.ERROR and self.acknowledged is None
+
+    def __str__(self) -> str:
+        suffix = f" (acknowledged: {self.acknowledged})" if self.acknowledged else ""
+        return f"{self.location}: {self.level}[{self.rule}]: {self.message}{suffix}"
+
+
+class RegistryError(Exception):
+    """Raised when a registry has blocking issues; the message lists them."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        blocking = [i for i in issues if i.blocks]
+        lines = "\n".join(str(i) for i in blocking[:50])
+        more = f"\n… and {len(blocking) - 50} more" if len(blocking) > 50 else ""
+        super().__init__(f"The metric registry has {len(blocking)} blocking problem(s):\n{lines}{more}")

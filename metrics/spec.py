@@ -1,0 +1,290 @@
+"""The registry's vocabulary: closed enums and the frozen models that YAML files are parsed into."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MetricId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+RefId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
+ColumnName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=63)]
+
+
+class MeasureType(StrEnum):
+    """Outcome-budgeting class of a measure (the budget book's four kinds)."""
+
+    OUTPUT = "output"
+    EFFICIENCY = "efficiency"
+    EFFECTIVENESS = "effectiveness"
+    OUTCOME = "outcome"
+
+
+class FormatType(StrEnum):
+    """How a value is stored and shown. Percent is stored as a 0–1 fraction."""
+
+    COUNT = "count"
+    PERCENT = "percent"
+    CURRENCY = "currency"
+    RATE = "rate"
+    DAYS = "days"
+
+
+class Direction(StrEnum):
+    """Which way is better."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    MAINTAIN = "maintain"  # stay inside a band
+    NONE = "none"  # informational: no better way
+
+
+class Frequency(StrEnum):
+    """How often a metric gets a new value."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Grain(StrEnum):
+    """Period a value covers. Fiscal grains follow the city's fiscal-year start month."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    FISCAL_QUARTER = "fiscal_quarter"
+    FISCAL_YEAR = "fiscal_year"
+
+
+class ComputationKind(StrEnum):
+    REPORTED = "reported"  # the agency reports the figure per period; we read it as given
+    COMPUTED = "computed"  # we aggregate an event table
+
+
+class Aggregation(StrEnum):
+    """How events in a period become one value."""
+
+    COUNT = "count"
+    SUM = "sum"
+    MEAN = "mean"
+    RATIO = "ratio"  # count matching numerator_filters / count matching filters; both kept
+    LATEST = "latest"  # the value of the latest row in the period
+    CUMULATIVE_COUNT = "cumulative_count"  # running count of rows up to the period's end (a stock)
+
+
+ADDITIVE_AGGREGATIONS = frozenset({Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT})
+
+
+class FilterOp(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NOT_IN = "not_in"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IS_NULL = "is_null"
+    NOT_NULL = "not_null"
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    FLOAT = "float"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+class Transform(StrEnum):
+    """Cleaning applied by the loader to a text column (the source file is never edited)."""
+
+    STRIP = "strip"
+    UPPER = "upper"
+    TITLE = "title"
+
+
+class LoadFormat(StrEnum):
+    CSV = "csv"
+    BEACON_MEASURE_ACTUALS = "beacon_measure_actuals"  # wide FY rows with Q1–Q4 and annual columns
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class City(_Frozen):
+    """Instance-wide settings (``city.yaml``)."""
+
+    name: str
+    fiscal_year_start_month: int = Field(default=7, ge=1, le=12)
+    timezone: str = "UTC"
+    reporting_lag_days: dict[Frequency, int] = Field(default_factory=dict)
+    geographies: dict[ColumnName, GeographySpec] = Field(default_factory=dict)
+
+
+class GeographySpec(_Frozen):
+    label: str
+    boundaries: str | None = None  # GeoJSON path relative to the project root
+    key_property: str = "id"
+
+
+class Pillar(_Frozen):
+    id: RefId
+    name: str
+    lead: str | None = None
+    summary: str | None = None
+    sort_order: int = 0
+
+
+class Goal(_Frozen):
+    id: RefId
+    pillar: RefId
+    title: str
+    lead: str | None = None
+    sort_order: int = 0
+
+
+class Agency(_Frozen):
+    id: RefId
+    name: str
+    public_name: str | None = None
+    deputy_mayor_area: str | None = None
+
+
+class Service(_Frozen):
+    id: RefId
+    name: str
+    agency: RefId
+    pillar: RefId | None = None
+    service_type: str | None = None
+    description: str | None = None
+
+
+class ColumnSpec(_Frozen):
+    name: ColumnName
+    type: ColumnType = ColumnType.TEXT
+    csv: str | None = None  # header in the source file; defaults to ``name``
+    datetime_format: str | None = None  # strptime format; ISO 8601 when absent
+    transform: tuple[Transform, ...] = ()
+    required: bool = False  # a row without it is rejected
+
+
+class LoadSpec(_Frozen):
+    file: str  # relative to the project root
+    format: LoadFormat = LoadFormat.CSV
+
+
+class ReportedLayout(_Frozen):
+    """Columns of a reported-figures table: one row per measure and period."""
+
+    key_column: ColumnName
+    grain_column: ColumnName
+    value_column: ColumnName
+    note_column: ColumnName | None = None
+
+
+class SourceSpec(_Frozen):
+    id: RefId
+    title: str
+    table: ColumnName
+    connection: str = "default"  # "default" = the value store's database, or any SQLAlchemy URL
+    time_column: ColumnName
+    geographies: dict[ColumnName, ColumnName] = Field(default_factory=dict)  # geography -> column
+    columns: tuple[ColumnSpec, ...]
+    reported: ReportedLayout | None = None
+    load: LoadSpec | None = None
+    attribution: str | None = None
+
+    def column(self, name: str) -> ColumnSpec | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+class Filter(_Frozen):
+    column: ColumnName
+    op: FilterOp = FilterOp.EQ
+    value: Any = None
+    other_column: ColumnName | None = None  # compare with another column instead of a value
+
+
+class Computation(_Frozen):
+    kind: ComputationKind
+    source: RefId
+    key: str | None = None  # reported: the measure's key in the reported table
+    aggregation: Aggregation | None = None
+    value_column: ColumnName | None = None
+    days_between: tuple[ColumnName, ColumnName] | None = None  # value = days from first to second column
+    filters: tuple[Filter, ...] = ()
+    numerator_filters: tuple[Filter, ...] = ()
+    formula: str | None = None  # plain-language formula shown to users
+    collection: str | None = None  # where and how the data is collected
+
+
+class Target(_Frozen):
+    fiscal_year: int = Field(ge=1900, le=2200)
+    quarter: int | None = Field(default=None, ge=1, le=4)
+    value: float
+    note: str | None = None
+    illustrative: bool = False  # set by us for demonstration, not adopted by the city
+
+
+class Band(_Frozen):
+    lower: float
+    upper: float
+
+
+class Baseline(_Frozen):
+    value: float
+    fiscal_year: int | None = None
+
+
+class Acknowledged(_Frozen):
+    """A validator finding kept on purpose (e.g. a data-entry error in the city's own records)."""
+
+    rule: str
+    note: str
+
+
+class MetricSpec(_Frozen):
+    id: MetricId
+    title: str
+    definition: str
+    measure_type: MeasureType
+    pillar: RefId | None = None
+    goal: RefId | None = None
+    agency: RefId
+    services: tuple[RefId, ...] = ()
+    format: FormatType | None = None
+    unit: str | None = None
+    direction: Direction = Direction.NONE
+    band: Band | None = None
+    frequency: Frequency
+    grains: tuple[Grain, ...] = ()
+    baseline: Baseline | None = None
+    targets: tuple[Target, ...] = ()
+    visibility: Visibility = Visibility.INTERNAL
+    geographies: tuple[ColumnName, ...] = ()
+    owner_role: str | None = None
+    stale_after_days: int | None = Field(default=None, ge=1)
+    computation: Computation
+    notes: str | None = None
+    acknowledged: tuple[Acknowledged, ...] = ()
+
+    def annual_target(self, fiscal_year: int) -> Target | None:
+        return next((t for t in self.targets if t.fiscal_year == fiscal_year and t.quarter is None), None)
+
+    def quarter_target(self, fiscal_year: int, quarter: int) -> Target | None:
+        return next((t for t in self.targets if t.fiscal_year == fiscal_year and t.quarter == quarter), None)
+
+
+City.model_rebuild()

@@ -1,0 +1,217 @@
+"""Registry rules: each returns the issues it finds, with file and line; ``validate_registry`` runs them all."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from data.config import PROJECT_ROOT
+from metrics.issues import Issue, Level
+from metrics.registry import Registry
+from metrics.spec import (
+    Aggregation,
+    ComputationKind,
+    Direction,
+    FilterOp,
+    FormatType,
+    MetricSpec,
+    SourceSpec,
+)
+
+PLACEHOLDERS = ("definition pending", "formula pending", "source pending", "nothing provided")
+
+Rule = Callable[[Registry], Iterator[Issue]]
+
+
+def _issue(registry: Registry, level: Level, rule: str, message: str, metric: MetricSpec, key: str) -> Issue:
+    return Issue(level, rule, f"metric '{metric.id}': {message}", registry.where("metric", metric.id, key),
+                 metric_id=metric.id)
+
+
+def references(registry: Registry) -> Iterator[Issue]:
+    """Pillar, goal, agency and services named by a metric exist, and the goal belongs to the pillar."""
+    for m in registry.metrics.values():
+        if m.pillar and m.pillar not in registry.pillars:
+            yield _issue(registry, Level.ERROR, "unknown-pillar", f"unknown pillar '{m.pillar}'", m, "pillar")
+        if m.goal and m.goal not in registry.goals:
+            yield _issue(registry, Level.ERROR, "unknown-goal", f"unknown goal '{m.goal}'", m, "goal")
+        elif m.goal and m.pillar and registry.goals[m.goal].pillar != m.pillar:
+            goal_pillar = registry.goals[m.goal].pillar
+            yield _issue(registry, Level.ERROR, "goal-pillar-mismatch",
+                         f"goal '{m.goal}' belongs to pillar '{goal_pillar}', not to pillar '{m.pillar}'", m, "goal")
+        if m.agency not in registry.agencies:
+            yield _issue(registry, Level.ERROR, "unknown-agency", f"unknown agency '{m.agency}'", m, "agency")
+        for service_id in m.services:
+            service = registry.services.get(service_id)
+            if service is None:
+                yield _issue(registry, Level.ERROR, "unknown-service", f"unknown service '{service_id}'", m, "services")
+            elif service.agency != m.agency:
+                yield _issue(registry, Level.ERROR, "service-agency-mismatch",
+                             f"service '{service_id}' belongs to agency '{service.agency}', not '{m.agency}'",
+                             m, "services")
+    for goal in registry.goals.values():
+        if goal.pillar not in registry.pillars:
+            yield Issue(Level.ERROR, "unknown-pillar", f"goal '{goal.id}': unknown pillar '{goal.pillar}'",
+                        registry.where("goal", goal.id, "pillar"))
+    for service in registry.services.values():
+        if service.agency not in registry.agencies:
+            yield Issue(Level.ERROR, "unknown-agency", f"service '{service.id}': unknown agency '{service.agency}'",
+                        registry.where("service", service.id, "agency"))
+
+
+def computations(registry: Registry) -> Iterator[Issue]:
+    """Each metric's source, columns and aggregation make a query that can run."""
+    for m in registry.metrics.values():
+        source = registry.sources.get(m.computation.source)
+        if source is None:
+            yield _issue(registry, Level.ERROR, "unknown-source",
+                         f"unknown source table '{m.computation.source}'", m, "computation")
+            continue
+        yield from _computation_issues(registry, m, source)
+        for geography in m.geographies:
+            if geography not in source.geographies:
+                yield _issue(registry, Level.ERROR, "unknown-geography",
+                             f"source '{source.id}' has no geography '{geography}' "
+                             f"(it has: {', '.join(source.geographies) or 'none'})", m, "geographies")
+
+
+def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -> Iterator[Issue]:
+    c = m.computation
+
+    def bad(message: str) -> Issue:
+        return _issue(registry, Level.ERROR, "computation", message, m, "computation")
+
+    if c.kind is ComputationKind.REPORTED:
+        if source.reported is None:
+            yield bad(f"source '{source.id}' is not a reported-figures table")
+        if not c.key:
+            yield bad("a reported metric needs 'key' (its key in the reported table)")
+        return
+    if c.aggregation is None:
+        yield bad("a computed metric needs 'aggregation'")
+        return
+    columns = [f.column for f in (*c.filters, *c.numerator_filters)]
+    columns += [f.other_column for f in (*c.filters, *c.numerator_filters) if f.other_column]
+    columns += [col for col in (c.value_column, *(c.days_between or ())) if col]
+    for column in columns:
+        if source.column(column) is None:
+            yield _issue(registry, Level.ERROR, "unknown-column",
+                         f"source '{source.id}' has no column '{column}'", m, "computation")
+    needs_value = c.aggregation in (Aggregation.SUM, Aggregation.MEAN, Aggregation.LATEST)
+    if needs_value and not (c.value_column or c.days_between):
+        yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
+    if c.aggregation is Aggregation.RATIO and not c.numerator_filters:
+        yield bad("aggregation 'ratio' needs 'numerator_filters'")
+    for f in (*c.filters, *c.numerator_filters):
+        if f.op in (FilterOp.IN, FilterOp.NOT_IN) and not isinstance(f.value, list):
+            yield bad(f"filter on '{f.column}' with op '{f.op}' needs a list value")
+
+
+def scales(registry: Registry) -> Iterator[Issue]:
+    """Percent values are 0–1 fractions: a target, band or baseline above 1 is on the wrong scale."""
+    for m in registry.metrics.values():
+        if m.format is None:
+            yield _issue(registry, Level.ERROR, "format-missing",
+                         "no format (count, percent, currency, rate or days)", m, "title")
+        if m.format is not FormatType.PERCENT:
+            continue
+        for t in m.targets:
+            if not 0 <= t.value <= 1:
+                period = f"FY{t.fiscal_year}" + (f" Q{t.quarter}" if t.quarter else "")
+                yield _issue(registry, Level.ERROR, "percent-scale",
+                             f"percent target {t.value:g} for {period} is outside 0–1 "
+                             f"(percent is stored as a fraction: did you mean {t.value / 100:g}?)", m, "targets")
+        if m.baseline and not 0 <= m.baseline.value <= 1:
+            yield _issue(registry, Level.ERROR, "percent-scale",
+                         f"percent baseline {m.baseline.value:g} is outside 0–1 "
+                         f"(percent is stored as a fraction: did you mean {m.baseline.value / 100:g}?)", m, "baseline")
+        if m.band and not (0 <= m.band.lower <= 1 and 0 <= m.band.upper <= 1):
+            yield _issue(registry, Level.ERROR, "percent-scale", "percent band outside 0–1", m, "band")
+
+
+def directions(registry: Registry) -> Iterator[Issue]:
+    """A target needs a direction; a band needs 'maintain'; targets should not move against the direction."""
+    for m in registry.metrics.values():
+        if m.targets and m.direction is Direction.NONE:
+            yield _issue(registry, Level.ERROR, "target-without-direction",
+                         "has targets but no direction (increase, decrease or maintain)", m, "targets")
+        if m.direction is Direction.MAINTAIN and m.band is None:
+            yield _issue(registry, Level.ERROR, "maintain-without-band",
+                         "direction 'maintain' needs a band (lower, upper)", m, "direction")
+        if m.band and m.band.lower > m.band.upper:
+            yield _issue(registry, Level.ERROR, "band-order", "band lower bound is above its upper bound", m, "band")
+        seen = Counter((t.fiscal_year, t.quarter) for t in m.targets)
+        for (year, quarter), count in seen.items():
+            if count > 1:
+                period = f"FY{year}" + (f" Q{quarter}" if quarter else "")
+                yield _issue(registry, Level.ERROR, "duplicate-target", f"{count} targets for {period}", m, "targets")
+        yield from _targets_against_direction(registry, m)
+
+
+def _targets_against_direction(registry: Registry, m: MetricSpec) -> Iterator[Issue]:
+    """Warn when every year-on-year change of the annual target goes the wrong way (a likely direction typo)."""
+    if m.direction not in (Direction.INCREASE, Direction.DECREASE):
+        return
+    annual = sorted((t.fiscal_year, t.value) for t in m.targets if t.quarter is None)
+    changes = [(y0, v0, y1, v1) for (y0, v0), (y1, v1) in zip(annual, annual[1:], strict=False)
+               if y1 == y0 + 1 and v1 != v0]
+    sign = 1 if m.direction is Direction.INCREASE else -1
+    if changes and all(sign * (v1 - v0) < 0 for _, v0, _, v1 in changes):
+        y0, v0, y1, v1 = changes[-1]
+        better = "higher" if sign > 0 else "lower"
+        yield _issue(registry, Level.WARNING, "targets-against-direction",
+                     f"every target change goes the wrong way (e.g. {v0:g} in FY{y0} to {v1:g} in FY{y1}) "
+                     f"although {better} is better: check the direction", m, "direction")
+
+
+def completeness(registry: Registry) -> Iterator[Issue]:
+    """Public metrics need a real definition; titles should be unique."""
+    titles = Counter(m.title.strip().lower() for m in registry.metrics.values())
+    for m in registry.metrics.values():
+        if m.definition.strip().lower().rstrip(".") in PLACEHOLDERS or len(m.definition.strip()) < 10:
+            yield _issue(registry, Level.WARNING, "definition-missing",
+                         f"definition is a placeholder ('{m.definition.strip()}')", m, "definition")
+        if titles[m.title.strip().lower()] > 1:
+            yield _issue(registry, Level.WARNING, "duplicate-title", f"title '{m.title}' is used by another metric",
+                         m, "title")
+
+
+def sources(registry: Registry) -> Iterator[Issue]:
+    """A source's time, geography and layout columns are declared, and its geographies are the city's."""
+    for s in registry.sources.values():
+        declared = {c.name for c in s.columns}
+        named = [s.time_column, *s.geographies.values()]
+        if s.reported:
+            named += [s.reported.key_column, s.reported.grain_column, s.reported.value_column]
+            named += [s.reported.note_column] if s.reported.note_column else []
+        for column in named:
+            if column not in declared:
+                yield Issue(Level.ERROR, "unknown-column", f"source '{s.id}': column '{column}' is not declared",
+                            registry.where("source", s.id, "columns"))
+        for geography in s.geographies:
+            if geography not in registry.city.geographies:
+                yield Issue(Level.ERROR, "unknown-geography",
+                            f"source '{s.id}': geography '{geography}' is not declared in city.yaml",
+                            registry.where("source", s.id, "geographies"))
+        if s.load and not (PROJECT_ROOT / s.load.file).exists():
+            yield Issue(Level.WARNING, "missing-file", f"source '{s.id}': load file '{s.load.file}' not found",
+                        registry.where("source", s.id, "load"))
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (references, computations, scales, directions, completeness, sources)
+
+
+def validate_registry(registry: Registry, rules: tuple[Rule, ...] = DEFAULT_RULES) -> list[Issue]:
+    """Every issue of the registry: parse problems first, then each rule's, acknowledgements applied."""
+    issues = list(registry.parse_issues)
+    for rule in rules:
+        for issue in rule(registry):
+            issues.append(_acknowledge(registry, issue))
+    return issues
+
+
+def _acknowledge(registry: Registry, issue: Issue) -> Issue:
+    metric = registry.metrics.get(issue.metric_id or "")
+    note = next((a.note for a in metric.acknowledged if a.rule == issue.rule), None) if metric else None
+    return dataclasses.replace(issue, acknowledged=note) if note else issue
