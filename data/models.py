@@ -1,4 +1,4 @@
-"""Every table of the value store (SQLModel). Timestamps are naive UTC on every dialect."""
+"""Every table of the value store (SQLModel). Timestamps are timezone-aware UTC."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC now, the one clock the store uses."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Aware UTC now, the one clock the store uses."""
+    return dt.datetime.now(dt.UTC)
 
 
 class RunStatus(StrEnum):

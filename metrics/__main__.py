@@ -52,6 +52,70 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registry(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from metrics.issues import RegistryError
+    from metrics.registry import load_registry
+
+    try:
+        return load_registry(args.registry)
+    except RegistryError as exc:
+        _say(str(exc))
+        _say("Fix these (python -m metrics validate lists them all) and run again.")
+        raise SystemExit(1) from None
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from data.sources import load_source
+
+    registry = _registry(args)
+    chosen = args.source or [s for s in registry.sources if registry.sources[s].load]
+    unknown = [s for s in chosen if s not in registry.sources]
+    if unknown:
+        _say(f"Unknown source(s): {', '.join(unknown)}. Known: {', '.join(sorted(registry.sources))}.")
+        return 2
+    failed = 0
+    for source_id in chosen:
+        source = registry.sources[source_id]
+        _say(f"Loading {source_id} from {source.load.file if source.load else '(no file)'} …")
+        try:
+            report = load_source(source, fy_start_month=registry.city.fiscal_year_start_month,
+                                 timezone=registry.city.timezone, progress=_say)
+        except Exception as exc:  # reported, and the next source still loads
+            failed += 1
+            _say(f"  FAILED: {exc}")
+            continue
+        _say(f"  {report.rows_loaded:,} rows loaded, {len(report.rejected):,} rejected of {report.rows_read:,} read")
+        for line, reason in report.rejected[: args.show_rejected]:
+            _say(f"    {source.load.file if source.load else ''}:{line}: rejected: {reason}")
+        if len(report.rejected) > args.show_rejected:
+            _say(f"    … {len(report.rejected) - args.show_rejected} more (all are kept in the source_load record)")
+    return 1 if failed else 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from metrics.refresh import RunResult, refresh_all
+
+    registry = _registry(args)
+    unknown = [m for m in args.metric or [] if m not in registry.metrics]
+    if unknown:
+        _say(f"Unknown metric(s): {', '.join(unknown)}.")
+        return 2
+
+    def progress(index: int, total: int, result: RunResult) -> None:
+        if result.status != "success" or args.verbose or index % 50 == 0 or index == total:
+            detail = result.error or f"{result.rows} values, {result.written} new or restated"
+            _say(f"[{index}/{total}] {result.metric_id}: {result.status} ({detail})")
+        for warning in result.warnings:
+            _say(f"    warning: {result.metric_id}: {warning}")
+
+    results = refresh_all(registry, args.metric, progress=progress)
+    failed = [r for r in results if r.status != "success"]
+    _say(f"\nRefreshed {len(results) - len(failed)} of {len(results)} metrics; "
+         f"{sum(r.rows for r in results):,} values computed, {sum(r.written for r in results):,} new or restated; "
+         f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}.")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
@@ -69,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", type=Path, default=PROJECT_ROOT / "data" / "baltimore",
                      help="folder holding action_plan/ and performance_plan/ (default: data/baltimore)")
     imp.set_defaults(func=cmd_import_plan)
+
+    load = commands.add_parser("load", help="load source files into their source tables (demo data)")
+    load.add_argument("--source", action="append", help="only this source (repeatable)")
+    load.add_argument("--show-rejected", type=int, default=10, metavar="N", help="rejected rows to print per source")
+    load.set_defaults(func=cmd_load)
+
+    refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
+    refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
+    refresh.set_defaults(func=cmd_refresh)
     return parser
 
 

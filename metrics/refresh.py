@@ -1,0 +1,122 @@
+"""Refresh: compute each metric in its source database, store the values with history, record the run.
+
+Each metric is one transaction: a refresh killed half-way leaves every metric either fully refreshed or
+untouched, and running it again is harmless (unchanged values are not rewritten). A failing metric is
+recorded with its error and keeps its last good values; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from data.db import get_engine, session_scope
+from data.models import RefreshRun, RunStatus, utcnow
+from data.sources import source_engine
+from data.store import ValueRow, write_values
+from metrics.compute import compute_values
+from metrics.registry import Registry
+from metrics.spec import FormatType, MetricSpec
+
+logger = logging.getLogger(__name__)
+
+RUN = RefreshRun.__table__  # type: ignore[attr-defined]
+ERROR_LIMIT = 4000
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    metric_id: str
+    status: RunStatus
+    rows: int = 0
+    written: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def scale_warnings(metric: MetricSpec, rows: Iterable[ValueRow]) -> list[str]:
+    """Percent values outside 0–1: kept as reported, but flagged (likely a data-entry error)."""
+    if metric.format is not FormatType.PERCENT:
+        return []
+    return [f"{row.grain} {row.period_start}: value {row.value:g} is outside 0–1 for a percent metric"
+            for row in rows if row.value is not None and not 0 <= row.value <= 1]
+
+
+def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli") -> RunResult:
+    """Refresh one metric and record the run. Never raises for a failure of the metric itself."""
+    metric = registry.metrics[metric_id]
+    with session_scope() as session:
+        run = RefreshRun(metric_id=metric_id, trigger=trigger, runner=runner_id())
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        source = registry.sources[metric.computation.source]
+        with source_engine(source).connect() as conn:
+            rows = compute_values(metric, source, conn, registry.city.fiscal_year_start_month)
+        warnings = scale_warnings(metric, rows)
+        with get_engine().begin() as conn:
+            written = write_values(conn, metric_id, rows, run_id=run_id)
+            conn.execute(update(RUN).where(RUN.c.id == run_id).values(
+                status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=len(rows),
+                rows_written=written.inserted + written.restated, rows_unchanged=written.unchanged,
+                warnings="\n".join(warnings) or None))
+        return RunResult(metric_id, RunStatus.SUCCESS, len(rows), written.inserted + written.restated,
+                         warnings=tuple(warnings))
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("refresh of %s failed: %s", metric_id, error)
+        detail = (error + "\n" + traceback.format_exc())[:ERROR_LIMIT]
+        with get_engine().begin() as conn:
+            conn.execute(update(RUN).where(RUN.c.id == run_id).values(
+                status=RunStatus.FAILED, finished_at=utcnow(), error=detail))
+        return RunResult(metric_id, RunStatus.FAILED, error=error)
+
+
+def abandon_dead_runs() -> int:
+    """Mark runs left 'running' by a process of this host that no longer exists. Returns how many."""
+    host = socket.gethostname()
+    with get_engine().begin() as conn:
+        running = conn.execute(select(RUN.c.id, RUN.c.runner).where(RUN.c.status == RunStatus.RUNNING)).all()
+        dead = [r.id for r in running if r.runner.startswith(f"{host}:") and not _alive(r.runner)]
+        if dead:
+            conn.execute(update(RUN).where(RUN.c.id.in_(dead)).values(status=RunStatus.ABANDONED,
+                                                                      finished_at=utcnow()))
+    return len(dead)
+
+
+def _alive(runner: str) -> bool:
+    try:
+        os.kill(int(runner.rsplit(":", 1)[1]), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, trigger: str = "cli",
+                progress: Callable[[int, int, RunResult], None] | None = None) -> list[RunResult]:
+    """Refresh the given metrics (default: all), one after the other; returns each run's result."""
+    abandon_dead_runs()
+    ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
+    results = []
+    for index, metric_id in enumerate(ids, start=1):
+        result = refresh_metric(registry, metric_id, trigger=trigger)
+        results.append(result)
+        if progress:
+            progress(index, len(ids), result)
+    return results
+
+
+
