@@ -145,6 +145,7 @@ def _metric(plan: _Plan, row: dict[str, str]) -> dict[str, Any]:
         "unit": _text(row["display_unit"]),
         "direction": DIRECTIONS[row["desired_direction"]],
         "frequency": "quarterly" if quarterly else "annual",
+        "period_total": _period_total(row, actuals),
         "baseline": baseline,
         "targets": targets,
         "visibility": "public" if row["approval_status"] == "Validated" else "internal",
@@ -153,6 +154,23 @@ def _metric(plan: _Plan, row: dict[str, str]) -> dict[str, Any]:
                                "formula": _known(row["formula"]), "collection": collection or None}),
         "notes": _text(row["why_meaningful"]),
     })
+
+
+def _period_total(row: dict[str, str], actuals: list[dict[str, str]]) -> str:
+    """How the City's annual figure relates to its quarters, read from years that have all five numbers."""
+    votes: dict[str, int] = defaultdict(int)
+    for year in actuals:
+        quarters = [_number(year[f"q{q}_value"]) for q in range(1, 5)]
+        annual = _number(year["annual_actual"])
+        if annual is None or any(q is None for q in quarters):
+            continue
+        parts = [q for q in quarters if q is not None]
+        candidates = {"sum": sum(parts), "average": sum(parts) / 4, "latest": parts[-1]}
+        votes[min(candidates, key=lambda k: abs(candidates[k] - annual))] += 1
+    if votes:
+        return max(sorted(votes), key=lambda k: votes[k])
+    flow = row["format_type"] in ("Count", "Currency") and re.match(r"^(#|number|total)\b", row["title"], re.I)
+    return "sum" if flow else "average"
 
 
 def import_plan(source: Path, registry_dir: Path, progress: Callable[[str], None] = logger.info) -> ImportSummary:

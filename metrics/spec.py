@@ -85,6 +85,24 @@ class Aggregation(StrEnum):
 ADDITIVE_AGGREGATIONS = frozenset({Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT})
 
 
+class PeriodTotal(StrEnum):
+    """How a year's figure relates to its quarters or months."""
+
+    SUM = "sum"  # a flow: the year is the sum of its parts (requests handled, dollars collected)
+    AVERAGE = "average"  # a rate: the year is the average of its parts (percent on time)
+    LATEST = "latest"  # a stock: the year is its last part (open notices at year end)
+
+
+AGGREGATION_TOTALS = {
+    Aggregation.COUNT: PeriodTotal.SUM,
+    Aggregation.SUM: PeriodTotal.SUM,
+    Aggregation.MEAN: PeriodTotal.AVERAGE,
+    Aggregation.RATIO: PeriodTotal.AVERAGE,
+    Aggregation.LATEST: PeriodTotal.LATEST,
+    Aggregation.CUMULATIVE_COUNT: PeriodTotal.LATEST,
+}
+
+
 class FilterOp(StrEnum):
     EQ = "eq"
     NE = "ne"
@@ -275,10 +293,19 @@ class MetricSpec(_Frozen):
     visibility: Visibility = Visibility.INTERNAL
     geographies: tuple[ColumnName, ...] = ()
     owner_role: str | None = None
-    stale_after_days: int | None = Field(default=None, ge=1)
+    period_total: PeriodTotal | None = None  # reported metrics; computed ones follow their aggregation
     computation: Computation
     notes: str | None = None
     acknowledged: tuple[Acknowledged, ...] = ()
+
+    @property
+    def total(self) -> PeriodTotal:
+        """How the year's figure relates to its parts (declared, else from the aggregation, else average)."""
+        if self.period_total:
+            return self.period_total
+        if self.computation.aggregation:
+            return AGGREGATION_TOTALS[self.computation.aggregation]
+        return PeriodTotal.AVERAGE
 
     def annual_target(self, fiscal_year: int) -> Target | None:
         return next((t for t in self.targets if t.fiscal_year == fiscal_year and t.quarter is None), None)

@@ -1,0 +1,30 @@
+"""How values read: percent from 0–1 fractions, currency, counts, days and rates."""
+
+from __future__ import annotations
+
+from metrics.spec import FormatType
+
+
+def _trim(number: float, decimals: int) -> str:
+    text = f"{number:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_value(value: float | None, fmt: FormatType | None, unit: str | None = None) -> str:
+    """``0.712`` percent → ``71.2%``; ``1250000`` currency → ``$1.25M``; ``3.5`` days → ``3.5 days``."""
+    if value is None:
+        return "—"
+    if fmt is FormatType.PERCENT:
+        return f"{_trim(value * 100, 1)}%"
+    if fmt is FormatType.CURRENCY:
+        if abs(value) >= 1_000_000:
+            return f"${_trim(value / 1_000_000, 2)}M"
+        return f"${_trim(value, 0 if abs(value) >= 1000 else 2)}"
+    if fmt is FormatType.DAYS:
+        return f"{_trim(value, 1)} day{'' if value == 1 else 's'}"
+    number = _trim(value, 0) if abs(value) >= 1000 else _trim(value, 2)
+    return f"{number} {unit}" if unit and fmt is FormatType.RATE else number
+
+
+def format_count(value: float | None) -> str:
+    return "—" if value is None else _trim(value, 0)
