@@ -116,6 +116,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from metrics import scheduler
+
+    logging.getLogger("metrics").setLevel(logging.INFO)
+    scheduler.run(_registry(args), every=args.every, poll_seconds=args.poll, say=_say)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
@@ -142,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
     refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
     refresh.set_defaults(func=cmd_refresh)
+
+    sched = commands.add_parser("scheduler", help="run the refresh scheduler in this process (one leader per database)")
+    sched.add_argument("--every", type=float, metavar="SECONDS",
+                       help="refresh every metric every SECONDS instead of its schedule (demos and tests)")
+    sched.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+                       help="how often a standby scheduler retries the leader lock (default 5)")
+    sched.set_defaults(func=cmd_scheduler)
     return parser
 
 

@@ -1,0 +1,63 @@
+"""The Dash app: ``create_app()`` builds it on a validated registry; ``python app.py`` serves it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import plotly.io as pio
+from dash import Dash
+
+from dashboard.context import set_gate
+from dashboard.shell import INDEX_STRING, shell
+from data.access import Gate
+from data.config import Settings
+from metrics.issues import RegistryError
+from metrics.registry import Registry, load_registry
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(registry: Registry | None = None, settings: Settings | None = None) -> Dash:
+    """Build the app. Raises :class:`RegistryError` (listing every problem) on an invalid registry."""
+    settings = settings or Settings.from_env()
+    registry = registry or load_registry(settings.registry_dir)
+    set_gate(Gate(registry))
+    pio.templates.default = "plotly_white"
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="dashboard/pages",
+        assets_ignore=r"vendor/.*",
+        external_stylesheets=["/assets/vendor/bootstrap.min.css"],
+        title=f"{registry.city.name} Performance",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.index_string = INDEX_STRING
+    app.layout = shell(registry.city.name)
+    app.server.secret_key = os.environ.get("SECRET_KEY", "development-only-secret")
+    if settings.run_scheduler:
+        from metrics.scheduler import start_in_process
+
+        start_in_process(registry)
+    return app
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app()
+    except RegistryError as exc:
+        sys.stderr.write(f"Refusing to start: {exc}\nRun `python -m metrics validate` for the full list.\n")
+        return 1
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
+    app.run(host=host, port=port, debug=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+

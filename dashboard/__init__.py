@@ -1,0 +1,1 @@
+"""The pages: layout builders and thin callbacks over the read gate (no SQL here)."""

@@ -1,0 +1,29 @@
+"""The app's read gate, set once by ``create_app`` and used by page layouts at request time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from data.access import ANONYMOUS, Gate, Viewer
+
+_gate: Gate | None = None
+
+
+def set_gate(gate: Gate) -> None:
+    global _gate
+    _gate = gate
+
+
+def gate() -> Gate:
+    assert _gate is not None, "create_app() sets the gate"
+    return _gate
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this request. Sign-in comes later: until then every page viewer is anonymous."""
+    return ANONYMOUS
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(gate().registry.city.timezone)).date()
