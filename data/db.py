@@ -13,19 +13,26 @@ from sqlmodel import Session
 
 from data.config import Settings
 
+_ENGINES: list[Engine] = []
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the process-wide engine for ``url`` (default: the value store named by $DATABASE_URL)."""
+    return _engine(url or Settings.from_env().database_url)
+
 
 @functools.cache
-def get_engine(url: str | None = None) -> Engine:
-    """Return the process-wide engine for ``url`` (default: the configured value store)."""
-    url = url or Settings.from_env().database_url
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    _ENGINES.append(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -35,8 +42,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def dispose_engines() -> None:
+    """Close every pooled connection and forget the engines (tests switching databases)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+    _ENGINES.clear()
+    _engine.cache_clear()
 
 
 @contextmanager

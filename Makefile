@@ -1,0 +1,54 @@
+# Two commands on a fresh machine:  make run  (dashboard on the Baltimore demo data)  ·  make test  (whole suite)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/citistat.db
+
+.PHONY: run test setup demo lint typecheck bench scheduler validate clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)  ## virtual environment and pinned packages
+
+instance/.demo-loaded: $(STAMP) $(wildcard metrics/definitions/*.yaml) $(wildcard metrics/definitions/measures/*/*.yaml)
+	mkdir -p instance
+	$(VENV)/bin/alembic upgrade head
+	$(PY) -m metrics validate
+	$(PY) -m metrics load
+	$(PY) -m metrics refresh
+	touch instance/.demo-loaded
+
+demo: instance/.demo-loaded  ## migrate the database, load the Baltimore demo data, refresh every metric
+
+run: demo  ## serve the dashboard on http://127.0.0.1:8050 (refreshes in-process)
+	RUN_SCHEDULER=1 $(PY) app.py
+
+scheduler: demo  ## run the refresh scheduler as its own process
+	$(PY) -m metrics scheduler
+
+validate: setup  ## check the registry
+	$(PY) -m metrics validate
+
+lint: setup  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: setup  ## the whole suite (SQLite and PostgreSQL, browser tests in Debian's Chromium), after lint
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || bash .ci/install-browser
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+bench: setup  ## benchmarks (see bench/)
+	$(PY) bench/refresh.py
+
+clean:  ## remove the virtual environment and the local database
+	rm -rf $(VENV) instance

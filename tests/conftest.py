@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh, migrated value store on SQLite and on PostgreSQL, and the registries."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from data.config import PROJECT_ROOT
+from data.db import dispose_engines
+from metrics.registry import Registry, load_registry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+
+
+def postgres_available() -> bool:
+    try:
+        psycopg.connect(POSTGRES_DSN, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def migrate(url: str) -> None:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "data" / "migrations"))
+    config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated, empty value store; ``DATABASE_URL`` points at it for the test."""
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        if not postgres_available():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL is required under CI=true and is not reachable ({POSTGRES_DSN})")
+            pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    dispose_engines()
+    migrate(url)
+    yield url
+    dispose_engines()
+    if schema:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def test_registry() -> Registry:
+    return load_registry(FIXTURES / "registry")
+
+
+@pytest.fixture(scope="session")
+def baltimore_registry() -> Registry:
+    return load_registry(PROJECT_ROOT / "metrics" / "definitions")

@@ -1,0 +1,140 @@
+"""Refresh against real databases (SQLite and PostgreSQL): periods, ratios, history, failures, idempotence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
+
+from data.db import get_engine
+from data.models import MetricValue, RefreshRun
+from data.sources import source_table
+from data.store import read_values
+from metrics.refresh import refresh_all, refresh_metric
+from metrics.registry import Registry
+from metrics.status import Status, assess
+
+VALUES = MetricValue.__table__  # type: ignore[attr-defined]
+RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
+
+
+def put_events(registry: Registry, rows: list[dict[str, Any]]) -> None:
+    table = source_table(registry.sources["events"])
+    engine = get_engine()
+    table.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        conn.execute(insert(table), [{"source_line": n, "district": None, "due_at": None, "closed_at": None,
+                                      "amount": None} | r for n, r in enumerate(rows, start=2)])
+
+
+def at(day: str, hour: int = 12) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour)
+
+
+def value_of(metric_id: str, grain: str, start: dt.date, geography: str = "city", key: str = "") -> Any:
+    with get_engine().connect() as conn:
+        rows = read_values(conn, [metric_id], grain=grain, geography=geography)[metric_id]
+    return next((r for r in rows if r.period_start == start and r.geo_key == key), None)
+
+
+def test_events_at_fiscal_year_boundary_fall_in_their_fiscal_years(database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [
+        {"event_id": "a", "happened_at": at("2025-06-30", 23), "district": 1},
+        {"event_id": "b", "happened_at": at("2025-07-01", 0), "district": 1},
+        {"event_id": "c", "happened_at": at("2025-07-15"), "district": 2},
+    ])
+    assert refresh_metric(test_registry, "events_count").status == "success"
+    assert value_of("events_count", "fiscal_year", dt.date(2024, 7, 1)).value == 1
+    assert value_of("events_count", "fiscal_year", dt.date(2025, 7, 1)).value == 2
+    assert value_of("events_count", "fiscal_quarter", dt.date(2025, 4, 1)).value == 1
+    assert value_of("events_count", "month", dt.date(2025, 7, 1), "district", "2").value == 1
+
+
+def test_ratio_keeps_numerator_denominator_and_percent_as_fraction(database: str, test_registry: Registry) -> None:
+    due = at("2025-08-10")
+    put_events(test_registry, [
+        {"event_id": "1", "happened_at": at("2025-08-01"), "due_at": due, "closed_at": at("2025-08-05"), "district": 1},
+        {"event_id": "2", "happened_at": at("2025-08-01"), "due_at": due, "closed_at": at("2025-08-09"), "district": 1},
+        {"event_id": "3", "happened_at": at("2025-08-02"), "due_at": due, "closed_at": at("2025-08-20"), "district": 2},
+        {"event_id": "4", "happened_at": at("2025-08-03"), "due_at": due, "closed_at": at("2025-08-10"), "district": 2},
+        {"event_id": "5", "happened_at": at("2025-08-03"), "due_at": due, "closed_at": None, "district": 2},
+    ])
+    refresh_metric(test_registry, "closed_on_time")
+    city = value_of("closed_on_time", "month", dt.date(2025, 8, 1))
+    assert (city.value, city.numerator, city.denominator) == (0.75, 3, 4)
+    district = value_of("closed_on_time", "fiscal_year", dt.date(2025, 7, 1), "district", "2")
+    assert (district.value, district.numerator, district.denominator) == (0.5, 1, 2)
+
+
+def test_restatement_keeps_previous_version_readable_as_of(database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 100.0}])
+    refresh_metric(test_registry, "patrol_spend")
+    with get_engine().connect() as conn:
+        between = conn.execute(select(func.max(VALUES.c.valid_from))).scalar()
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 100.0},
+                               {"event_id": "b", "happened_at": at("2025-08-02"), "amount": 50.0}])
+    result = refresh_metric(test_registry, "patrol_spend")
+    assert result.written == 2  # the month and the fiscal year were restated
+    with get_engine().connect() as conn:
+        before = read_values(conn, ["patrol_spend"], as_of=between, grain="month")["patrol_spend"]
+        now = read_values(conn, ["patrol_spend"], grain="month")["patrol_spend"]
+        versions = conn.execute(select(func.count()).where(VALUES.c.metric_id == "patrol_spend")).scalar()
+    assert [r.value for r in before] == [100.0]
+    assert [r.value for r in now] == [150.0]
+    assert versions == 4
+
+
+def test_second_refresh_writes_nothing(database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
+    first = refresh_all(test_registry)
+    second = refresh_all(test_registry)
+    assert sum(r.written for r in first) > 0
+    assert [r.written for r in second] == [0, 0, 0]
+
+
+def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
+    assert refresh_metric(test_registry, "events_count").status == "success"
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TABLE src_events"))
+    failed = refresh_metric(test_registry, "events_count")
+    other = refresh_metric(test_registry, "closed_on_time")
+    assert failed.status == "failed" and "src_events" in (failed.error or "")
+    assert other.status == "failed"
+    with get_engine().connect() as conn:
+        kept = read_values(conn, ["events_count"], geography="city")["events_count"]
+        run = conn.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(1)).one()
+    assert value_of("events_count", "month", dt.date(2025, 8, 1)).value == 1
+    assert run.status == "failed" and run.finished_at is not None and run.error
+    result = assess(test_registry.metrics["events_count"], kept, city=test_registry.city, today=dt.date(2025, 8, 20),
+                    last_refresh_failed=run.started_at)
+    assert result.status is Status.STALE
+    assert "last refresh failed" in result.sentence
+
+
+def test_duplicate_keys_in_one_write_keep_the_last(database: str) -> None:
+    from data.store import ValueRow, write_values
+
+    rows = [ValueRow("month", dt.date(2025, 8, 1), "city", "", 1.0), ValueRow("month", dt.date(2025, 8, 1), "city", "", 2.0)]
+    with get_engine().begin() as conn:
+        result = write_values(conn, "m", rows, run_id=None)
+    assert result.inserted == 1
+    with get_engine().connect() as conn:
+        assert [r.value for r in read_values(conn, ["m"])["m"]] == [2.0]
+
+
+def test_current_value_is_unique_per_key_in_the_database(database: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    row = {"metric_id": "m", "grain": "month", "period_start": dt.date(2025, 8, 1), "geography": "city",
+           "geo_key": "", "value": 1.0, "valid_from": dt.datetime(2025, 8, 2, tzinfo=dt.UTC)}
+    with get_engine().begin() as conn:
+        conn.execute(insert(VALUES), [row])
+    with pytest.raises(IntegrityError), get_engine().begin() as conn:
+        conn.execute(insert(VALUES), [row | {"valid_from": dt.datetime(2025, 8, 3, tzinfo=dt.UTC)}])
+    with get_engine().begin() as conn:
+        conn.execute(update(VALUES).values(valid_to=dt.datetime(2025, 8, 3, tzinfo=dt.UTC)))
+        conn.execute(insert(VALUES), [row | {"valid_from": dt.datetime(2025, 8, 3, tzinfo=dt.UTC)}])
