@@ -16,11 +16,11 @@ INDEX_STRING = """<!DOCTYPE html>
     </head>
     <body>
         {%app_entry%}
-        <footer>
+        <div>
             {%config%}
             {%scripts%}
             {%renderer%}
-        </footer>
+        </div>
     </body>
 </html>"""
 
@@ -34,8 +34,8 @@ def shell(city_name: str) -> html.Div:
             html.P("Progress on the Mayor's Action Plan and the budget book's measures", className="tagline"),
         ], fluid="lg"), className="site-header"),
         html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
-        html.Div(dbc.Container(html.P([
+        html.Footer(dbc.Container(html.P([
             "Data: City of Baltimore (Office of Performance and Innovation; Open Baltimore), The Baltimore Sun "
             "(CC BY 4.0). ", html.A("About the data and methods", href="/about")]), fluid="lg"),
-            className="site-footer", role="contentinfo"),
+            className="site-footer"),
     ])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,9 +46,13 @@ class Registry:
     parse_issues: tuple[Issue, ...] = ()
 
     def where(self, kind: str, object_id: str, key: str | None = None) -> Location:
-        """Where an object (or one of its keys) was declared."""
-        fallback = self.locations.get((kind, object_id), Location(str(self.root), 1))
-        return self.locations.get((kind, f"{object_id}.{key}"), fallback) if key else fallback
+        """Where an object, or one of its keys (a dotted path such as ``targets.1.value``), was declared."""
+        path = f"{object_id}.{key}" if key else object_id
+        while path:
+            if (kind, path) in self.locations:
+                return self.locations[(kind, path)]
+            path = path.rpartition(".")[0]
+        return Location(str(self.root), 1)
 
     def metrics_of(self, *, pillar: str | None = None, agency: str | None = None) -> list[MetricSpec]:
         return [m for m in self.metrics.values()
@@ -119,8 +123,8 @@ class _Reader:
             object_id = str(getattr(obj, "id", ""))
             if (kind, object_id) not in self.locations:
                 self.locations[(kind, object_id)] = Location(self.rel(path), line)
-                for field_name, key_line in getattr(item, "lines", {}).items():
-                    self.locations[(kind, f"{object_id}.{field_name}")] = Location(self.rel(path), key_line)
+                for key_path, key_line in _key_lines(item, object_id):
+                    self.locations[(kind, key_path)] = Location(self.rel(path), key_line)
         return parsed
 
     def index(self, objects: Iterable[M], kind: str, files: list[Path]) -> dict[str, M]:
@@ -143,6 +147,19 @@ class _Reader:
                 if text.strip().lstrip("- ").strip() in (f"id: {object_id}", f"id: '{object_id}'") and here != first:
                     return here
         return first
+
+
+def _key_lines(node: Any, prefix: str) -> Iterator[tuple[str, int]]:
+    """Every key path below ``node`` with its line: ``id.computation.filters.0.column`` → 12."""
+    if isinstance(node, LineMap):
+        for key, value in node.items():
+            yield f"{prefix}.{key}", node.lines[key]
+            yield from _key_lines(value, f"{prefix}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, LineMap):
+                yield f"{prefix}.{index}", value.line
+            yield from _key_lines(value, f"{prefix}.{index}")
 
 
 def _plain(err: Any) -> str:

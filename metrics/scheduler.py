@@ -66,12 +66,12 @@ def build_scheduler(registry: Registry, *, every: float | None = None,
     workers = 1 if get_engine().dialect.name == "sqlite" else 4
     scheduler = scheduler_class(
         executors={"default": ThreadPoolExecutor(workers)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=registry.city.timezone,
     )
     for metric in sorted(registry.metrics.values(), key=lambda m: m.id):
         scheduler.add_job(refresh_job, trigger_for(metric.frequency, metric.id, registry.city.timezone, every),
-                          args=[metric.id], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True)
+                          args=[metric.id], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True,
+                          coalesce=True, max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS)
     return scheduler
 
 

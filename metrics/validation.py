@@ -91,13 +91,10 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
     if c.aggregation is None:
         yield bad("a computed metric needs 'aggregation'")
         return
-    columns = [f.column for f in (*c.filters, *c.numerator_filters)]
-    columns += [f.other_column for f in (*c.filters, *c.numerator_filters) if f.other_column]
-    columns += [col for col in (c.value_column, *(c.days_between or ())) if col]
-    for column in columns:
+    for key, column in _column_references(m):
         if source.column(column) is None:
             yield _issue(registry, Level.ERROR, "unknown-column",
-                         f"source '{source.id}' has no column '{column}'", m, "computation")
+                         f"source '{source.id}' has no column '{column}'", m, key)
     needs_value = c.aggregation in (Aggregation.SUM, Aggregation.MEAN, Aggregation.LATEST)
     if needs_value and not (c.value_column or c.days_between):
         yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
@@ -108,6 +105,20 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
             yield bad(f"filter on '{f.column}' with op '{f.op}' needs a list value")
 
 
+def _column_references(m: MetricSpec) -> Iterator[tuple[str, str]]:
+    """(key path, column) for every column a computation names."""
+    c = m.computation
+    for group in ("filters", "numerator_filters"):
+        for index, f in enumerate(getattr(c, group)):
+            yield f"computation.{group}.{index}.column", f.column
+            if f.other_column:
+                yield f"computation.{group}.{index}.other_column", f.other_column
+    if c.value_column:
+        yield "computation.value_column", c.value_column
+    for column in c.days_between or ():
+        yield "computation.days_between", column
+
+
 def scales(registry: Registry) -> Iterator[Issue]:
     """Percent values are 0–1 fractions: a target, band or baseline above 1 is on the wrong scale."""
     for m in registry.metrics.values():
@@ -116,12 +127,12 @@ def scales(registry: Registry) -> Iterator[Issue]:
                          "no format (count, percent, currency, rate or days)", m, "title")
         if m.format is not FormatType.PERCENT:
             continue
-        for t in m.targets:
+        for index, t in enumerate(m.targets):
             if not 0 <= t.value <= 1:
                 period = f"FY{t.fiscal_year}" + (f" Q{t.quarter}" if t.quarter else "")
                 yield _issue(registry, Level.ERROR, "percent-scale",
                              f"percent target {t.value:g} for {period} is outside 0–1 "
-                             f"(percent is stored as a fraction: did you mean {t.value / 100:g}?)", m, "targets")
+                             f"(percent is stored as a fraction: did you mean {t.value / 100:g}?)", m, f"targets.{index}")
         if m.baseline and not 0 <= m.baseline.value <= 1:
             yield _issue(registry, Level.ERROR, "percent-scale",
                          f"percent baseline {m.baseline.value:g} is outside 0–1 "
@@ -135,7 +146,7 @@ def directions(registry: Registry) -> Iterator[Issue]:
     for m in registry.metrics.values():
         if m.targets and m.direction is Direction.NONE:
             yield _issue(registry, Level.ERROR, "target-without-direction",
-                         "has targets but no direction (increase, decrease or maintain)", m, "targets")
+                         "has targets but no direction (increase, decrease or maintain)", m, "direction")
         if m.direction is Direction.MAINTAIN and m.band is None:
             yield _issue(registry, Level.ERROR, "maintain-without-band",
                          "direction 'maintain' needs a band (lower, upper)", m, "direction")

@@ -1,0 +1,61 @@
+"""The read gate: internal metrics never reach an anonymous viewer; agency users see only their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data.access import ANONYMOUS, Gate, NotFound, Role, Viewer
+from metrics.refresh import refresh_all
+from metrics.registry import Registry
+from tests.metrics.test_refresh import at, put_events
+
+INTERNAL = "patrol_spend"
+
+
+@pytest.fixture
+def gate(database: str, test_registry: Registry) -> Gate:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 10.0, "district": 1}])
+    refresh_all(test_registry)
+    return Gate(test_registry)
+
+
+def test_anonymous_viewer_never_gets_an_internal_metric(gate: Gate) -> None:
+    assert INTERNAL not in [m.id for m in gate.metrics(ANONYMOUS)]
+    with pytest.raises(NotFound):
+        gate.metric(ANONYMOUS, INTERNAL)
+    with pytest.raises(NotFound):
+        gate.values(ANONYMOUS, INTERNAL)
+    assert INTERNAL not in gate.assessments(ANONYMOUS, dt.date(2025, 9, 1))
+    summaries = gate.summaries(ANONYMOUS, dt.date(2025, 9, 1), "pillar")
+    assert "1" not in summaries  # pillar 1 holds only the internal metric
+
+
+def test_unknown_and_hidden_metrics_look_the_same(gate: Gate) -> None:
+    with pytest.raises(NotFound) as hidden:
+        gate.metric(ANONYMOUS, INTERNAL)
+    with pytest.raises(NotFound) as unknown:
+        gate.metric(ANONYMOUS, "no_such_metric")
+    assert type(hidden.value) is type(unknown.value)
+    assert str(hidden.value).replace(INTERNAL, "X") == str(unknown.value).replace("no_such_metric", "X")
+
+
+def test_signed_in_roles(gate: Gate) -> None:
+    admin = Viewer(Role.ADMIN, "a")
+    police = Viewer(Role.AGENCY, "p", frozenset({"AG2"}))
+    works = Viewer(Role.AGENCY, "w", frozenset({"AG1"}))
+    assert [r.value for r in gate.values(admin, INTERNAL, grain="month")] == [10.0]
+    assert gate.metric(police, INTERNAL).id == INTERNAL
+    with pytest.raises(NotFound):
+        gate.metric(works, INTERNAL)
+    assert INTERNAL in gate.assessments(Viewer(Role.VIEWER, "v"), dt.date(2025, 9, 1))
+
+
+def test_assessments_are_cached_until_a_refresh_lands(gate: Gate, test_registry: Registry) -> None:
+    day = dt.date(2025, 9, 1)
+    first = gate.assessments(ANONYMOUS, day)
+    assert gate.assessments(ANONYMOUS, day) is first
+    put_events(test_registry, [{"event_id": "b", "happened_at": at("2025-08-02")}])
+    refresh_all(test_registry, ["events_count"])
+    assert gate.assessments(ANONYMOUS, day) is not first

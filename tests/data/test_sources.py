@@ -1,0 +1,100 @@
+"""Source loading: typed rows, rejected rows named with line and reason, idempotent reloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from data.config import PROJECT_ROOT
+from data.db import get_engine
+from data.models import SourceLoad
+from data.sources import load_source, source_table
+from metrics.spec import SourceSpec
+
+
+def spec_for(path: Path) -> SourceSpec:
+    return SourceSpec.model_validate({
+        "id": "requests", "title": "Requests", "table": "src_requests", "time_column": "created_at",
+        "geographies": {"district": "district"},
+        "columns": [
+            {"name": "request_id", "csv": "Id", "required": True},
+            {"name": "created_at", "csv": "Created", "type": "datetime", "datetime_format": "%m/%d/%Y %I:%M:%S %p",
+             "required": True},
+            {"name": "district", "csv": "District", "type": "integer"},
+            {"name": "neighborhood", "csv": "Hood", "transform": ["strip", "upper"]},
+        ],
+        "load": {"file": str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)},
+    })
+
+
+@pytest.fixture
+def malformed_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "requests.csv"
+    path.write_text(
+        "Id,Created,District,Hood\n"
+        "1,10/21/2019 11:49:49 AM,7,mondawmin \n"
+        "2,2019-10-21,7,Mondawmin\n"
+        "3,10/21/2019 11:49:49 AM,seven,Mondawmin\n"
+        ",10/21/2019 11:49:49 AM,7,Mondawmin\n"
+        "5,10/22/2019 01:00:00 PM,NA,\n"
+        "6,10/22/2019 01:00:00 PM,3.0,Canton\n"
+    )
+    return path
+
+
+def test_malformed_rows_are_rejected_with_line_and_reason(database: str, malformed_csv: Path) -> None:
+    report = load_source(spec_for(malformed_csv), fy_start_month=7, timezone="America/New_York")
+    assert (report.rows_read, report.rows_loaded) == (6, 3)
+    assert report.rejected == [
+        (3, "created_at '2019-10-21' is not a date and time in format %m/%d/%Y %I:%M:%S %p"),
+        (4, "district 'seven' is not a whole number"),
+        (5, "request_id is empty"),
+    ]
+    table = source_table(spec_for(malformed_csv))
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(table).order_by(table.c.request_id)).mappings().all()
+        record = conn.execute(select(SourceLoad.__table__)).one()  # type: ignore[attr-defined]
+    assert [(r["request_id"], r["district"], r["neighborhood"], r["source_line"]) for r in rows] == [
+        ("1", 7, "MONDAWMIN", 2), ("5", None, None, 6), ("6", 3, "CANTON", 7)]
+    assert record.status == "success" and record.rows_rejected == 3
+    assert json.loads(record.rejections)[1] == {"line": 4, "reason": "district 'seven' is not a whole number"}
+
+
+def test_reload_is_idempotent(database: str, malformed_csv: Path) -> None:
+    spec = spec_for(malformed_csv)
+    load_source(spec, fy_start_month=7, timezone="UTC")
+    load_source(spec, fy_start_month=7, timezone="UTC")
+    with get_engine().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(source_table(spec))).scalar() == 3
+
+
+def test_missing_file_fails_and_keeps_previous_rows(database: str, malformed_csv: Path) -> None:
+    spec = spec_for(malformed_csv)
+    load_source(spec, fy_start_month=7, timezone="UTC")
+    malformed_csv.unlink()
+    with pytest.raises(FileNotFoundError, match="requests.csv not found"):
+        load_source(spec, fy_start_month=7, timezone="UTC")
+    with get_engine().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(source_table(spec))).scalar() == 3
+        statuses = conn.execute(select(SourceLoad.__table__.c.status)).scalars().all()  # type: ignore[attr-defined]
+    assert statuses == ["success", "failed"]
+
+
+def test_city_measure_actuals_reshape_to_one_row_per_period(database: str, baltimore_registry: object) -> None:
+    from metrics.registry import Registry
+
+    assert isinstance(baltimore_registry, Registry)
+    source = baltimore_registry.sources["city_performance_measures"]
+    report = load_source(source, fy_start_month=7, timezone="America/New_York")
+    assert report.rejected == [] and report.rows_loaded == 5558  # 990+974+926+467 quarters + 2201 annual
+    table = source_table(source)
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(table.c.period, table.c.period_start, table.c.value)
+                            .where(table.c.measure_id == "2", table.c.fiscal_year == 2025)
+                            .order_by(table.c.period_start, table.c.period)).all()
+    assert [(r.period, str(r.period_start), r.value) for r in rows] == [
+        ("FY", "2024-07-01", 0.79), ("Q1", "2024-07-01", 0.83), ("Q2", "2024-10-01", 0.84),
+        ("Q3", "2025-01-01", 0.77), ("Q4", "2025-04-01", 0.72)]

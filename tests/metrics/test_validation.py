@@ -1,0 +1,111 @@
+"""The validator: every problem reported with file and line; the shipped registry passes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from data.config import PROJECT_ROOT
+from metrics.issues import Level, RegistryError
+from metrics.registry import load_registry, read_registry
+from metrics.validation import validate_registry
+from tests.conftest import FIXTURES
+
+METRICS_FILE = "measures/AG1-public-works.yaml"
+
+
+@pytest.fixture
+def registry_copy(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
+    return tmp_path / "registry"
+
+
+def edit(root: Path, file: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in a registry file; return the 1-based line of the change."""
+    path = root / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+def blocking(root: Path) -> list[str]:
+    return [str(i) for i in validate_registry(read_registry(root)) if i.blocks]
+
+
+def test_fixture_registry_is_valid(registry_copy: Path) -> None:
+    assert blocking(registry_copy) == []
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    definition: Number of events", "    definiton: Number of events", "definiton: unknown key"),
+    ("    agency: AG1\n", "    agency: AG9\n", "unknown agency 'AG9'"),
+    ('    goal: "2.1"\n', '    goal: "7.7"\n', "unknown goal '7.7'"),
+    ("    services: [SV1]\n", "    services: [SV7]\n", "unknown service 'SV7'"),
+    ("source: events, aggregation: count}", "source: evnts, aggregation: count}", "unknown source table 'evnts'"),
+    ("    geographies: [district]\n", "    geographies: [ward]\n", "has no geography 'ward'"),
+    ("    direction: decrease\n", "    direction: downward\n", "direction: Input should be"),
+    ("      - {fiscal_year: 2026, value: 0.9}", "      - {fiscal_year: 2026, value: 90}", "percent target 90"),
+    ("{column: closed_at, op: le, other_column: due_at}", "{column: closed, op: le, other_column: due_at}",
+     "has no column 'closed'"),
+])
+def test_typo_is_reported_with_file_and_line(registry_copy: Path, old: str, new: str, message: str) -> None:
+    line = edit(registry_copy, METRICS_FILE, old, new)
+    matching = [p for p in blocking(registry_copy) if message in p]
+    assert len(matching) == 1, blocking(registry_copy)
+    assert f"{METRICS_FILE}:{line}: error" in matching[0]
+
+
+def test_target_without_direction(registry_copy: Path) -> None:
+    line = edit(registry_copy, METRICS_FILE, "    direction: decrease\n", "    direction: none\n")
+    problems = blocking(registry_copy)
+    assert any("target-without-direction" in p and f":{line}:" in p for p in problems), problems
+
+
+def test_duplicate_id_points_at_the_second_declaration(registry_copy: Path) -> None:
+    line = edit(registry_copy, "measures/AG2-police.yaml", "  - id: patrol_spend", "  - id: events_count")
+    problems = blocking(registry_copy)
+    assert any(f"measures/AG2-police.yaml:{line}:" in p and "declared more than once" in p for p in problems)
+
+
+def test_broken_yaml_is_reported_with_its_line(registry_copy: Path) -> None:
+    edit(registry_copy, "pillars.yaml", '  - {id: "2"', '  - {id: "2"]')
+    assert any("pillars.yaml:3:" in p and "cannot parse YAML" in p for p in blocking(registry_copy))
+
+
+def test_load_registry_refuses_an_invalid_registry(registry_copy: Path) -> None:
+    edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG9\n")
+    with pytest.raises(RegistryError, match="unknown agency 'AG9'"):
+        load_registry(registry_copy)
+
+
+def test_cli_exit_code_and_output(registry_copy: Path) -> None:
+    line = edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG9\n")
+    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry_copy), "validate"],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+    assert run.returncode == 1
+    assert f"{METRICS_FILE}:{line}: error[unknown-agency]" in run.stdout
+
+
+def test_shipped_registry_passes_and_lists_the_citys_own_errors(baltimore_registry: object) -> None:
+    issues = validate_registry(read_registry(PROJECT_ROOT / "metrics" / "definitions"))
+    assert [str(i) for i in issues if i.blocks] == []
+    acknowledged = {(i.metric_id, i.rule) for i in issues if i.acknowledged}
+    assert ("pm_84", "percent-scale") in acknowledged  # baseline 74 stored as a percent, not a fraction
+    assert ("pm_87", "goal-pillar-mismatch") in acknowledged
+    assert ("pm_39", "format-missing") in acknowledged
+    assert ("pm_699", "maintain-without-band") in acknowledged
+    assert sum(1 for _, rule in acknowledged if rule == "target-without-direction") == 64
+    warnings = {(i.metric_id, i.rule) for i in issues if i.level is Level.WARNING}
+    assert ("pm_173", "targets-against-direction") in warnings  # the README's example of a wrong direction
+
+
+def test_cli_passes_on_shipped_registry() -> None:
+    run = subprocess.run([sys.executable, "-m", "metrics", "validate"], capture_output=True, text=True,
+                         cwd=PROJECT_ROOT, check=False)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "0 error(s), 114 acknowledged data-entry error(s)" in run.stdout
