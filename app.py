@@ -32,7 +32,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         assets_ignore=r"vendor/.*",
         external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         title=f"{registry.city.name} Performance",
-        update_title=None,
+        update_title="",
         suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING

@@ -17,7 +17,8 @@ COUNTED = (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK, Status.INFORMA
 def status_chip(status: Status, count: int | None = None) -> html.Span:
     """A status as icon plus words (never colour alone)."""
     text = status.label if count is None else f"{count} {status.label.lower()}"
-    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), f" {text}"],
+    icon = html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"})  # type: ignore[arg-type]
+    return html.Span([icon, f" {text}"],
                      className=f"status-chip status-{status.value}")
 
 
@@ -28,7 +29,7 @@ def score_text(score: float | None) -> str:
 def pillar_card(pillar: Pillar, summary: Summary | None) -> dbc.Card:
     summary = summary or Summary(0)
     counts = html.Ul([html.Li(status_chip(s, summary.count(s))) for s in COUNTED if summary.count(s)],
-                     className="status-counts", **{"aria-label": "Measures by status"})
+                     className="status-counts", **{"aria-label": "Measures by status"})  # type: ignore[arg-type]
     stale = (html.P(f"{summary.stale} of {summary.metrics} measures have overdue data (shown by their last reading).",
                     className="freshness") if summary.stale else None)
     return dbc.Card(dbc.CardBody([

@@ -105,7 +105,8 @@ class Gate:
         with get_engine().connect() as conn:
             values = read_values(conn, ids, geography="city")
             failed = _failed_since_success(conn)
-        return {m.id: assess(m, values[m.id], city=self.registry.city, today=today, last_refresh_failed=failed.get(m.id))
+        city = self.registry.city
+        return {m.id: assess(m, values[m.id], city=city, today=today, last_refresh_failed=failed.get(m.id))
                 for m in metrics}
 
     def summaries(self, viewer: Viewer, today: dt.date, level: str) -> dict[str, Summary]:

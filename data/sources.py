@@ -46,7 +46,7 @@ def source_engine(source: SourceSpec) -> Engine:
 
 def source_table(source: SourceSpec, metadata: MetaData | None = None) -> Table:
     """The table declared by ``source``, plus the file line each row came from."""
-    columns = [Column(c.name, SQL_TYPES[c.type], nullable=not c.required) for c in source.columns]
+    columns: list[Column[Any]] = [Column(c.name, SQL_TYPES[c.type], nullable=not c.required) for c in source.columns]
     return Table(source.table, metadata or MetaData(), Column(ROW_NUMBER_COLUMN, Integer), *columns)
 
 

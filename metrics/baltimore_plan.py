@@ -35,7 +35,8 @@ MEASURE_TYPES = {"Output": "output", "Outcome": "outcome", "Efficiency": "effici
 FORMATS = {"Count": "count", "Percent": "percent", "Currency": "currency"}
 DIRECTIONS = {"Increase": "increase", "Decrease": "decrease", "Maintain": "maintain", "Not Applicable": "none"}
 PENDING = re.compile(r"pending\.?$|^nothing provided$", re.IGNORECASE)
-ACKNOWLEDGE_NOTE = "data-entry error in the City's record (performance_measure.csv / measure_actuals.csv), kept as published"
+ACKNOWLEDGE_NOTE = ("data-entry error in the City's record (performance_measure.csv / measure_actuals.csv), "
+                    "kept as published")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ class _Plan:
         self.goals = _rows(plan / "goals.csv")
         self.agencies = _rows(perf / "agency.csv")
         self.services = _rows(perf / "service.csv")
-        self.descriptions = {r["service_id"]: r["service_description"] for r in _rows(perf / "service_descriptions.csv")}
+        descriptions = _rows(perf / "service_descriptions.csv")
+        self.descriptions = {r["service_id"]: r["service_description"] for r in descriptions}
         self.measures = sorted(_rows(perf / "performance_measure.csv"), key=lambda r: int(r["measure_id"]))
         self.actuals: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in _rows(perf / "measure_actuals.csv"):

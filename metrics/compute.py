@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from data.models import CITY
-from data.store import ValueRow
 from data.sources import source_table
+from data.store import ValueRow
 from metrics.periods import add_months, period_start
 from metrics.query import MONTH, computed_query, reported_query
 from metrics.spec import Aggregation, ComputationKind, Grain, MetricSpec, SourceSpec

@@ -130,7 +130,7 @@ class _Reader:
     def index(self, objects: Iterable[M], kind: str, files: list[Path]) -> dict[str, M]:
         out: dict[str, M] = {}
         for obj in objects:
-            object_id = str(getattr(obj, "id"))
+            object_id = str(vars(obj)["id"])
             if object_id in out:
                 first = self.locations[(kind, object_id)]
                 self.issues.append(Issue(Level.ERROR, "duplicate-id",

@@ -132,7 +132,8 @@ def scales(registry: Registry) -> Iterator[Issue]:
                 period = f"FY{t.fiscal_year}" + (f" Q{t.quarter}" if t.quarter else "")
                 yield _issue(registry, Level.ERROR, "percent-scale",
                              f"percent target {t.value:g} for {period} is outside 0–1 "
-                             f"(percent is stored as a fraction: did you mean {t.value / 100:g}?)", m, f"targets.{index}")
+                             f"(percent is stored as a fraction: did you mean {t.value / 100:g}?)",
+                             m, f"targets.{index}")
         if m.baseline and not 0 <= m.baseline.value <= 1:
             yield _issue(registry, Level.ERROR, "percent-scale",
                          f"percent baseline {m.baseline.value:g} is outside 0–1 "

@@ -25,7 +25,7 @@ RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
 def value_counts() -> dict[str, int]:
     with get_engine().connect() as conn:
         rows = conn.execute(select(VALUES.c.metric_id, func.count()).group_by(VALUES.c.metric_id)).all()
-    return {metric_id: count for metric_id, count in rows}
+    return dict(rows)
 
 
 @pytest.mark.slow

@@ -118,7 +118,8 @@ def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, te
 def test_duplicate_keys_in_one_write_keep_the_last(database: str) -> None:
     from data.store import ValueRow, write_values
 
-    rows = [ValueRow("month", dt.date(2025, 8, 1), "city", "", 1.0), ValueRow("month", dt.date(2025, 8, 1), "city", "", 2.0)]
+    august = dt.date(2025, 8, 1)
+    rows = [ValueRow("month", august, "city", "", 1.0), ValueRow("month", august, "city", "", 2.0)]
     with get_engine().begin() as conn:
         result = write_values(conn, "m", rows, run_id=None)
     assert result.inserted == 1
