@@ -67,7 +67,7 @@ REGISTRY = Registry(root=Path("."), city=City(name="Bench", geographies={"counci
                     metrics={m.id: m for m in METRICS})
 
 # The floor: the same grouped queries, written by hand for each dialect.
-MONTH = {"sqlite": "strftime('%Y-%m-01', created_at)", "postgresql": "date_trunc('month', created_at)::date"}
+MONTH = {"sqlite": "substr(created_at, 1, 7) || '-01'", "postgresql": "date_trunc('month', created_at)::date"}
 DAYS = {"sqlite": "julianday(closed_at) - julianday(created_at)",
         "postgresql": "extract(epoch from closed_at - created_at) / 86400.0"}
 HAND = {
