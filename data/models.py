@@ -23,8 +23,6 @@ class RunStatus(StrEnum):
     ABANDONED = "abandoned"  # the process died before the run finished; nothing of it was written
 
 
-FINISHED_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.ABANDONED})
-
 CITY = "city"
 """Geography name of the citywide value; its key is the empty string."""
 

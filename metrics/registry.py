@@ -54,10 +54,6 @@ class Registry:
             path = path.rpartition(".")[0]
         return Location(str(self.root), 1)
 
-    def metrics_of(self, *, pillar: str | None = None, agency: str | None = None) -> list[MetricSpec]:
-        return [m for m in self.metrics.values()
-                if (pillar is None or self.pillar_of(m) == pillar) and (agency is None or m.agency == agency)]
-
     def pillar_of(self, metric: MetricSpec) -> str | None:
         """The metric's pillar, else its goal's, else its first budget service's."""
         if metric.pillar:

@@ -60,5 +60,3 @@ def _keys(registry: Registry, metric: MetricSpec, level: str) -> list[str]:
         return list(metric.services)
     raise ValueError(f"unknown roll-up level {level!r}")
 
-
-__all__ = ["Status", "Summary", "roll_up", "summarize"]

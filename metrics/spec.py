@@ -82,9 +82,6 @@ class Aggregation(StrEnum):
     CUMULATIVE_COUNT = "cumulative_count"  # running count of rows up to the period's end (a stock)
 
 
-ADDITIVE_AGGREGATIONS = frozenset({Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT})
-
-
 class PeriodTotal(StrEnum):
     """How a year's figure relates to its quarters or months."""
 

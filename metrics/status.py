@@ -48,9 +48,6 @@ class Status(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-JUDGED = (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK)
-
-
 @dataclass(frozen=True)
 class YearToDate:
     """Where the metric stands in its latest fiscal year."""
