@@ -35,8 +35,7 @@ MEASURE_TYPES = {"Output": "output", "Outcome": "outcome", "Efficiency": "effici
 FORMATS = {"Count": "count", "Percent": "percent", "Currency": "currency"}
 DIRECTIONS = {"Increase": "increase", "Decrease": "decrease", "Maintain": "maintain", "Not Applicable": "none"}
 PENDING = re.compile(r"pending\.?$|^nothing provided$", re.IGNORECASE)
-ACKNOWLEDGE_NOTE = ("data-entry error in the City's record (performance_measure.csv / measure_actuals.csv), "
-                    "kept as published")
+ACKNOWLEDGE_NOTE = "City data-entry error, kept as published"
 
 
 @dataclass(frozen=True)
