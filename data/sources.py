@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Date, DateTime, Engine, Float, Integer, MetaData, Table, Text, delete, insert
+from sqlalchemy import Column, Date, DateTime, Engine, Float, Integer, MetaData, Table, Text, insert
 
 from data.config import PROJECT_ROOT
 from data.db import get_engine, session_scope
@@ -179,10 +179,10 @@ def _typed_rows(source: SourceSpec, records: Iterator[tuple[int, dict[str, str]]
 def _write(source: SourceSpec, rows: Iterator[dict[str, Any]], report: LoadReport,
            progress: Callable[[str], None]) -> None:
     table = source_table(source)
-    engine = source_engine(source)
-    table.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        conn.execute(delete(table))
+    with source_engine(source).begin() as conn:
+        # Recreated, not altered: the declaration may have changed, and a load replaces every row anyway.
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)

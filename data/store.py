@@ -7,8 +7,9 @@ import math
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, text, update
 
 from data.models import MetricValue, utcnow
 
@@ -46,10 +47,9 @@ def _same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def _differs(old: object, new: ValueRow) -> bool:
-    return not (_same(old.value, new.value) and _same(old.numerator, new.numerator)  # type: ignore[attr-defined]
-                and _same(old.denominator, new.denominator)  # type: ignore[attr-defined]
-                and (old.note or None) == (new.note or None))  # type: ignore[attr-defined]
+def _differs(old: Row[Any], new: ValueRow) -> bool:
+    return not (_same(old.value, new.value) and _same(old.numerator, new.numerator)
+                and _same(old.denominator, new.denominator) and (old.note or None) == (new.note or None))
 
 
 def lock_metric(conn: Connection, metric_id: str) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from data.config import PROJECT_ROOT, Settings
+from metrics.registry import Registry
 
 logger = logging.getLogger("metrics")
 
@@ -52,7 +53,7 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _registry(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _registry(args: argparse.Namespace) -> Registry:
     from metrics.issues import RegistryError
     from metrics.registry import load_registry
 
