@@ -10,6 +10,7 @@ import plotly.io as pio
 from dash import Dash
 
 from dashboard.context import set_gate
+from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
 from data.config import Settings
@@ -36,6 +37,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING
+    register_routes(app)
     app.layout = shell(registry.city.name)
     app.server.secret_key = os.environ.get("SECRET_KEY", "development-only-secret")
     if settings.run_scheduler:

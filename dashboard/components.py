@@ -1,44 +1,151 @@
-"""Small pure builders shared by pages: status chips, score text, pillar cards."""
+"""Small pure builders shared by pages: status chips, pillar cards, measure tables, filters, messages."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import html
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.figures import sparkline
+from dashboard.views import SORTS, WORST_FIRST, MeasureRow
 from metrics.scores import Summary
 from metrics.spec import Pillar
-from metrics.status import Status
+from metrics.status import Assessment, Status
 
 STATUS_ICONS = {Status.ON_TRACK: "✓", Status.NEAR_TARGET: "◐", Status.OFF_TRACK: "✕", Status.NO_DATA: "–",
                 Status.STALE: "⏱", Status.INFORMATIONAL: "ℹ"}
 COUNTED = (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK, Status.INFORMATIONAL, Status.NO_DATA)
+SORT_LABELS = {"status": "Status", "title": "Measure", "score": "Score"}
 
 
-def status_chip(status: Status, count: int | None = None) -> html.Span:
+def aria(**attributes: str) -> dict[str, Any]:
+    """``aria(label="x")`` → ``{"aria-label": "x"}`` for Dash components."""
+    return {f"aria-{k.replace('_', '-')}": v for k, v in attributes.items()}
+
+
+def status_chip(status: Status, count: int | None = None, stale: bool = False) -> html.Span:
     """A status as icon plus words (never colour alone)."""
     text = status.label if count is None else f"{count} {status.label.lower()}"
-    icon = html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"})  # type: ignore[arg-type]
-    return html.Span([icon, f" {text}"],
-                     className=f"status-chip status-{status.value}")
+    children: list[Any] = [html.Span(STATUS_ICONS[status], **aria(hidden="true")), f" {text}"]
+    if stale:
+        children.append(html.Span(" · stale", className="stale-suffix"))
+    return html.Span(children, className=f"status-chip status-{status.value}")
+
+
+def assessment_chip(assessment: Assessment) -> html.Span:
+    if assessment.status is Status.STALE and assessment.judged_as:
+        return status_chip(assessment.judged_as, stale=True)
+    return status_chip(assessment.status)
 
 
 def score_text(score: float | None) -> str:
     return "—" if score is None else f"{score:.2f}"
 
 
-def pillar_card(pillar: Pillar, summary: Summary | None) -> dbc.Card:
+def href(path: str, query: Mapping[str, str | None] | None = None) -> str:
+    kept = {k: v for k, v in (query or {}).items() if v}
+    return f"{path}?{urllib.parse.urlencode(kept)}" if kept else path
+
+
+def status_counts(summary: Summary) -> html.Ul:
+    return html.Ul([html.Li(status_chip(s, summary.count(s))) for s in COUNTED if summary.count(s)],
+                   className="status-counts", **aria(label="Measures by status"))
+
+
+def pillar_card(pillar: Pillar, summary: Summary | None, freshest: str | None) -> dbc.Card:
     summary = summary or Summary(0)
-    counts = html.Ul([html.Li(status_chip(s, summary.count(s))) for s in COUNTED if summary.count(s)],
-                     className="status-counts", **{"aria-label": "Measures by status"})  # type: ignore[arg-type]
-    stale = (html.P(f"{summary.stale} of {summary.metrics} measures have overdue data (shown by their last reading).",
-                    className="freshness") if summary.stale else None)
+    stale = (f"{summary.stale} of {summary.metrics} measures have overdue data (shown by their last reading)."
+             if summary.stale else None)
     return dbc.Card(dbc.CardBody([
         html.P(f"Pillar {pillar.id}", className="pillar-number"),
-        html.H2(pillar.name, className="h5 pillar-name"),
+        html.H2(dcc.Link(pillar.name, href=f"/pillars/{pillar.id}", className="stretched-link"),
+                className="h5 pillar-name"),
         html.Div([html.Span(score_text(summary.score), className="score-value"),
-                  html.Span(" score", className="score-label")], className="score",
-                 title="Average of measure scores: 1.00 means at target, capped at 1.25"),
+                  html.Span(" score", className="score-label")], className="score"),
         html.P(f"{summary.metrics} public measures", className="measure-count"),
-        counts,
-        stale,
+        status_counts(summary),
+        html.P([p for p in (stale, f" Latest data: {freshest}." if freshest else None) if p], className="freshness"),
     ]), className="pillar-card h-100")
+
+
+def breadcrumb(items: Sequence[tuple[str, str | None]]) -> html.Nav:
+    crumbs = [html.Li(dcc.Link(text, href=link) if link else html.Span(text, **aria(current="page")),
+                      className="breadcrumb-item") for text, link in items]
+    return html.Nav(html.Ol(crumbs, className="breadcrumb"), **aria(label="Breadcrumb"))
+
+
+def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str | None], sort: str,
+                  caption: str, show_agency: bool = True, agency_names: Mapping[str, str] | None = None) -> Any:
+    """Measures as an accessible table; column headers sort (kept in the URL)."""
+    if not rows:
+        return html.P("No measures match these filters.", className="empty")
+
+    def header(key: str | None, text: str) -> html.Th:
+        if key is None:
+            return html.Th(text, scope="col")
+        active = key == sort
+        link = dcc.Link(text, href=href(path, {**query, "sort": key}))
+        return html.Th(link, scope="col", **aria(sort="ascending" if active else "none"))
+
+    heads = [header("title", "Measure"), header("status", "Status"), header(None, "Latest"),
+             header(None, "Target"), header("score", "Score"), header(None, "Trend")]
+    if show_agency:
+        heads.append(header(None, "Agency"))
+    body = []
+    for row in rows:
+        m, a = row.metric, row.assessment
+        spark = sparkline(row.spark)
+        trend = (html.Img(src=spark, alt=_trend_alt(row), width=110, height=28) if spark
+                 else html.Span("—", title="Not enough values for a trend"))
+        cells = [html.Td(dcc.Link(m.title, href=f"/metrics/{m.id}")), html.Td(assessment_chip(a)),
+                 html.Td(row.latest), html.Td(row.target), html.Td(score_text(a.score)), html.Td(trend)]
+        if show_agency:
+            cells.append(html.Td((agency_names or {}).get(m.agency, m.agency)))
+        body.append(html.Tr(cells))
+    return html.Div(html.Table([html.Caption(caption), html.Thead(html.Tr(heads)), html.Tbody(body)],
+                               className="table table-hover measure-table"), className="table-responsive")
+
+
+def _trend_alt(row: MeasureRow) -> str:
+    known = [v for v in row.spark if v is not None]
+    direction = "up" if known[-1] > known[0] else "down" if known[-1] < known[0] else "flat"
+    return f"Trend over the last {len(row.spark)} periods: {direction}, latest {row.latest}"
+
+
+def filter_form(path: str, query: Mapping[str, str | None], agencies: Sequence[tuple[str, str]] | None,
+                sort: str) -> html.Form:
+    """Filters as a GET form with a submit button (no change of context on input, WCAG 3.2.2)."""
+    status_options = [{"label": "All statuses", "value": ""}] + [
+        {"label": s.label, "value": s.value} for s in (*WORST_FIRST, Status.STALE)]
+    fields = [dbc.Col([dbc.Label("Status", html_for="filter-status"),
+                       dbc.Select(id="filter-status", name="status", options=status_options,
+                                  value=query.get("status") or "")], md=4)]
+    if agencies:
+        fields.append(dbc.Col([dbc.Label("Agency", html_for="filter-agency"),
+                               dbc.Select(id="filter-agency", name="agency",
+                                          options=[{"label": "All agencies", "value": ""}]
+                                          + [{"label": name, "value": key} for key, name in agencies],
+                                          value=query.get("agency") or "")], md=5))
+    fields.append(dbc.Col(dbc.Button("Apply filters", type="submit", color="primary", className="mt-4"), md=3))
+    hidden = [dcc.Input(type="hidden", name="sort", value=sort)] if sort in SORTS and sort != "status" else []
+    return html.Form([dbc.Row(fields, className="g-3 align-items-end"), *hidden], action=path, method="get",
+                     className="filters", **aria(label="Filter measures"))
+
+
+def not_found(message: str = "We could not find that page.") -> html.Div:
+    return html.Div([
+        html.H1("Page not found"),
+        html.P(message, className="lead"),
+        html.P(["Try the ", dcc.Link("city overview", href="/"), " or ", dcc.Link("search", href="/search"), "."]),
+    ], className="not-found")
+
+
+def sign_in_required() -> html.Div:
+    return html.Div([
+        html.H1("Sign-in required"),
+        html.P("This page is for City staff. Sign in to see it.", className="lead"),
+        html.P(dcc.Link("Back to the city overview", href="/")),
+    ])

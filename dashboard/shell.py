@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+
+from dashboard.components import aria
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -28,11 +30,24 @@ INDEX_STRING = """<!DOCTYPE html>
 def shell(city_name: str) -> html.Div:
     return html.Div([
         html.A("Skip to main content", href="#main", className="skip-link"),
-        html.Header(dbc.Container([
-            html.A([html.Span(city_name, className="brand-city"), html.Span(" Performance", className="brand-rest")],
-                   href="/", className="brand"),
-            html.P("Progress on the Mayor's Action Plan and the budget book's measures", className="tagline"),
-        ], fluid="lg"), className="site-header"),
+        html.Header(dbc.Container(dbc.Row([
+            dbc.Col([
+                dcc.Link([html.Span(city_name, className="brand-city"), html.Span(" Performance",
+                                                                                  className="brand-rest")],
+                         href="/", className="brand"),
+                html.P("Progress on the Mayor's Action Plan and the budget book's measures", className="tagline"),
+            ], md=7),
+            dbc.Col(html.Nav([
+                dcc.Link("Overview", href="/", className="nav-item-link"),
+                dcc.Link("About the data", href="/about", className="nav-item-link"),
+                html.Form([
+                    dbc.Label("Search", html_for="site-search", className="visually-hidden"),
+                    dbc.Input(id="site-search", name="q", type="search", placeholder="Search measures",
+                              size="sm", className="search-input"),
+                    dbc.Button("Search", type="submit", size="sm", color="light"),
+                ], action="/search", method="get", role="search", className="site-search"),
+            ], className="site-nav", **aria(label="Site")), md=5),
+        ], className="align-items-center"), fluid="lg"), className="site-header"),
         html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
         html.Footer(dbc.Container(html.P([
             "Data: City of Baltimore (Office of Performance and Innovation; Open Baltimore), The Baltimore Sun "

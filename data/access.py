@@ -1,25 +1,32 @@
 """The one gate for reads that feed pages: every read takes the viewer, and internal metrics never reach
-a viewer who may not see them. Hidden and unknown metrics are indistinguishable (both ``NotFound``)."""
+a viewer who may not see them. Hidden and unknown metrics are indistinguishable (both ``NotFound``).
+
+Page data is cached per viewer scope and invalidated when a refresh finishes (the data version changes).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from data.db import get_engine
-from data.models import RefreshRun, RunStatus
+from data.models import RefreshRun, RunStatus, SourceLoad
 from data.store import ValueRow, read_values
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
-from metrics.spec import MetricSpec, Visibility
+from metrics.spec import Agency, MetricSpec, Service, Visibility
 from metrics.status import Assessment, assess
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
-STATUS_GRAINS = ("fiscal_year", "fiscal_quarter", "month")
+LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
+T = TypeVar("T")
 
 
 class Role(StrEnum):
@@ -31,6 +38,10 @@ class Role(StrEnum):
 
 class NotFound(LookupError):
     """The object does not exist, or this viewer may not know that it does."""
+
+
+class Forbidden(PermissionError):
+    """The viewer must sign in (anonymous) or lacks the role for this page."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,10 @@ class Viewer:
         return self.role is Role.AGENCY and metric.agency in self.agencies
 
     @property
+    def internal(self) -> bool:
+        return self.role is not Role.ANONYMOUS
+
+    @property
     def scope(self) -> tuple[str, ...]:
         """What this viewer can see, as a cache key: viewers with equal scopes see the same data."""
         if self.role in (Role.ADMIN, Role.VIEWER):
@@ -59,6 +74,44 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the pages need about every visible metric, read once per data version."""
+
+    assessments: dict[str, Assessment]
+    city_values: dict[str, list[ValueRow]]
+    last_success: dict[str, dt.datetime]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    metrics: list[MetricSpec]
+    agencies: list[Agency]
+    services: list[Service]
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    metric: MetricSpec
+    status: str | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    rows: int
+    error: str | None
+    warnings: str | None
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    source_id: str
+    file: str
+    status: str
+    finished_at: dt.datetime | None
+    rows_loaded: int
+    rows_rejected: int
+    error: str | None
+
+
 class Gate:
     """Reads for pages, filtered by the viewer, over one registry and the value store."""
 
@@ -67,6 +120,7 @@ class Gate:
         self._cache: dict[tuple[object, ...], object] = {}
         self._lock = threading.Lock()
 
+    # --- what the viewer may see -------------------------------------------------------------------------
     def metrics(self, viewer: Viewer) -> list[MetricSpec]:
         return [m for m in self.registry.metrics.values() if viewer.can_see(m)]
 
@@ -76,49 +130,101 @@ class Gate:
             raise NotFound(f"no metric '{metric_id}'")
         return metric
 
+    def require_internal(self, viewer: Viewer) -> None:
+        if not viewer.internal:
+            raise Forbidden("sign in to see this page")
+
+    # --- values ---------------------------------------------------------------------------------------------
     def values(self, viewer: Viewer, metric_id: str, *, as_of: dt.datetime | None = None,
                grain: str | None = None, geography: str | None = None) -> list[ValueRow]:
         self.metric(viewer, metric_id)
         with get_engine().connect() as conn:
             return read_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
 
-    def data_version(self) -> tuple[int, int]:
+    def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh finishes: the cache key that invalidates page data."""
         with get_engine().connect() as conn:
-            row = conn.execute(select(func.max(RUN.c.id), func.count()).where(RUN.c.finished_at.is_not(None))).one()
-        return (row[0] or 0, row[1])
+            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id))).one())
+
+    def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
+        """Status, citywide values and last refresh of every visible metric (cached per data version)."""
+        return self._cached(("snapshot", viewer.scope, today), lambda: self._snapshot(self.metrics(viewer), today))
 
     def assessments(self, viewer: Viewer, today: dt.date) -> dict[str, Assessment]:
-        """Status of every metric the viewer can see (cached until the next refresh lands)."""
-        key = ("assessments", viewer.scope, today, self.data_version())
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached is None:
-            cached = self._assess(self.metrics(viewer), today)
-            with self._lock:
-                self._cache = {k: v for k, v in self._cache.items() if k[2:] == key[2:]}
-                self._cache[key] = cached
-        return cached  # type: ignore[return-value]
-
-    def _assess(self, metrics: list[MetricSpec], today: dt.date) -> dict[str, Assessment]:
-        ids = [m.id for m in metrics]
-        with get_engine().connect() as conn:
-            values = read_values(conn, ids, geography="city")
-            failed = _failed_since_success(conn)
-        city = self.registry.city
-        return {m.id: assess(m, values[m.id], city=city, today=today, last_refresh_failed=failed.get(m.id))
-                for m in metrics}
+        return self.snapshot(viewer, today).assessments
 
     def summaries(self, viewer: Viewer, today: dt.date, level: str) -> dict[str, Summary]:
         """Status counts and scores per pillar, goal, agency, service or the city, over visible metrics."""
         return roll_up(self.registry, self.metrics(viewer), self.assessments(viewer, today), level)
 
+    def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        full = (*key, self.data_version())
+        with self._lock:
+            if full in self._cache:
+                return self._cache[full]  # type: ignore[return-value]
+        value = build()
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[-1] == full[-1]}
+            self._cache[full] = value
+        return value
 
-def _failed_since_success(conn: object) -> dict[str, dt.datetime]:
-    """Metrics whose latest finished refresh failed, with when it started."""
-    latest = (select(RUN.c.metric_id, func.max(RUN.c.id).label("id"))
-              .where(RUN.c.status.in_([RunStatus.SUCCESS, RunStatus.FAILED])).group_by(RUN.c.metric_id).subquery())
-    rows = conn.execute(  # type: ignore[attr-defined]
-        select(RUN.c.metric_id, RUN.c.started_at).join(latest, RUN.c.id == latest.c.id)
-        .where(RUN.c.status == RunStatus.FAILED))
-    return {r.metric_id: r.started_at for r in rows}
+    def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
+        ids = [m.id for m in metrics]
+        with get_engine().connect() as conn:
+            values = read_values(conn, ids, geography="city")
+            failed = _latest_runs(conn, RunStatus.FAILED)
+            succeeded = _latest_runs(conn, RunStatus.SUCCESS)
+        city = self.registry.city
+        assessments = {m.id: assess(m, values[m.id], city=city, today=today,
+                                    last_refresh_failed=failed.get(m.id) if _after(failed, succeeded, m.id) else None)
+                       for m in metrics}
+        return Snapshot(assessments, values, {k: v for k, v in succeeded.items() if k in values})
+
+    # --- search and internal pages --------------------------------------------------------------------------
+    def search(self, viewer: Viewer, query: str) -> SearchResults:
+        """Metrics, agencies and services whose title, name or definition contains every word of ``query``."""
+        words = [w for w in re.split(r"\W+", query.lower()) if w]
+        if not words:
+            return SearchResults([], [], [])
+
+        def hit(*texts: str | None) -> bool:
+            haystack = " ".join(t for t in texts if t).lower()
+            return all(w in haystack for w in words)
+
+        return SearchResults(
+            sorted((m for m in self.metrics(viewer) if hit(m.title, m.definition, m.id)), key=lambda m: m.title),
+            sorted((a for a in self.registry.agencies.values() if hit(a.name, a.public_name)), key=lambda a: a.name),
+            sorted((s for s in self.registry.services.values() if hit(s.name, s.description)), key=lambda s: s.name),
+        )
+
+    def health(self, viewer: Viewer) -> tuple[list[HealthRow], list[LoadRow]]:
+        """Last refresh of every metric the (signed-in) viewer may see, and the latest load of each source."""
+        self.require_internal(viewer)
+        visible = {m.id: m for m in self.metrics(viewer)}
+        with get_engine().connect() as conn:
+            latest = select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).group_by(RUN.c.metric_id).subquery()
+            runs = {r.metric_id: r for r in conn.execute(select(RUN).join(latest, RUN.c.id == latest.c.id))}
+            last_load = select(LOAD.c.source_id, func.max(LOAD.c.id).label("id")).group_by(LOAD.c.source_id).subquery()
+            loads = conn.execute(select(LOAD).join(last_load, LOAD.c.id == last_load.c.id)
+                                 .order_by(LOAD.c.source_id)).all()
+        rows = [HealthRow(m, getattr(runs.get(i), "status", None), getattr(runs.get(i), "started_at", None),
+                          getattr(runs.get(i), "finished_at", None), getattr(runs.get(i), "rows_read", 0) or 0,
+                          getattr(runs.get(i), "error", None), getattr(runs.get(i), "warnings", None))
+                for i, m in sorted(visible.items())]
+        return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_loaded, r.rows_rejected, r.error)
+                      for r in loads]
+
+
+def _after(failed: dict[str, dt.datetime], succeeded: dict[str, dt.datetime], metric_id: str) -> bool:
+    return metric_id in failed and (metric_id not in succeeded or failed[metric_id] > succeeded[metric_id])
+
+
+def _latest_runs(conn: Connection, status: RunStatus) -> dict[str, dt.datetime]:
+    """When each metric last had a finished run with ``status``."""
+    rows = conn.execute(select(RUN.c.metric_id, func.max(RUN.c.started_at).label("at"))
+                        .where(RUN.c.status == status).group_by(RUN.c.metric_id))
+    return {r.metric_id: _aware(r.at) for r in rows}
+
+
+def _aware(moment: Any) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -72,7 +72,7 @@ class RefreshRun(SQLModel, table=True):
     trigger: str = Field(default="cli", max_length=20)
     runner: str = Field(default="", max_length=120)
     started_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    finished_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = Field(default=None, index=True)
     status: str = Field(default=RunStatus.RUNNING, max_length=20)
     rows_read: int = 0
     rows_written: int = 0

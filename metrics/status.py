@@ -85,7 +85,8 @@ def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Y
     annual = next((v for v in in_year if v.grain == Grain.FISCAL_YEAR), None)
     parts = sorted((v for v in in_year if v.grain in (Grain.FISCAL_QUARTER, Grain.MONTH)),
                    key=lambda v: v.period_start)
-    through = max(period_end(v.period_start, Grain(v.grain)) for v in (parts or in_year))
+    finest = [v for v in parts if v.grain == Grain.MONTH] or parts or in_year
+    through = max(period_end(v.period_start, Grain(v.grain)) for v in finest)
     share = min(1.0, ((through.year - fiscal_year_start(year, fy_start).year) * 12
                       + through.month - fiscal_year_start(year, fy_start).month + 1) / 12)
     if annual is not None and (metric.computation.kind is ComputationKind.COMPUTED or not parts or share >= 1):

@@ -1,0 +1,142 @@
+"""Pure figure builders: trend with target line, district map and bar chart, and sparklines (SVG)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from data.config import PROJECT_ROOT
+from metrics.formatting import format_value
+from metrics.spec import FormatType, GeographySpec
+
+INK, NAVY, TARGET, BASELINE, GRID = "#1b1f24", "#14283f", "#b35806", "#57606a", "#d0d7de"
+MAP_SCALE: list[tuple[float, str]] = [(0.0, "#e8eef6"), (0.5, "#5b7fb0"), (1.0, "#14283f")]
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    start: dt.date
+    value: float | None
+    target: float | None = None
+
+
+def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 8, "b": 8}, font={"color": INK, "size": 13},
+                      legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+    if fmt is FormatType.PERCENT:
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(rangemode="tozero", gridcolor=GRID)
+    return fig
+
+
+def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: float | None) -> go.Figure:
+    """Values as a line with markers, the target as a dashed step line, the baseline dotted."""
+    fig = go.Figure()
+    labels = [p.label for p in points]
+    fig.add_trace(go.Scatter(x=labels, y=[p.value for p in points], name="Value", mode="lines+markers",
+                             line={"color": NAVY, "width": 3}, marker={"size": 8, "symbol": "circle"}))
+    if any(p.target is not None for p in points):
+        fig.add_trace(go.Scatter(x=labels, y=[p.target for p in points], name="Target", mode="lines+markers",
+                                 line={"color": TARGET, "width": 2, "dash": "dash", "shape": "hvh"},
+                                 marker={"size": 7, "symbol": "diamond"}))
+    if baseline is not None:
+        fig.add_hline(y=baseline, line={"color": BASELINE, "dash": "dot", "width": 2},
+                      annotation_text=f"Baseline {format_value(baseline, fmt)}", annotation_position="top left")
+    fig.update_xaxes(type="category")
+    return _layout(fig, fmt, 360)
+
+
+def district_bar(keys: Sequence[str], values: Sequence[float | None], city: float | None,
+                 fmt: FormatType | None, label: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[f"{label} {k}" for k in keys], y=list(values), marker={"color": NAVY},
+                           name=label))
+    if city is not None:
+        fig.add_hline(y=city, line={"color": TARGET, "dash": "dash", "width": 2},
+                      annotation_text=f"City {format_value(city, fmt)}", annotation_position="top right")
+    fig.update_xaxes(type="category")
+    return _layout(fig, fmt, 320)
+
+
+@functools.cache
+def _boundaries(path: str, key_property: str) -> dict[str, Any]:
+    """The GeoJSON, keys upper-cased as our values are, coordinates rounded to ~10 m to keep pages light."""
+    data = json.loads((PROJECT_ROOT / path).read_text())
+
+    def rounded(coords: Any) -> Any:
+        return [rounded(c) for c in coords] if isinstance(coords[0], list) else [round(c, 4) for c in coords]
+
+    for feature in data["features"]:
+        feature["id"] = str(feature["properties"][key_property]).upper()
+        feature["properties"] = {}
+        feature["geometry"]["coordinates"] = rounded(feature["geometry"]["coordinates"])
+    return data
+
+
+def district_map(geography: GeographySpec, keys: Sequence[str], values: Sequence[float | None],
+                 fmt: FormatType | None) -> go.Figure | None:
+    """Districts as filled polygons on plain axes: no base map, so nothing is fetched from the internet."""
+    if not geography.boundaries:
+        return None
+    shapes = {f["id"]: f["geometry"] for f in _boundaries(geography.boundaries, geography.key_property)["features"]}
+    known = [v for v in values if v is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    fig = go.Figure()
+    for key, value in zip(keys, values, strict=True):
+        geometry = shapes.get(key.upper())
+        if geometry is None:
+            continue
+        rings = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for polygon in rings:
+            xs += [c[0] for c in polygon[0]] + [None]
+            ys += [c[1] for c in polygon[0]] + [None]
+        share = 0.5 if value is None or high == low else (value - low) / (high - low)
+        label = f"{geography.label} {key}: {format_value(value, fmt)}"
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line={"color": INK, "width": 1},
+                                 fillcolor=_blend(share), name=label, text=label, hoverinfo="text",
+                                 hoveron="fills", showlegend=False))
+        points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
+        fig.add_annotation(x=sum(p[0] for p in points) / len(points), y=sum(p[1] for p in points) / len(points),
+                           text=key, showarrow=False, font={"size": 11, "color": INK if share < 0.55 else "#fff"})
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker={"colorscale": MAP_SCALE, "cmin": low, "cmax": high, "color": [low],
+                                     "showscale": True, "colorbar": {"thickness": 12, "tickformat":
+                                                                     ".0%" if fmt is FormatType.PERCENT else ",.0f"}}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.29)  # 1 / cos(39.3°): Baltimore's latitude
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#fff")
+    return fig
+
+
+def _blend(share: float) -> str:
+    """A colour on ``MAP_SCALE`` (light to dark navy) for a 0–1 share."""
+    (a_at, a_hex), (b_at, b_hex) = ((MAP_SCALE[0], MAP_SCALE[1]) if share <= 0.5 else (MAP_SCALE[1], MAP_SCALE[2]))
+    t = (share - a_at) / (b_at - a_at)
+    a = [int(a_hex[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(b_hex[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
+def sparkline(values: Sequence[float | None], width: int = 110, height: int = 28) -> str:
+    """A data: URI of a small SVG line (for an ``img`` with alt text)."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return ""
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    step = (width - 6) / (len(values) - 1)
+    coords = " ".join(f"{3 + i * step:.1f},{height - 3 - (v - low) / span * (height - 6):.1f}" for i, v in points)
+    last_x, last_y = coords.split(" ")[-1].split(",")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+           f'<polyline fill="none" stroke="{NAVY}" stroke-width="2" points="{coords}"/>'
+           f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="{NAVY}"/></svg>')
+    return "data:image/svg+xml;utf8," + urllib.parse.quote(svg)

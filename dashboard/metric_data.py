@@ -1,0 +1,127 @@
+"""Everything the metric page shows, computed once and used by both the page and its CSV download."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dashboard.figures import Point
+from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series
+from data.access import Gate, Viewer
+from data.store import ValueRow
+from metrics.formatting import format_value
+from metrics.periods import period_label
+from metrics.spec import Grain, MetricSpec
+from metrics.status import Assessment
+
+BREAKDOWN = "council_district"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    geography: str
+    place: str
+    period: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class MetricPage:
+    metric: MetricSpec
+    assessment: Assessment
+    grains: list[Grain]
+    grain: Grain | None
+    points: list[Point]
+    rows: list[TableRow]  # the values table, citywide, at the chosen grain
+    district_period: str | None
+    district_rows: list[TableRow]  # the breakdown table: one row per council district
+    city_value: float | None
+    last_refresh: dt.datetime | None
+
+
+def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str, str], today: dt.date) -> MetricPage:
+    """Read and shape the metric page (raises ``NotFound`` for unknown or hidden metrics and bad queries)."""
+    metric = reads.metric(viewer, metric_id)
+    fy_start = reads.registry.city.fiscal_year_start_month
+    snapshot = reads.snapshot(viewer, today)
+    values = reads.values(viewer, metric_id)
+    grains = grains_of(values)
+    default = default_grain(metric, grains)
+    grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)
+    grain = Grain(grain_value) if grain_value else None
+    points = series(metric, values, grain, fy_start) if grain else []
+    notes = {(v.grain, v.period_start): v.note for v in values if v.geography == "city"}
+    by_start = {(v.grain, v.period_start): v for v in values if v.geography == "city"}
+    rows = []
+    for p in points:
+        v = by_start[(grain, p.start)] if grain else None
+        rows.append(TableRow("city", reads.registry.city.name, p.label, p.value, v.numerator if v else None,
+                             v.denominator if v else None, p.target, notes.get((grain, p.start)) if grain else None))
+    district_period, district_rows, city_value = _breakdown(metric, values, fy_start)
+    return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows, district_period,
+                      district_rows, city_value, snapshot.last_success.get(metric.id))
+
+
+def _breakdown(metric: MetricSpec, values: list[ValueRow], fy_start: int
+               ) -> tuple[str | None, list[TableRow], float | None]:
+    """Latest period with council-district values, at the coarsest grain the metric has."""
+    if BREAKDOWN not in metric.geographies:
+        return None, [], None
+    places = [v for v in values if v.geography == BREAKDOWN]
+    for grain in (Grain.FISCAL_YEAR, Grain.FISCAL_QUARTER, Grain.MONTH):
+        at_grain = [v for v in places if v.grain == grain]
+        if not at_grain:
+            continue
+        latest = max(v.period_start for v in at_grain)
+        label = period_label(latest, grain, fy_start)
+        rows = sorted((v for v in at_grain if v.period_start == latest), key=lambda v: (len(v.geo_key), v.geo_key))
+        city = next((v.value for v in values if v.geography == "city" and v.grain == grain
+                     and v.period_start == latest), None)
+        return label, [TableRow(BREAKDOWN, r.geo_key, label, r.value, r.numerator, r.denominator, None, None)
+                       for r in rows], city
+    return None, [], None
+
+
+def to_csv(page: MetricPage) -> str:
+    """The page's two tables as one CSV (values raw: percent as 0–1 fractions)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric_id", "metric", "geography", "place", "grain", "period", "value", "numerator",
+                     "denominator", "target", "note"])
+    grain = GRAIN_NAMES[page.grain] if page.grain else ""
+    for row in page.rows:
+        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, grain, row.period,
+                         _raw(row.value), _raw(row.numerator), _raw(row.denominator), _raw(row.target),
+                         row.note or ""])
+    for row in page.district_rows:
+        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, "", row.period,
+                         _raw(row.value), _raw(row.numerator), _raw(row.denominator), "", ""])
+    return out.getvalue()
+
+
+def _raw(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def chart_summary(page: MetricPage) -> str:
+    """The trend chart in words (its text alternative)."""
+    m, points = page.metric, [p for p in page.points if p.value is not None]
+    if not points:
+        return "There are no values to chart yet."
+    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
+    first, last = points[0], points[-1]
+    high = max(points, key=lambda p: p.value or 0)
+    low = min(points, key=lambda p: p.value or 0)
+    grain = GRAIN_NAMES[page.grain].lower() if page.grain else "period"
+    target = f", against a target of {fmt(last.target)}" if last.target is not None else ""
+    count = f"{len(points)} {grain} value{'s' if len(points) != 1 else ''}"
+    return (f"{count} from {first.label} to {last.label}. The latest, {last.label}, is "
+            f"{fmt(last.value)}{target}. Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} "
+            f"({low.label}).")

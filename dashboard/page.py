@@ -1,0 +1,68 @@
+"""What every page shares: the not-found/sign-in guard and the filtered, sortable measures section."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from dash import html
+
+from dashboard.components import filter_form, measure_table, status_counts
+from dashboard.context import current_viewer, gate, today
+from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
+from data.access import Forbidden, NotFound
+from metrics.scores import summarize
+from metrics.spec import MetricSpec
+
+QUERY_KEYS = frozenset({"status", "agency", "sort", "grain", "q"})
+
+
+def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
+    """Unknown ids and malformed query strings give the not-found page; internal pages the sign-in page."""
+
+    @functools.wraps(build)
+    def layout(**params: Any) -> Any:
+        from dashboard.components import not_found, sign_in_required
+
+        try:
+            unknown = set(params) - QUERY_KEYS - set(build.__annotations__)
+            if unknown or any(not isinstance(v, str) for v in params.values()):
+                raise NotFound("This address has parameters the page does not understand.")
+            return build(**params)
+        except Forbidden:
+            return sign_in_required()
+        except NotFound as exc:
+            return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
+
+    return layout
+
+
+def freshest(metrics: Iterable[MetricSpec], day: dt.date | None = None) -> str | None:
+    snapshot = gate().snapshot(current_viewer(), day or today())
+    dates = [snapshot.assessments[m.id].data_through for m in metrics if m.id in snapshot.assessments]
+    known = [d for d in dates if d is not None]
+    return max(known).isoformat() if known else None
+
+
+def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, str], caption: str,
+                     with_agency_filter: bool = True) -> html.Div:
+    """Status counts, the filter form and the measure table for ``metrics``."""
+    reads, viewer, day = gate(), current_viewer(), today()
+    registry = reads.registry
+    agency_ids = sorted({m.agency for m in metrics}, key=lambda a: registry.agencies[a].name)
+    status = choice(query, "status", STATUS_FILTERS)
+    agency = choice(query, "agency", agency_ids) if with_agency_filter else None
+    sort = choice(query, "sort", SORTS, "status") or "status"
+    snapshot = reads.snapshot(viewer, day)
+    rows = measure_rows(metrics, snapshot, registry, status=status, agency=agency, sort=sort)
+    kept = {"status": status, "agency": agency}
+    names = {a: registry.agencies[a].name for a in agency_ids}
+    agencies = [(a, names[a]) for a in agency_ids] if with_agency_filter and len(agency_ids) > 1 else None
+    return html.Div([
+        status_counts(summarize(snapshot.assessments[m.id] for m in metrics)),
+        filter_form(path, kept, agencies, sort),
+        html.P(f"{len(rows)} of {len(metrics)} measures shown.", className="result-count", role="status"),
+        measure_table(rows, path, kept, sort, caption, show_agency=len(agency_ids) > 1, agency_names=names),
+    ])

@@ -1,0 +1,52 @@
+"""About ``/about``: how status and scores are computed, and where the data comes from."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard.context import gate
+from dashboard.page import guarded
+from metrics.status import MIN_DENOMINATOR, NEAR_PERCENT_POINTS, NEAR_RELATIVE, SCORE_CAP
+
+dash.register_page(__name__, path="/about", title="About the data and methods", name="About")
+
+
+@guarded
+def layout() -> html.Div:
+    registry = gate().registry
+    city = registry.city
+    lags = ", ".join(f"{days} days for {freq.value} measures" for freq, days in city.reporting_lag_days.items())
+    sources = [html.Li([html.Strong(s.title), f". {s.attribution}." if s.attribution else ""])
+               for s in registry.sources.values()]
+    return html.Div([
+        html.H1("About the data and methods"),
+        html.P(f"This site tracks {city.name}'s performance measures: the Mayor's Action Plan and the measures of "
+               "each budget service. Every measure has a plain-language definition, a direction (is higher or "
+               "lower better?), targets per fiscal year, and a status that explains itself.", className="lead"),
+        html.H2("Fiscal years", className="h4 mt-4"),
+        html.P(f"{city.name}'s fiscal year starts in month {city.fiscal_year_start_month} and is named by the "
+               "year it ends in: FY2026 runs from July 2025 to June 2026. Percentages are stored as fractions and "
+               "shown with the counts behind them where we have them."),
+        html.H2("How status is decided", className="h4 mt-4"),
+        html.Ol([
+            html.Li([html.Strong("No data: "), "the measure has no values yet."]),
+            html.Li([html.Strong("Stale: "), f"the last refresh failed, or newer data is overdue ({lags}). "
+                     "The last reading is still shown, with its status."]),
+            html.Li([html.Strong("Informational: "), "the measure has no direction or no target for the year, "
+                     f"or a rate rests on fewer than {MIN_DENOMINATOR} cases."]),
+            html.Li([html.Strong("On track, near target, off track: "), "the fiscal year so far is compared "
+                     "with that year's target. Measures that add up over the year (such as requests handled) are "
+                     "compared with the share of the target expected by now. Near target means within "
+                     f"{NEAR_PERCENT_POINTS * 100:.0f} percentage points for percentages, or within "
+                     f"{NEAR_RELATIVE:.0%} otherwise."]),
+        ]),
+        html.H2("Scores", className="h4 mt-4"),
+        html.P("A measure's score is its value divided by its target (turned around when lower is better), "
+               f"capped at {SCORE_CAP}. A pillar's, goal's or agency's score is the average of its measures' "
+               "scores; 1.00 means at target."),
+        html.H2("Sources", className="h4 mt-4"),
+        html.Ul(sources),
+        html.P(["Targets marked illustrative were set by this project to demonstrate the method; they are not "
+                "adopted by the City. ", dcc.Link("Back to the overview", href="/"), "."]),
+    ])

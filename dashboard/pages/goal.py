@@ -1,0 +1,34 @@
+"""Goal ``/goals/<id>``: the goal's measures, filterable by agency and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboard.components import breadcrumb
+from dashboard.context import current_viewer, gate
+from dashboard.page import guarded, measures_section
+from data.access import NotFound
+
+dash.register_page(__name__, path_template="/goals/<goal_id>", title="Goal", name="Goal")
+
+
+@guarded
+def layout(goal_id: str = "", **query: Any) -> html.Div:
+    reads, viewer = gate(), current_viewer()
+    registry = reads.registry
+    goal = registry.goals.get(goal_id)
+    if goal is None:
+        raise NotFound(f"no goal '{goal_id}'")
+    pillar = registry.pillars[goal.pillar]
+    metrics = [m for m in reads.metrics(viewer) if m.goal == goal.id]
+    return html.Div([
+        breadcrumb([("Overview", "/"), (f"Pillar {pillar.id}: {pillar.name}", f"/pillars/{pillar.id}"),
+                    (f"Goal {goal.id}", None)]),
+        html.H1(f"Goal {goal.id}: {goal.title}"),
+        html.P(f"Lead: {goal.lead}.", className="lead") if goal.lead else None,
+        measures_section(metrics, f"/goals/{goal.id}", query, f"Measures of goal {goal.id}")
+        if metrics else html.P("No public measures are linked to this goal yet."),
+    ])

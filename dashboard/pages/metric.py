@@ -1,0 +1,174 @@
+"""Metric detail ``/metrics/<id>``: status and why, trend against target, values table, districts, definition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.components import aria, assessment_chip, breadcrumb, href
+from dashboard.context import current_viewer, gate, today
+from dashboard.figures import district_bar, district_map, trend_figure
+from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, metric_page
+from dashboard.page import guarded
+from dashboard.views import GRAIN_NAMES
+from metrics.formatting import format_count, format_value
+from metrics.spec import MetricSpec
+
+dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
+GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
+
+
+@guarded
+def layout(metric_id: str = "", **query: Any) -> html.Div:
+    page = metric_page(gate(), current_viewer(), metric_id, query, today())
+    m = page.metric
+    return html.Div([
+        _breadcrumb(m),
+        html.H1(m.title),
+        html.Div([assessment_chip(page.assessment), html.P(page.assessment.sentence, className="status-sentence")],
+                 className="status-box", role="status"),
+        _facts(page),
+        html.H2("Trend", className="h4 mt-4"),
+        _grain_tabs(page),
+        html.Figure([
+            _chart(trend_figure(page.points, m.format, m.baseline.value if m.baseline else None)),
+            html.Figcaption(chart_summary(page), className="chart-summary"),
+        ]) if page.points else html.P("No values yet."),
+        _values_table(m, page.rows, f"Values by {GRAIN_NAMES[page.grain].lower() if page.grain else 'period'}"),
+        html.P(html.A("Download these values (CSV)", href=href(f"/download/metrics/{m.id}.csv",
+                                                                {"grain": page.grain.value if page.grain else None}),
+                      className="btn btn-outline-primary btn-sm", download=f"{m.id}.csv")),
+        _districts(page),
+        _about(page),
+    ])
+
+
+def _chart(figure: Any) -> html.Div:
+    """A chart hidden from screen readers: its caption and table say the same in words."""
+    return html.Div(dcc.Graph(figure=figure, config=GRAPH_CONFIG), className="chart", **aria(hidden="true"))
+
+
+def _breadcrumb(m: MetricSpec) -> html.Nav:
+    registry = gate().registry
+    pillar_id = registry.pillar_of(m)
+    items: list[tuple[str, str | None]] = [("Overview", "/")]
+    if pillar_id:
+        items.append((f"Pillar {pillar_id}: {registry.pillars[pillar_id].name}", f"/pillars/{pillar_id}"))
+    items.append((registry.agencies[m.agency].name, f"/agencies/{m.agency}"))
+    items.append((m.title, None))
+    return breadcrumb(items)
+
+
+def _facts(page: MetricPage) -> dbc.Row:
+    m, a = page.metric, page.assessment
+    facts = [("Latest", format_value(a.value, m.format, m.unit) if a.value is not None else "No data"),
+             ("Target", format_value(a.target, m.format, m.unit) if a.target is not None else "None set"),
+             ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
+                         "none": "No direction"}[m.direction.value]),
+             ("Data through", a.data_through.isoformat() if a.data_through else "—")]
+    return dbc.Row([dbc.Col(html.Div([html.Div(label, className="fact-label"), html.Div(value, className="fact-value")],
+                                     className="fact"), xs=6, md=3) for label, value in facts], className="facts g-3")
+
+
+def _grain_tabs(page: MetricPage) -> html.Nav | None:
+    if len(page.grains) < 2:
+        return None
+    links = [html.Li(html.A(GRAIN_NAMES[g], href=href(f"/metrics/{page.metric.id}", {"grain": g.value}),
+                            className="nav-link" + (" active" if g == page.grain else ""),
+                            **(aria(current="page") if g == page.grain else {})), className="nav-item")
+             for g in page.grains]
+    return html.Nav(html.Ul(links, className="nav nav-pills"), **aria(label="Period length"))
+
+
+def _number(value: float | None) -> str:
+    return format_count(value) if value is not None else ""
+
+
+def _values_table(m: MetricSpec, rows: Sequence[TableRow], caption: str, first: str = "Period") -> Any:
+    if not rows:
+        return None
+    ratio = any(r.denominator is not None for r in rows)
+    targets = any(r.target is not None for r in rows)
+    notes = any(r.note for r in rows)
+    head = [first, "Value", *(["Numerator", "Denominator"] if ratio else []), *(["Target"] if targets else []),
+            *(["Note"] if notes else [])]
+    body = []
+    for r in rows:
+        cells = [r.period if first == "Period" else r.place, format_value(r.value, m.format, m.unit)]
+        cells += [_number(r.numerator), _number(r.denominator)] if ratio else []
+        cells += [format_value(r.target, m.format, m.unit) if r.target is not None else "—"] if targets else []
+        cells += [r.note or ""] if notes else []
+        body.append(html.Tr([html.Th(cells[0], scope="row"), *(html.Td(c) for c in cells[1:])]))
+    return html.Details([
+        html.Summary(f"{caption} (table)"),
+        html.Div(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                             html.Tbody(body)], className="table table-sm values-table"), className="table-responsive"),
+    ], className="values", open=len(rows) <= 12)
+
+
+def _districts(page: MetricPage) -> html.Div | None:
+    if not page.district_rows:
+        return None
+    m = page.metric
+    geography = gate().registry.city.geographies[BREAKDOWN]
+    keys = [r.place for r in page.district_rows]
+    values = [r.value for r in page.district_rows]
+    best = max(page.district_rows, key=lambda r: r.value or 0)
+    worst = min(page.district_rows, key=lambda r: r.value or 0)
+    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
+    summary = (f"{page.district_period}: highest in {geography.label.lower()} {best.place} ({fmt(best.value)}), "
+               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); city "
+               f"{fmt(page.city_value)}. Averages hide: see each district's own page.")
+    chart = district_map(geography, keys, values, m.format)
+    return html.Div([
+        html.H2(f"By {geography.label.lower()}, {page.district_period}", className="h4 mt-4"),
+        html.P(summary, className="chart-summary"),
+        dbc.Row([
+            dbc.Col(html.Figure(_chart(chart)), lg=6) if chart else None,
+            dbc.Col(html.Figure(_chart(district_bar(keys, values, page.city_value, m.format, "District"))), lg=6),
+        ]),
+        _values_table(m, page.district_rows, f"{geography.label} values, {page.district_period}", first="Place"),
+        html.P([dcc.Link(f"{geography.label} {k}", href=f"/districts/{k}", className="me-2") for k in keys],
+               className="district-links"),
+    ])
+
+
+def _about(page: MetricPage) -> html.Div:
+    m = page.metric
+    registry = gate().registry
+    source = registry.sources.get(m.computation.source)
+    services = [dcc.Link(registry.services[s].name, href=f"/services/{s}", className="me-2")
+                for s in m.services if s in registry.services]
+    target = m.annual_target(page.assessment.target and _target_year(page) or 0)
+    rows = [
+        ("Definition", m.definition),
+        ("How it is computed", m.computation.formula or m.computation.aggregation or "Reported by the agency"),
+        ("Source", f"{source.title}" + (f" — {source.attribution}" if source and source.attribution else "")
+         if source else m.computation.source),
+        ("Collected", m.computation.collection),
+        ("Owner", m.owner_role),
+        ("Frequency", m.frequency.value.capitalize()),
+        ("Measure type", m.measure_type.value.capitalize()),
+        ("Agency", dcc.Link(registry.agencies[m.agency].name, href=f"/agencies/{m.agency}")),
+        ("Budget services", services or None),
+        ("Baseline", f"{format_value(m.baseline.value, m.format, m.unit)}"
+                     + (f" (FY{m.baseline.fiscal_year})" if m.baseline.fiscal_year else "") if m.baseline else None),
+        ("Target note", target.note if target else None),
+        ("Why it matters", m.notes),
+        ("Last refreshed", page.last_refresh.strftime("%Y-%m-%d %H:%M UTC") if page.last_refresh else "Not yet"),
+    ]
+    return html.Div([
+        html.H2("About this measure", className="h4 mt-4"),
+        html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in rows if v), []), className="about-measure"),
+    ])
+
+
+def _target_year(page: MetricPage) -> int:
+    from metrics.periods import fiscal_year
+
+    through = page.assessment.data_through
+    return fiscal_year(through, gate().registry.city.fiscal_year_start_month) if through else 0

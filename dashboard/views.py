@@ -1,0 +1,120 @@
+"""Shapes gate data for pages: a metric's series with targets, measure rows, and query-string parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from dashboard.figures import Point
+from data.access import NotFound, Snapshot
+from data.store import ValueRow
+from metrics.formatting import format_value
+from metrics.periods import MONTHS_IN, fiscal_year, period_label
+from metrics.registry import Registry
+from metrics.spec import ComputationKind, Grain, MetricSpec, PeriodTotal
+from metrics.status import Assessment, Status
+
+GRAIN_NAMES = {Grain.FISCAL_YEAR: "Fiscal year", Grain.FISCAL_QUARTER: "Fiscal quarter", Grain.MONTH: "Month",
+               Grain.QUARTER: "Quarter", Grain.YEAR: "Year"}
+WORST_FIRST = [Status.OFF_TRACK, Status.NEAR_TARGET, Status.NO_DATA, Status.INFORMATIONAL, Status.ON_TRACK]
+STATUS_FILTERS = {s.value: s for s in (*WORST_FIRST, Status.STALE)}
+SORTS = ("status", "title", "score")
+SPARK_POINTS = 12
+
+
+class BadQuery(NotFound):
+    """A query-string value the page does not know: answered with the not-found page."""
+
+
+def choice(query: Mapping[str, str], name: str, allowed: Iterable[str], default: str | None = None) -> str | None:
+    value = query.get(name) or default
+    if value is not None and value not in set(allowed):
+        raise BadQuery(f"unknown {name} '{value}'")
+    return value
+
+
+def effective(assessment: Assessment) -> Status:
+    """The status a stale metric had at its last reading; otherwise its status."""
+    return assessment.judged_as or assessment.status
+
+
+def grains_of(values: Iterable[ValueRow]) -> list[Grain]:
+    present = {v.grain for v in values if v.geography == "city"}
+    return [g for g in (Grain.FISCAL_YEAR, Grain.FISCAL_QUARTER, Grain.MONTH, Grain.QUARTER, Grain.YEAR)
+            if g in present]
+
+
+def default_grain(metric: MetricSpec, grains: list[Grain]) -> Grain | None:
+    if not grains:
+        return None
+    if metric.computation.kind is ComputationKind.REPORTED:
+        return Grain.FISCAL_YEAR if Grain.FISCAL_YEAR in grains else grains[0]
+    for preferred in (Grain.MONTH, Grain.FISCAL_QUARTER, Grain.FISCAL_YEAR):
+        if preferred in grains:
+            return preferred
+    return grains[0]
+
+
+def target_for(metric: MetricSpec, grain: Grain, start: dt.date, fy_start: int) -> float | None:
+    """The target a period is compared with: the year's, pro-rated for flows below a year."""
+    year = fiscal_year(start, fy_start)
+    if grain is Grain.FISCAL_QUARTER:
+        quarter_target = metric.quarter_target(year, (start.month - fy_start) % 12 // 3 + 1)
+        if quarter_target:
+            return quarter_target.value
+    annual = metric.annual_target(year)
+    if annual is None or grain in (Grain.QUARTER, Grain.YEAR):
+        return None
+    if metric.total is PeriodTotal.SUM:
+        return annual.value * MONTHS_IN[grain] / 12
+    return annual.value
+
+
+def series(metric: MetricSpec, values: Iterable[ValueRow], grain: Grain, fy_start: int,
+           geography: str = "city", geo_key: str = "") -> list[Point]:
+    rows = sorted((v for v in values if v.grain == grain and v.geography == geography and v.geo_key == geo_key),
+                  key=lambda v: v.period_start)
+    return [Point(period_label(v.period_start, grain, fy_start), v.period_start, v.value,
+                  target_for(metric, grain, v.period_start, fy_start)) for v in rows]
+
+
+def spark_values(metric: MetricSpec, city_values: list[ValueRow], fy_start: int) -> list[float | None]:
+    grains = grains_of(city_values)
+    grain = Grain.FISCAL_QUARTER if Grain.FISCAL_QUARTER in grains else default_grain(metric, grains)
+    if grain is None:
+        return []
+    return [p.value for p in series(metric, city_values, grain, fy_start)][-SPARK_POINTS:]
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    metric: MetricSpec
+    assessment: Assessment
+    latest: str
+    target: str
+    spark: list[float | None]
+
+
+def measure_rows(metrics: Iterable[MetricSpec], snapshot: Snapshot, registry: Registry,
+                 status: str | None = None, agency: str | None = None, sort: str = "status") -> list[MeasureRow]:
+    """Rows for a measure table, filtered and sorted (worst first by default)."""
+    fy_start = registry.city.fiscal_year_start_month
+    rows = []
+    for m in metrics:
+        a = snapshot.assessments[m.id]
+        if agency and m.agency != agency:
+            continue
+        if status == Status.STALE.value and a.status is not Status.STALE:
+            continue
+        if status and status != Status.STALE.value and effective(a).value != status:
+            continue
+        latest = format_value(a.value, m.format, m.unit) if a.value is not None else "No data"
+        target = format_value(a.target, m.format, m.unit) if a.target is not None else "—"
+        rows.append(MeasureRow(m, a, latest, target, spark_values(m, snapshot.city_values.get(m.id, []), fy_start)))
+    keys = {
+        "status": lambda r: (WORST_FIRST.index(effective(r.assessment)), r.assessment.score or 0, r.metric.title),
+        "title": lambda r: (r.metric.title.lower(),),
+        "score": lambda r: (r.assessment.score is None, r.assessment.score or 0, r.metric.title),
+    }
+    return sorted(rows, key=keys[sort])
