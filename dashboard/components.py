@@ -26,6 +26,11 @@ def aria(**attributes: str) -> dict[str, Any]:
     return {f"aria-{k.replace('_', '-')}": v for k, v in attributes.items()}
 
 
+def scroll_region(table: html.Table, label: str) -> html.Div:
+    """A table that may scroll sideways on a phone: a labelled region reachable by keyboard."""
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region", **aria(label=label))
+
+
 def status_chip(status: Status, count: int | None = None, stale: bool = False) -> html.Span:
     """A status as icon plus words (never colour alone)."""
     text = status.label if count is None else f"{count} {status.label.lower()}"
@@ -105,8 +110,8 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
         if show_agency:
             cells.append(html.Td((agency_names or {}).get(m.agency, m.agency)))
         body.append(html.Tr(cells))
-    return html.Div(html.Table([html.Caption(caption), html.Thead(html.Tr(heads)), html.Tbody(body)],
-                               className="table table-hover measure-table"), className="table-responsive")
+    return scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr(heads)), html.Tbody(body)],
+                                    className="table table-hover measure-table"), caption)
 
 
 def _trend_alt(row: MeasureRow) -> str:

@@ -9,34 +9,47 @@ from typing import Any
 
 from dash import html
 
-from dashboard.components import filter_form, measure_table, status_counts
+from dashboard.components import filter_form, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.access import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
 
-QUERY_KEYS = frozenset({"status", "agency", "sort", "grain", "q"})
+FILTERS = ("status", "agency", "sort")
 
 
-def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
-    """Unknown ids and malformed query strings give the not-found page; internal pages the sign-in page."""
+def guarded(*accepted: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Page layout decorator: only ``accepted`` query parameters (each given once) are allowed.
 
-    @functools.wraps(build)
-    def layout(**params: Any) -> Any:
-        from dashboard.components import not_found, sign_in_required
+    Unknown ids and malformed query strings give the not-found page; internal pages the sign-in page.
+    """
 
-        try:
-            unknown = set(params) - QUERY_KEYS - set(build.__annotations__)
-            if unknown or any(not isinstance(v, str) for v in params.values()):
-                raise NotFound("This address has parameters the page does not understand.")
-            return build(**params)
-        except Forbidden:
-            return sign_in_required()
-        except NotFound as exc:
-            return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
+    def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
+        path_parameters = set(build.__annotations__) - {"return", "query"}
 
-    return layout
+        @functools.wraps(build)
+        def layout(**params: Any) -> Any:
+            try:
+                unknown = set(params) - set(accepted) - path_parameters
+                if unknown or any(not isinstance(v, str) for v in params.values()):
+                    raise NotFound("This address has parameters the page does not understand.")
+                return build(**params)
+            except Forbidden:
+                return sign_in_required()
+            except NotFound as exc:
+                return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
+
+        return layout
+
+    return decorate
+
+
+def parse_filters(query: Mapping[str, str], agency_ids: Iterable[str]) -> tuple[str | None, str | None, str]:
+    """(status, agency, sort) from the query string; ``BadQuery`` for values the page does not offer."""
+    status = choice(query, "status", STATUS_FILTERS)
+    agency = choice(query, "agency", agency_ids)
+    return status, agency, choice(query, "sort", SORTS, "status") or "status"
 
 
 def freshest(metrics: Iterable[MetricSpec], day: dt.date | None = None) -> str | None:
@@ -52,9 +65,7 @@ def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, s
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry
     agency_ids = sorted({m.agency for m in metrics}, key=lambda a: registry.agencies[a].name)
-    status = choice(query, "status", STATUS_FILTERS)
-    agency = choice(query, "agency", agency_ids) if with_agency_filter else None
-    sort = choice(query, "sort", SORTS, "status") or "status"
+    status, agency, sort = parse_filters(query, agency_ids if with_agency_filter else ())
     snapshot = reads.snapshot(viewer, day)
     rows = measure_rows(metrics, snapshot, registry, status=status, agency=agency, sort=sort)
     kept = {"status": status, "agency": agency}

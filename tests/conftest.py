@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -35,12 +36,15 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated, empty value store; ``DATABASE_URL`` points at it for the test."""
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def fresh_store(backend: str, folder: Path) -> Iterator[str]:
+    """A migrated, empty value store on ``backend``; ``DATABASE_URL`` points at it inside the block."""
     schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'store.db'}"
     else:
         if not postgres_available():
             if os.environ.get("CI") == "true":
@@ -50,14 +54,28 @@ def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("DATABASE_URL", url)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
     dispose_engines()
-    migrate(url)
-    yield url
-    dispose_engines()
-    if schema:
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        migrate(url)
+        yield url
+    finally:
+        dispose_engines()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        if schema:
+            with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty value store for one test, on SQLite and on PostgreSQL."""
+    with fresh_store(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

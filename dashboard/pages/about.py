@@ -12,7 +12,7 @@ from metrics.status import MIN_DENOMINATOR, NEAR_PERCENT_POINTS, NEAR_RELATIVE, 
 dash.register_page(__name__, path="/about", title="About the data and methods", name="About")
 
 
-@guarded
+@guarded()
 def layout() -> html.Div:
     registry = gate().registry
     city = registry.city

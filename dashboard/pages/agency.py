@@ -19,7 +19,7 @@ from metrics.status import Status
 dash.register_page(__name__, path_template="/agencies/<agency_id>", title="Agency", name="Agency")
 
 
-@guarded
+@guarded("status", "sort")
 def layout(agency_id: str = "", **query: Any) -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry

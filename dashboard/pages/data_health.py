@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from dashboard.components import assessment_chip
+from dashboard.components import assessment_chip, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
 from metrics.status import Status
@@ -13,7 +13,7 @@ from metrics.status import Status
 dash.register_page(__name__, path="/data-health", title="Data health", name="Data health")
 
 
-@guarded
+@guarded()
 def layout() -> html.Div:
     reads, viewer = gate(), current_viewer()
     runs, loads = reads.health(viewer)
@@ -33,7 +33,7 @@ def layout() -> html.Div:
                                          html.Td(r.error or "")]) for r in loads])],
                    className="table table-sm"),
         html.H2("Metrics", className="h4 mt-4"),
-        html.Div(html.Table([
+        scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ("Metric", "Status", "Last refresh", "Result", "Values", "Error or warnings")])),
             html.Tbody([html.Tr([
@@ -43,5 +43,5 @@ def layout() -> html.Div:
                 html.Td(r.status or "—"), html.Td(f"{r.rows:,}"),
                 html.Td((r.error or r.warnings or "")[:300]),
             ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
-        ], className="table table-sm"), className="table-responsive"),
+        ], className="table table-sm"), "Metric refreshes"),
     ])

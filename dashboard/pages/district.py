@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
 from dash import dcc, html
 
-from dashboard.components import aria, breadcrumb
+from dashboard.components import aria, breadcrumb, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import BREAKDOWN, metric_page
 from dashboard.page import guarded
@@ -18,12 +16,12 @@ from metrics.spec import Direction, PeriodTotal
 dash.register_page(__name__, path_template="/districts/<district>", title="Council district", name="District")
 
 
-@guarded
-def layout(district: str = "", **query: Any) -> html.Div:
+@guarded()
+def layout(district: str = "") -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry
     geography = registry.city.geographies.get(BREAKDOWN)
-    if geography is None or query or not district.isdigit() or not 1 <= int(district) <= 99:
+    if geography is None or not district.isdigit() or not 1 <= int(district) <= 99:
         raise NotFound(f"no district '{district}'")
     rows = []
     for m in sorted(reads.metrics(viewer), key=lambda m: m.title):
@@ -54,11 +52,11 @@ def layout(district: str = "", **query: Any) -> html.Div:
                "the citywide rate, or for counts the average district. Averages hide: a measure on track citywide "
                "can be off track here.",
                className="lead"),
-        html.Div(html.Table([
+        scroll_region(html.Table([
             html.Caption(f"Measures in {geography.label.lower()} {district} against the city"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ("Measure", "Period", f"District {district}", "Compared with", "Difference")])),
-            html.Tbody(rows)], className="table table-hover"), className="table-responsive"),
+            html.Tbody(rows)], className="table table-hover"), f"Measures in {geography.label.lower()} {district}"),
         html.Nav([dcc.Link(f"District {n}", href=f"/districts/{n}", className="me-2") for n in range(1, 15)],
                  **aria(label="Other districts"), className="district-links"),
     ])

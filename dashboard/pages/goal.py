@@ -9,13 +9,13 @@ from dash import html
 
 from dashboard.components import breadcrumb
 from dashboard.context import current_viewer, gate
-from dashboard.page import guarded, measures_section
+from dashboard.page import FILTERS, guarded, measures_section, parse_filters
 from data.access import NotFound
 
 dash.register_page(__name__, path_template="/goals/<goal_id>", title="Goal", name="Goal")
 
 
-@guarded
+@guarded(*FILTERS)
 def layout(goal_id: str = "", **query: Any) -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry
@@ -24,6 +24,7 @@ def layout(goal_id: str = "", **query: Any) -> html.Div:
         raise NotFound(f"no goal '{goal_id}'")
     pillar = registry.pillars[goal.pillar]
     metrics = [m for m in reads.metrics(viewer) if m.goal == goal.id]
+    parse_filters(query, {m.agency for m in metrics})
     return html.Div([
         breadcrumb([("Overview", "/"), (f"Pillar {pillar.id}: {pillar.name}", f"/pillars/{pillar.id}"),
                     (f"Goal {goal.id}", None)]),

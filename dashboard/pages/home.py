@@ -14,7 +14,7 @@ from metrics.status import Status
 dash.register_page(__name__, path="/", title="City performance overview", name="Overview", order=0)
 
 
-@guarded
+@guarded()
 def layout() -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry

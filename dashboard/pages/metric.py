@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.components import aria, assessment_chip, breadcrumb, href
+from dashboard.components import aria, assessment_chip, breadcrumb, href, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import district_bar, district_map, trend_figure
 from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, metric_page
@@ -22,7 +22,7 @@ dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measur
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 
 
-@guarded
+@guarded("grain")
 def layout(metric_id: str = "", **query: Any) -> html.Div:
     page = metric_page(gate(), current_viewer(), metric_id, query, today())
     m = page.metric
@@ -105,8 +105,8 @@ def _values_table(m: MetricSpec, rows: Sequence[TableRow], caption: str, first: 
         body.append(html.Tr([html.Th(cells[0], scope="row"), *(html.Td(c) for c in cells[1:])]))
     return html.Details([
         html.Summary(f"{caption} (table)"),
-        html.Div(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-                             html.Tbody(body)], className="table table-sm values-table"), className="table-responsive"),
+        scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                                  html.Tbody(body)], className="table table-sm values-table"), caption),
     ], className="values", open=len(rows) <= 12)
 
 

@@ -9,13 +9,13 @@ from dash import dcc, html
 
 from dashboard.components import breadcrumb, score_text
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import guarded, measures_section
+from dashboard.page import FILTERS, guarded, measures_section
 from data.access import NotFound
 
 dash.register_page(__name__, path_template="/pillars/<pillar_id>", title="Pillar", name="Pillar")
 
 
-@guarded
+@guarded(*FILTERS)
 def layout(pillar_id: str = "", **query: Any) -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry

@@ -13,7 +13,7 @@ dash.register_page(__name__, path="/search", title="Search", name="Search")
 LIMIT = 100
 
 
-@guarded
+@guarded("q")
 def layout(q: str = "") -> html.Div:
     query = q.strip()[:200]
     results = gate().search(current_viewer(), query) if query else None

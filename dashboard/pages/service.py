@@ -23,12 +23,12 @@ TYPE_QUESTIONS = {
 }
 
 
-@guarded
-def layout(service_id: str = "", **query: Any) -> html.Div:
+@guarded()
+def layout(service_id: str = "") -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry
     service = registry.services.get(service_id)
-    if service is None or query:
+    if service is None:
         raise NotFound(f"no service '{service_id}'")
     agency = registry.agencies[service.agency]
     metrics = [m for m in reads.metrics(viewer) if service.id in m.services]

@@ -1,0 +1,55 @@
+"""A served app on the real Baltimore data (loaded and refreshed once per backend), and a browser."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from data.config import PROJECT_ROOT
+from data.sources import load_source
+from metrics.refresh import refresh_all
+from metrics.registry import Registry
+from tests.conftest import BACKENDS, fresh_store
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           baltimore_registry: Registry) -> Iterator[str]:
+    """Base URL of the app serving the Baltimore demo data."""
+    from app import create_app
+
+    with fresh_store(request.param, tmp_path_factory.mktemp("served")):
+        for source in baltimore_registry.sources.values():
+            load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone, progress=lambda _: None)
+        refresh_all(baltimore_registry)
+        app = create_app(baltimore_registry)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium chromium-driver)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        yield launched
+        launched.close()

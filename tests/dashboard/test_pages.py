@@ -1,0 +1,149 @@
+"""The pages in Debian's Chromium on the Baltimore data: content, navigation, filters, downloads, bad input,
+and axe-core with 0 violations on every public page (screenshots at desktop and phone width)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from data.access import ANONYMOUS, Gate
+from metrics.registry import Registry
+from tests.dashboard.conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PUBLIC_PAGES = {
+    "overview": ("/", "How Baltimore is doing"),
+    "pillar": ("/pillars/3", "Clean, Healthy, and Sustainable Communities"),
+    "goal": ("/goals/5.5", "Goal 5.5"),
+    "metric-computed": ("/metrics/sr311_closed_on_time", "311 requests closed on time"),
+    "metric-reported": ("/metrics/pm_2", "% of Service Requests Closed on Time"),
+    "agency": ("/agencies/AGC3100", "Housing and Community Development"),
+    "service": ("/services/SRV0745", "Housing Code Enforcement"),
+    "district": ("/districts/7", "Council district 7"),
+    "search": ("/search?q=vacant", "Search"),
+    "about": ("/about", "About the data and methods"),
+    "not-found": ("/metrics/no_such_metric", "Page not found"),
+}
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def open_page(browser: Any, url: str, width: int = 1366, height: int = 900) -> tuple[Any, list[str]]:
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: problems.append(f"external request {r.url}")
+            if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    page.goto(url)
+    page.wait_for_selector("#main h1")
+    page.wait_for_load_state("networkidle")
+    return page, problems
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_page_renders_and_passes_axe(served: str, browser: Any, name: str,
+                                            request: pytest.FixtureRequest) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    path, heading = PUBLIC_PAGES[name]
+    backend = request.node.callspec.params["served"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size_name, (width, height) in SIZES.items():
+        page, problems = open_page(browser, served + path, width, height)
+        assert heading in page.locator("h1").inner_text()
+        assert page.locator("h1").count() == 1
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator("main").count() == 1 and page.locator("header").count() >= 1
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size_name}-{backend}.png"), full_page=True)
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert problems == [] or (name == "not-found" and all("404" in p for p in problems)), problems
+        page.close()
+
+
+def test_click_through_overview_pillar_metric(served: str, browser: Any) -> None:
+    page, _ = open_page(browser, served + "/")
+    assert page.locator(".pillar-card").count() == 6
+    page.get_by_role("link", name="Clean, Healthy, and Sustainable Communities").click()
+    page.wait_for_url(re.compile(r"/pillars/3$"))
+    page.wait_for_selector(".measure-table")
+    first = page.locator(".measure-table tbody tr").first.locator("td").first.locator("a")
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"/metrics/"))
+    page.wait_for_selector(".status-sentence")
+    assert page.locator("h1").inner_text() == title
+    assert "data through" in page.locator(".status-sentence").inner_text()
+
+
+def test_status_filter_is_kept_in_the_url(served: str, browser: Any) -> None:
+    page, _ = open_page(browser, served + "/pillars/3")
+    page.select_option("#filter-status", "off_track")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"status=off_track"))
+    page.wait_for_selector(".measure-table")
+    chips = page.locator(".measure-table tbody tr .status-chip").all_inner_texts()
+    assert chips and all("Off track" in chip for chip in chips)
+    assert page.locator("#filter-status").input_value() == "off_track"
+    page.get_by_role("link", name="Measure").click()  # sort by title keeps the filter
+    page.wait_for_url(re.compile(r"sort=title"))
+    page.wait_for_selector("th[aria-sort='ascending'] >> text=Measure")
+    assert "status=off_track" in page.url
+    titles = page.locator(".measure-table tbody tr td:first-child").all_inner_texts()
+    assert titles == sorted(titles, key=str.lower)
+
+
+def test_csv_download_is_exactly_the_database_values(served: str, browser: Any,
+                                                     baltimore_registry: Registry) -> None:
+    page, _ = open_page(browser, served + "/metrics/sr311_closed_on_time?grain=fiscal_year")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download these values (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))
+    gate = Gate(baltimore_registry)
+    city = gate.values(ANONYMOUS, "sr311_closed_on_time", grain="fiscal_year", geography="city")
+    districts = gate.values(ANONYMOUS, "sr311_closed_on_time", grain="fiscal_year", geography="council_district")
+    assert [(r["place"], float(r["value"]), float(r["numerator"]), float(r["denominator"])) for r in rows] == [
+        ("Baltimore", v.value, v.numerator, v.denominator) for v in city] + [
+        (v.geo_key, v.value, v.numerator, v.denominator)
+        for v in sorted(districts, key=lambda v: (len(v.geo_key), v.geo_key))]
+    shown = page.locator("details.values table tbody tr").first.locator("td").first.inner_text()
+    assert shown == f"{city[0].value * 100:.1f}%"
+
+
+def test_internal_pages_are_hidden_from_anonymous_visitors(served: str, browser: Any) -> None:
+    page, _ = open_page(browser, served + "/metrics/sr311_mean_days_to_close")
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert "Average days to close" not in page.content()
+    page, _ = open_page(browser, served + "/data-health")
+    assert page.locator("h1").inner_text() == "Sign-in required"
+    assert status_of(served + "/metrics/sr311_mean_days_to_close") == 404
+    assert status_of(served + "/download/metrics/sr311_mean_days_to_close.csv") == 404
+    page, _ = open_page(browser, served + "/search?q=days+to+close")
+    assert "Average days to close" not in page.content()
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback test server
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.mark.parametrize("path", ["/metrics/pm_2?grain=weekly", "/pillars/3?status=purple", "/pillars/99",
+                                  "/districts/abc", "/agencies/AGC0000?status=on_track", "/goals/1.1?sort=%00",
+                                  "/pillars/3?status=off_track&status=on_track", "/metrics/pm_2?foo=bar",
+                                  "/services/SRV9999", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E"])
+def test_bad_input_gets_a_friendly_page_not_a_traceback(served: str, browser: Any, path: str) -> None:
+    page, _ = open_page(browser, served + path)
+    text = page.locator("#main").inner_text()
+    assert "Traceback" not in text and "Internal Server Error" not in text
+    if "search" not in path:
+        assert page.locator("h1").inner_text() == "Page not found"
+    assert status_of(served + path) in (200, 404)
