@@ -36,7 +36,7 @@ def layout(district: str = "") -> html.Div:
             reference, label = page.city_value, f"city {fmt(page.city_value)}"
         else:  # counts and stocks: compare with the average district, not the citywide total
             known = [r.value for r in page.district_rows if r.value is not None]
-            reference = sum(known) / len(known) if known else None
+            reference = round(sum(known) / len(known)) if known else None
             label = f"average district {fmt(reference)}"
         rows.append(html.Tr([
             html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}"), scope="row"),
