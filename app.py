@@ -8,8 +8,10 @@ import sys
 
 import plotly.io as pio
 from dash import Dash
+from flask import Flask
 
-from dashboard.context import set_gate
+from dashboard.context import current_viewer, set_gate, today
+from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
@@ -24,7 +26,6 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     """Build the app. Raises :class:`RegistryError` (listing every problem) on an invalid registry."""
     settings = settings or Settings.from_env()
     registry = registry or load_registry(settings.registry_dir)
-    set_gate(Gate(registry))
     pio.templates.default = "plotly_white"
     app = Dash(
         __name__,
@@ -38,6 +39,9 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     )
     app.index_string = INDEX_STRING
     register_routes(app)
+    gate = Gate(registry)
+    set_gate(gate)
+    PageCache(lambda: (current_viewer().scope, today(), gate.data_version())).install(app)
     app.layout = shell(registry.city.name)
     app.server.secret_key = os.environ.get("SECRET_KEY", "development-only-secret")
     if settings.run_scheduler:
@@ -45,6 +49,11 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
 
         start_in_process(registry)
     return app
+
+
+def wsgi() -> Flask:
+    """For production servers: ``gunicorn "app:wsgi()"``."""
+    return create_app().server
 
 
 def main() -> int:

@@ -51,7 +51,9 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     metric = reads.metric(viewer, metric_id)
     fy_start = reads.registry.city.fiscal_year_start_month
     snapshot = reads.snapshot(viewer, today)
-    values = reads.values(viewer, metric_id)
+    values = reads.values(viewer, metric_id, geography="city")
+    if BREAKDOWN in metric.geographies:
+        values = values + reads.values(viewer, metric_id, geography=BREAKDOWN)
     grains = grains_of(values)
     default = default_grain(metric, grains)
     grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)

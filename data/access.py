@@ -137,9 +137,14 @@ class Gate:
     # --- values ---------------------------------------------------------------------------------------------
     def values(self, viewer: Viewer, metric_id: str, *, as_of: dt.datetime | None = None,
                grain: str | None = None, geography: str | None = None) -> list[ValueRow]:
+        """A metric's values, current (cached per data version) or as they stood at ``as_of``."""
         self.metric(viewer, metric_id)
-        with get_engine().connect() as conn:
-            return read_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
+
+        def read() -> list[ValueRow]:
+            with get_engine().connect() as conn:
+                return read_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
+
+        return read() if as_of else self._cached(("values", metric_id, grain, geography), read)
 
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh finishes: the cache key that invalidates page data."""

@@ -1,0 +1,226 @@
+"""Benchmark: server time of each page on the Baltimore data, at 1 and 20 concurrent clients, beside the SQL
+the page needs.
+
+Serves the app with gunicorn (2 workers × 4 threads) on loopback, posts each page's render callback (Dash's
+page router) like a browser does, and reports p50 and p95 round-trip times. The SQL columns come from
+rendering the same pages in-process while timing every statement: *cold* is the reads a page needs with an
+empty cache (right after a refresh lands), *warm* what it runs per request once cached.
+
+    python bench/pages.py                    # builds bench/results/pages.db from the demo data first
+    python bench/pages.py --requests 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = {
+    "overview": "/",
+    "pillar": "/pillars/3",
+    "pillar, filtered": "/pillars/3?status=off_track&sort=title",
+    "goal": "/goals/5.5",
+    "metric (computed)": "/metrics/illegal_dumping_requests",
+    "metric (reported)": "/metrics/pm_2",
+    "agency": "/agencies/AGC3100",
+    "service": "/services/SRV0745",
+    "district": "/districts/7",
+    "search": "/search?q=vacant",
+    "about": "/about",
+}
+GOAL_P95_MS = 150.0
+
+
+def body(url: str) -> bytes:
+    path, _, query = url.partition("?")
+    return json.dumps({
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": f"?{query}" if query else ""}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    }).encode()
+
+
+def prepare(database: Path) -> str:
+    url = f"sqlite:///{database}"
+    os.environ["DATABASE_URL"] = url
+    if database.exists():
+        return url
+    database.parent.mkdir(exist_ok=True)
+    env = os.environ | {"DATABASE_URL": url}
+    print(f"Building {database.name} from the Baltimore demo data …", flush=True)
+    for command in (["alembic", "upgrade", "head"], ["-m", "metrics", "load"], ["-m", "metrics", "refresh"]):
+        program = [str(Path(sys.executable).parent / "alembic"), *command[1:]] if command[0] == "alembic" \
+            else [sys.executable, *command]
+        subprocess.run(program, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return url
+
+
+def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen([gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "app:wsgi()"],
+                               cwd=ROOT, env=os.environ | {"DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def post(conn: http.client.HTTPConnection, payload: bytes) -> float:
+    start = time.perf_counter()
+    conn.request("POST", "/_dash-update-component", payload, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}")
+    return (time.perf_counter() - start) * 1000
+
+
+def load(port: int, payload: bytes, clients: int, per_client: int) -> list[float]:
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = [post(conn, payload) for _ in range(per_client)]
+        conn.close()
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def in_process() -> dict[str, tuple[float, float, float]]:
+    """(cold SQL, warm SQL, cold render) milliseconds per page, rendering in-process.
+
+    The SQL columns replay every statement the render issued, fetching all rows, so they measure the reads
+    themselves; the render column is the whole page (reads, status, layout, JSON) with empty caches.
+    """
+    import dash
+    import plotly.io as pio
+    from sqlalchemy import event
+
+    from app import create_app
+    from dashboard.context import gate
+    from data.db import get_engine
+
+    app = create_app()
+    engine = get_engine()
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    layouts = {page["path_template"] or page["path"]: page["layout"] for page in dash.page_registry.values()}
+
+    def render(url: str) -> float:
+        path, _, query = url.partition("?")
+        params = dict(urllib.parse.parse_qsl(query))
+        layout = next((lay, found) for template, lay in layouts.items()
+                      if (found := _match(template, path)) is not None)
+        start = time.perf_counter()
+        with app.server.test_request_context(url):
+            pio.to_json(layout[0](**layout[1], **params), validate=False)
+        return (time.perf_counter() - start) * 1000
+
+    def replay() -> float:
+        statements = list(captured)
+        start = time.perf_counter()
+        with engine.connect() as conn:
+            for statement, parameters in statements:
+                conn.exec_driver_sql(statement, parameters).fetchall()
+        return (time.perf_counter() - start) * 1000
+
+    out = {}
+    for name, url in PAGES.items():
+        gate()._cache.clear()
+        captured.clear()
+        cold_render = render(url)
+        cold_sql = replay()
+        captured.clear()
+        render(url)
+        out[name] = (cold_sql, replay(), cold_render)
+    event.remove(engine, "before_cursor_execute", capture)
+    return out
+
+
+def _match(template: str, path: str) -> dict[str, str] | None:
+    parts, given = template.strip("/").split("/"), path.strip("/").split("/")
+    if len(parts) != len(given):
+        return None
+    variables = {}
+    for part, value in zip(parts, given, strict=True):
+        if part.startswith("<") and part.endswith(">"):
+            variables[part[1:-1]] = value
+        elif part != value:
+            return None
+    return variables
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=60, help="requests per page at 1 client (default 60)")
+    parser.add_argument("--per-client", type=int, default=15, help="requests per client at 20 clients")
+    parser.add_argument("--database", type=Path, default=ROOT / "bench" / "results" / "pages.db")
+    args = parser.parse_args()
+    url = prepare(args.database)
+    measured = in_process()
+    process, port = serve(url)
+    try:
+        for payload in (body(u) for u in PAGES.values()):  # warm both workers and their caches
+            load(port, payload, 4, 3)
+        print(f"\n{'page':<20}{'cold: SQL':>10}{'render':>9}{'warm: SQL':>10}{'1 client p50/p95':>19}"
+              f"{'20 clients p50/p95':>21}{'p95<150':>9}")
+        print("-" * 98)
+        for name, page_url in PAGES.items():
+            payload = body(page_url)
+            one = load(port, payload, 1, args.requests)
+            twenty = load(port, payload, 20, args.per_client)
+            cold_sql, warm_sql, cold_render = measured[name]
+            ok = "ok" if percentile(twenty, 0.95) < GOAL_P95_MS else "MISSED"
+            print(f"{name:<20}{cold_sql:>8.1f}ms{cold_render:>7.1f}ms{warm_sql:>8.1f}ms"
+                  f"{percentile(one, 0.5):>10.1f} /{percentile(one, 0.95):>6.1f}ms"
+                  f"{percentile(twenty, 0.5):>12.1f} /{percentile(twenty, 0.95):>6.1f}ms{ok:>9}")
+    finally:
+        process.terminate()
+        process.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

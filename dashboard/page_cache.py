@@ -1,0 +1,78 @@
+"""Rendered pages, cached per address, viewer scope, day and data version: a refresh invalidates them.
+
+Dash renders a page through one callback (the page router). Its response depends only on the path, the
+query string, what the viewer may see, the day (status ages) and the data, so the bytes are reused until
+any of those changes. The viewer scope is part of the key: one scope's page is never served to another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from dash import Dash
+from flask import Response, g, request
+
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+MAX_ENTRIES = 512
+
+
+class PageCache:
+    def __init__(self, context: Callable[[], Hashable], max_entries: int = MAX_ENTRIES) -> None:
+        self._context = context  # viewer scope, day and data version
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def key(self) -> Hashable | None:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict) or payload.get("output") != ROUTER_OUTPUT:
+            return None
+        inputs = {(i.get("id"), i.get("property")): i.get("value") for i in payload.get("inputs", [])
+                  if isinstance(i, dict)}
+        address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
+        if not all(isinstance(part, str | None) for part in address):
+            return None
+        return (address, self._context())
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        with self._lock:
+            self._entries[key] = body
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def install(self, app: Dash) -> None:
+        server = app.server
+        endpoint = f"{app.config.routes_pathname_prefix}_dash-update-component"
+
+        @server.before_request
+        def _serve_cached() -> Response | None:
+            if request.method != "POST" or request.path != endpoint:
+                return None
+            key = self.key()
+            if key is None:
+                return None
+            body = self.get(key)
+            if body is not None:
+                return Response(body, mimetype="application/json")
+            g.page_cache_key = key
+            return None
+
+        @server.after_request
+        def _remember(response: Response) -> Response:
+            key = g.pop("page_cache_key", None)
+            if key is not None and response.status_code == 200 and not response.direct_passthrough:
+                self.put(key, response.get_data())
+            return response
