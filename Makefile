@@ -47,8 +47,9 @@ test: setup  ## the whole suite (SQLite and PostgreSQL, browser tests in Debian'
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
-bench: setup  ## benchmarks (see bench/)
+bench: setup  ## benchmarks: refresh (SQLite and PostgreSQL) and pages
 	$(PY) bench/refresh.py
+	$(PY) bench/pages.py
 
 clean:  ## remove the virtual environment and the local database
 	rm -rf $(VENV) instance
