@@ -59,3 +59,22 @@ def test_assessments_are_cached_until_a_refresh_lands(gate: Gate, test_registry:
     put_events(test_registry, [{"event_id": "b", "happened_at": at("2025-08-02")}])
     refresh_all(test_registry, ["events_count"])
     assert gate.assessments(ANONYMOUS, day) is not first
+
+
+def test_data_health_needs_an_internal_viewer_and_lists_failures(gate: Gate) -> None:
+    from sqlalchemy import text
+
+    from data.access import Forbidden
+    from data.db import get_engine
+    from metrics.refresh import refresh_metric
+
+    with pytest.raises(Forbidden):
+        gate.health(ANONYMOUS)
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TABLE src_events"))
+    refresh_metric(gate.registry, "events_count")
+    runs, _loads = gate.health(Viewer(Role.AGENCY, "w", frozenset({"AG1"})))
+    by_id = {r.metric.id: r for r in runs}
+    assert INTERNAL not in by_id  # another agency's internal metric
+    assert by_id["events_count"].status == "failed" and "src_events" in (by_id["events_count"].error or "")
+    assert by_id["closed_on_time"].status == "success"
