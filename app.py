@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -10,6 +11,7 @@ import plotly.io as pio
 from dash import Dash
 from flask import Flask
 
+from dashboard import auth
 from dashboard.context import current_viewer, set_gate, today
 from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
@@ -42,8 +44,8 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     gate = Gate(registry)
     set_gate(gate)
     PageCache(lambda: (current_viewer().scope, today(), gate.data_version())).install(app)
-    app.layout = shell(registry.city.name)
-    app.server.secret_key = os.environ.get("SECRET_KEY", "development-only-secret")
+    app.layout = functools.partial(shell, registry.city.name)
+    auth.install(app, settings)
     if settings.run_scheduler:
         from metrics.scheduler import start_in_process
 
@@ -62,6 +64,9 @@ def main() -> int:
         app = create_app()
     except RegistryError as exc:
         sys.stderr.write(f"Refusing to start: {exc}\nRun `python -m metrics validate` for the full list.\n")
+        return 1
+    except auth.ConfigurationError as exc:
+        sys.stderr.write(f"Refusing to start: {exc}\n")
         return 1
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
     app.run(host=host, port=port, debug=False)

@@ -144,6 +144,7 @@ def not_found(message: str = "We could not find that page.") -> html.Div:
     return html.Div([
         html.H1("Page not found"),
         html.P(message, className="lead"),
+        html.P("Internal measures are visible to City staff after signing in.", className="text-muted"),
         html.P(["Try the ", dcc.Link("city overview", href="/"), " or ", dcc.Link("search", href="/search"), "."]),
     ], className="not-found")
 
@@ -152,5 +153,15 @@ def sign_in_required() -> html.Div:
     return html.Div([
         html.H1("Sign-in required"),
         html.P("This page is for City staff. Sign in to see it.", className="lead"),
-        html.P(dcc.Link("Back to the city overview", href="/")),
+        html.P([html.A("Sign in", href="/sign-in", className="btn btn-primary me-2"),
+                dcc.Link("Back to the city overview", href="/")]),
     ])
+
+
+def forbidden() -> html.Div:
+    return html.Div([
+        html.H1("Not available to your account"),
+        html.P("Your role or agencies do not include this page. Ask the performance team if you need it.",
+               className="lead"),
+        html.P(dcc.Link("Back to the city overview", href="/")),
+    ], className="forbidden")

@@ -21,8 +21,12 @@ def gate() -> Gate:
 
 
 def current_viewer() -> Viewer:
-    """The viewer of this request. Sign-in comes later: until then every page viewer is anonymous."""
-    return ANONYMOUS
+    """The viewer of this request, from the signed server-side session (anonymous outside a request)."""
+    from flask import has_request_context
+
+    from dashboard.auth import viewer
+
+    return viewer() if has_request_context() else ANONYMOUS
 
 
 def today() -> dt.date:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dash import html
 
-from dashboard.components import filter_form, measure_table, not_found, sign_in_required, status_counts
+from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.access import Forbidden, NotFound
@@ -19,10 +19,18 @@ from metrics.spec import MetricSpec
 FILTERS = ("status", "agency", "sort")
 
 
-def guarded(*accepted: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _internal_only() -> bool:
+    from flask import current_app, has_request_context
+
+    return has_request_context() and current_app.config.get("CITISTAT_SITE") == "internal"
+
+
+def guarded(*accepted: str, public: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Page layout decorator: only ``accepted`` query parameters (each given once) are allowed.
 
-    Unknown ids and malformed query strings give the not-found page; internal pages the sign-in page.
+    Unknown ids and malformed query strings give the not-found page; pages the viewer may not see give the
+    sign-in page (anonymous) or the forbidden page (signed in). On the internal site every page but the
+    ``public`` ones (sign-in) needs a signed-in viewer.
     """
 
     def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,12 +39,14 @@ def guarded(*accepted: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         @functools.wraps(build)
         def layout(**params: Any) -> Any:
             try:
+                if _internal_only() and not public and not current_viewer().internal:
+                    raise Forbidden("sign in to see this site")
                 unknown = set(params) - set(accepted) - path_parameters
                 if unknown or any(not isinstance(v, str) for v in params.values()):
                     raise NotFound("This address has parameters the page does not understand.")
                 return build(**params)
             except Forbidden:
-                return sign_in_required()
+                return forbidden() if current_viewer().internal else sign_in_required()
             except NotFound as exc:
                 return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
 

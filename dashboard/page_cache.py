@@ -16,6 +16,7 @@ from flask import Response, g, request
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
+UNCACHED = frozenset({"/sign-in", "/sign-out"})  # they carry a per-session CSRF token
 
 
 class PageCache:
@@ -32,7 +33,7 @@ class PageCache:
         inputs = {(i.get("id"), i.get("property")): i.get("value") for i in payload.get("inputs", [])
                   if isinstance(i, dict)}
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
-        if not all(isinstance(part, str | None) for part in address):
+        if not all(isinstance(part, str | None) for part in address) or address[0] in UNCACHED:
             return None
         return (address, self._context())
 

@@ -6,32 +6,47 @@ import re
 from collections.abc import Mapping
 
 from dash import Dash
-from flask import Response, request
+from flask import Response, current_app, request
 
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import metric_page, to_csv
-from data.access import NotFound
+from data.access import Forbidden, NotFound
 
-STATIC_PAGES = frozenset({"/", "/search", "/about", "/data-health", "/404"})
+STATIC_PAGES = frozenset({"/", "/search", "/about", "/404", "/sign-in", "/sign-out"})
+STAFF_PAGES = frozenset({"/data-health", "/admin/audit"})
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
 TEMPLATE = re.compile(r"^/(metrics|agencies|services|pillars|goals|districts)/([^/]+)$")
 
 
-def known_page(path: str) -> bool:
-    """Whether ``path`` names a page and an object this viewer may see (query strings are the page's job)."""
+def page_status(path: str) -> int:
+    """The HTTP status of a page address for this viewer: 200, 401 (sign in), 403 or 404.
+
+    Query strings are the page's job; the page shows the matching message whatever the status.
+    """
     path = path.rstrip("/") or "/"
-    if path in STATIC_PAGES:
-        return True
+    viewer = current_viewer()
+    internal_site = current_app.config.get("CITISTAT_SITE") == "internal"
+    if path in ("/sign-in", "/sign-out") or (path in STATIC_PAGES and not (internal_site and not viewer.internal)):
+        return 200
+    if internal_site and not viewer.internal:
+        return 401 if path in STATIC_PAGES or path in STAFF_PAGES or TEMPLATE.match(path) else 404
+    if path in STAFF_PAGES:
+        return 200 if viewer.internal else 401
     match = TEMPLATE.match(path)
     if not match:
-        return False
-    kind, key = match.groups()
+        return 404
+    return 200 if _known(*match.groups()) else 404
+
+
+def _known(kind: str, key: str) -> bool:
     registry = gate().registry
     if kind == "metrics":
         try:
             gate().metric(current_viewer(), key)
         except NotFound:
             return False
+        except Forbidden:
+            return True  # the page itself says 403
         return True
     if kind == "districts":
         return key.isdigit() and 1 <= int(key) <= 99
@@ -44,15 +59,20 @@ def register_routes(app: Dash) -> None:
     server = app.server
 
     @server.before_request
-    def _not_found_status() -> tuple[str, int] | None:
-        if request.method != "GET" or request.path.startswith(DASH_PREFIXES) or known_page(request.path):
+    def _status() -> tuple[str, int] | None:
+        if request.method != "GET" or request.path.startswith(DASH_PREFIXES):
             return None
-        return app.index(), 404
+        status = page_status(request.path)
+        return None if status == 200 else (app.index(), status)
 
     @server.get("/download/metrics/<metric_id>.csv")
     def download_metric(metric_id: str) -> Response:
+        if current_app.config.get("CITISTAT_SITE") == "internal" and not current_viewer().internal:
+            return Response("Sign in first.\n", status=401, mimetype="text/plain")
         try:
             page = metric_page(gate(), current_viewer(), metric_id, request.args.to_dict(), today())
+        except Forbidden:
+            return Response("Not available to your account.\n", status=403, mimetype="text/plain")
         except NotFound:
             return Response("No such measure.\n", status=404, mimetype="text/plain")
         grain = f"-{page.grain.value}" if page.grain else ""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components import aria
+from data.models import Role
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -27,7 +30,20 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+def _staff_links() -> list[Any]:
+    from dashboard.context import current_viewer
+
+    viewer = current_viewer()
+    if not viewer.internal:
+        return [dcc.Link("Staff sign-in", href="/sign-in", className="nav-item-link")]
+    links = [dcc.Link("Data health", href="/data-health", className="nav-item-link")]
+    if viewer.role is Role.ADMIN:
+        links.append(dcc.Link("Audit log", href="/admin/audit", className="nav-item-link"))
+    return [*links, dcc.Link(f"Sign out ({viewer.user_id})", href="/sign-out", className="nav-item-link")]
+
+
 def shell(city_name: str) -> html.Div:
+    """The frame, built per request (it names the signed-in user)."""
     return html.Div([
         html.A("Skip to main content", href="#main", className="skip-link"),
         html.Header(dbc.Container(dbc.Row([
@@ -40,6 +56,7 @@ def shell(city_name: str) -> html.Div:
             dbc.Col(html.Nav([
                 dcc.Link("Overview", href="/", className="nav-item-link"),
                 dcc.Link("About the data", href="/about", className="nav-item-link"),
+                *_staff_links(),
                 html.Form([
                     dbc.Label("Search", html_for="site-search", className="visually-hidden"),
                     dbc.Input(id="site-search", name="q", type="search", placeholder="Search measures",

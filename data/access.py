@@ -11,13 +11,13 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
+from data.audit import entries
 from data.db import get_engine
-from data.models import RefreshRun, RunStatus, SourceLoad
+from data.models import RefreshRun, Role, RunStatus, SourceLoad
 from data.store import ValueRow, read_values
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
@@ -27,13 +27,6 @@ from metrics.status import Assessment, assess
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
-
-
-class Role(StrEnum):
-    ANONYMOUS = "anonymous"  # a resident: public metrics only
-    VIEWER = "viewer"  # internal read-only across the city
-    AGENCY = "agency"  # internal metrics of its own agencies
-    ADMIN = "admin"  # everything
 
 
 class NotFound(LookupError):
@@ -64,11 +57,9 @@ class Viewer:
     @property
     def scope(self) -> tuple[str, ...]:
         """What this viewer can see, as a cache key: viewers with equal scopes see the same data."""
-        if self.role in (Role.ADMIN, Role.VIEWER):
-            return ("all",)
         if self.role is Role.AGENCY:
             return ("agency", *sorted(self.agencies))
-        return ("public",)
+        return (self.role.value,)
 
 
 ANONYMOUS = Viewer()
@@ -125,10 +116,18 @@ class Gate:
         return [m for m in self.registry.metrics.values() if viewer.can_see(m)]
 
     def metric(self, viewer: Viewer, metric_id: str) -> MetricSpec:
+        """The metric, if the viewer may see it. Anonymous viewers cannot tell hidden from unknown."""
         metric = self.registry.metrics.get(metric_id)
+        if metric is not None and not viewer.can_see(metric) and viewer.internal:
+            raise Forbidden(f"metric '{metric_id}' belongs to another agency")
         if metric is None or not viewer.can_see(metric):
             raise NotFound(f"no metric '{metric_id}'")
         return metric
+
+    def require_role(self, viewer: Viewer, *roles: Role) -> None:
+        self.require_internal(viewer)
+        if viewer.role not in roles:
+            raise Forbidden("this page is for another role")
 
     def require_internal(self, viewer: Viewer) -> None:
         if not viewer.internal:
@@ -201,6 +200,12 @@ class Gate:
             sorted((a for a in self.registry.agencies.values() if hit(a.name, a.public_name)), key=lambda a: a.name),
             sorted((s for s in self.registry.services.values() if hit(s.name, s.description)), key=lambda s: s.name),
         )
+
+    def audit_log(self, viewer: Viewer, limit: int = 500) -> list[Any]:
+        """The latest writes, newest first (admins only)."""
+        self.require_role(viewer, Role.ADMIN)
+        with get_engine().connect() as conn:
+            return entries(conn, limit=limit)
 
     def health(self, viewer: Viewer) -> tuple[list[HealthRow], list[LoadRow]]:
         """Last refresh of every metric the (signed-in) viewer may see, and the latest load of each source."""

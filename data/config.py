@@ -18,11 +18,21 @@ class Settings:
         database_url: SQLAlchemy URL of the value store (and of sources declared with the default connection).
         registry_dir: folder of the metric registry YAML files.
         run_scheduler: refresh in-process on a timer (single-user development default of ``make run``).
+        environment: ``APP_ENV``; anything but "development" requires ``SECRET_KEY`` and HTTPS cookies.
+        secret_key: signs session cookies; shared by every worker of a site.
+        site: which site this process serves: "all", "public" or "internal".
     """
 
     database_url: str
     registry_dir: Path
     run_scheduler: bool
+    environment: str  # "development" allows a built-in secret key and plain-HTTP cookies
+    secret_key: str | None
+    site: str  # "all" (public pages, staff sign in), "public" (no sign-in at all), "internal" (sign-in for all)
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,4 +40,7 @@ class Settings:
             database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             registry_dir=Path(os.environ.get("REGISTRY_DIR") or PROJECT_ROOT / "metrics" / "definitions"),
             run_scheduler=os.environ.get("RUN_SCHEDULER", "0") == "1",
+            environment=os.environ.get("APP_ENV", "production"),
+            secret_key=os.environ.get("SECRET_KEY") or None,
+            site=os.environ.get("SITE", "all"),
         )

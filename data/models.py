@@ -97,3 +97,54 @@ class SourceLoad(SQLModel, table=True):
     rows_rejected: int = 0
     rejections: str | None = Field(default=None, sa_column=Column(Text))
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Role(StrEnum):
+    """What a viewer may see and do. Anonymous visitors (residents) have no user row."""
+
+    ANONYMOUS = "anonymous"  # a resident: public metrics only
+    ADMIN = "admin"  # Mayor's office / performance team: everything, manages sessions and users
+    AGENCY = "agency"  # its agencies' internal metrics and data health; commentary on its metrics
+    VIEWER = "viewer"  # internal read-only across the city
+
+
+class User(SQLModel, table=True):
+    """A staff account. Passwords are stored as salted hashes (scrypt, from Werkzeug)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    agencies: str = Field(default="", max_length=2000)  # comma-separated agency ids (role agency)
+    disabled: bool = False
+    session_version: int = 1  # bumped to end every session of the user (disable, password change)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_sign_in_at: dt.datetime | None = None
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, kept to slow down guessing (per username and per address) and for the audit."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every write: who, when, what, and the object before and after (JSON)."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=80)  # username, or "system" / "cli:<os user>"
+    action: str = Field(max_length=80)
+    object_type: str = Field(max_length=40)
+    object_id: str = Field(max_length=120)
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))

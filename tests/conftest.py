@@ -18,6 +18,7 @@ from data.db import dispose_engines
 from metrics.registry import Registry, load_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
+os.environ.setdefault("APP_ENV", "development")  # a built-in secret key and plain-HTTP cookies for tests
 POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test")
 
 

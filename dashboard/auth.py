@@ -1,0 +1,130 @@
+"""Sign-in with Flask-Login: server-side identity for every request, CSRF-protected forms, expiring sessions.
+
+The viewer of a request comes only from the signed session cookie (never from a request body). Signing in
+starts a new session (no fixation); a session ends after ``IDLE`` without requests or ``ABSOLUTE`` after
+sign-in, and at once when its user is disabled (the user's session version changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import secrets
+import urllib.parse
+
+from dash import Dash
+from flask import Response, current_app, redirect, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from data.access import ANONYMOUS, Viewer
+from data.config import Settings
+from data.models import Role
+from data.users import Account, account_for_session, authenticate
+
+logger = logging.getLogger(__name__)
+
+IDLE = dt.timedelta(hours=2)
+ABSOLUTE = dt.timedelta(hours=12)
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+class SessionUser(UserMixin):
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    def get_id(self) -> str:
+        return f"{self.account.id}:{self.account.session_version}"
+
+
+def viewer() -> Viewer:
+    """The viewer of the current request, from the server-side session only."""
+    if current_app.config.get("CITISTAT_SITE") == "public":
+        return ANONYMOUS  # the public site never signs anyone in, whatever cookie arrives
+    if current_user and current_user.is_authenticated:
+        account: Account = current_user.account
+        return Viewer(account.role, account.username, account.agencies if account.role is Role.AGENCY
+                      else frozenset())
+    return ANONYMOUS
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def _csrf_ok() -> bool:
+    sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
+    return bool(sent) and bool(kept) and hmac.compare_digest(str(sent), str(kept))
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative '//'."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parsed = urllib.parse.urlsplit(target)
+    return "/" if parsed.scheme or parsed.netloc else target
+
+
+def install(app: Dash, settings: Settings) -> None:
+    server = app.server
+    secret = settings.secret_key or (DEVELOPMENT_SECRET if settings.development else None)
+    if secret is None:
+        raise ConfigurationError("SECRET_KEY is not set. Set it (the same value for every worker), or set "
+                                 "APP_ENV=development on a developer machine.")
+    server.secret_key = secret
+    server.config["CITISTAT_SITE"] = settings.site
+    if settings.site == "public":
+        return
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                         SESSION_COOKIE_SECURE=not settings.development, SESSION_COOKIE_NAME="citistat_session",
+                         PERMANENT_SESSION_LIFETIME=IDLE, SESSION_REFRESH_EACH_REQUEST=True,
+                         REMEMBER_COOKIE_DURATION=dt.timedelta(0))
+    manager = LoginManager(server)
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def _load(user_id: str) -> SessionUser | None:
+        try:
+            account_id, version = (int(part) for part in user_id.split(":"))
+        except ValueError:
+            return None
+        account = account_for_session(account_id, version)
+        return SessionUser(account) if account else None
+
+    @server.before_request
+    def _expire() -> None:
+        started = session.get("signed_in_at")
+        if started is not None and dt.datetime.now(dt.UTC).timestamp() - float(started) > ABSOLUTE.total_seconds():
+            logout_user()
+            session.clear()
+
+    @server.post("/auth/sign-in")
+    def _sign_in() -> Response:
+        if not _csrf_ok():
+            return redirect("/sign-in?error=expired")  # type: ignore[return-value]
+        result = authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                              request.remote_addr or "unknown")
+        target = safe_next(request.form.get("next"))
+        if result.account is None:
+            error = "wait" if result.retry_after else "invalid"
+            query = urllib.parse.urlencode({"error": error, "next": target})
+            return redirect(f"/sign-in?{query}")  # type: ignore[return-value]
+        session.clear()  # a new session: nothing from before sign-in carries over
+        login_user(SessionUser(result.account))
+        session.permanent = True
+        session["signed_in_at"] = dt.datetime.now(dt.UTC).timestamp()
+        session["csrf"] = secrets.token_urlsafe(32)
+        return redirect(target)  # type: ignore[return-value]
+
+    @server.post("/auth/sign-out")
+    def _sign_out() -> Response:
+        if _csrf_ok():
+            logout_user()
+            session.clear()
+        return redirect("/")  # type: ignore[return-value]

@@ -1,0 +1,43 @@
+"""Sign-in ``/sign-in`` and sign-out ``/sign-out`` for City staff (forms post to the auth routes)."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.auth import csrf_token, safe_next
+from dashboard.context import current_viewer
+from dashboard.page import guarded
+
+dash.register_page(__name__, path="/sign-in", title="Staff sign-in", name="Sign in")
+MESSAGES = {
+    "invalid": "That username and password do not match an active account.",
+    "wait": "Too many failed attempts. Wait a few minutes before trying again.",
+    "expired": "The form expired. Please sign in again.",
+}
+
+
+@guarded("error", "next", public=True)
+def layout(error: str = "", next: str = "/") -> html.Div:  # noqa: A002 - the query parameter's name
+    viewer = current_viewer()
+    if viewer.internal:
+        return html.Div([html.H1("You are signed in"), html.P(f"Signed in as {viewer.user_id}."),
+                         html.P(dcc.Link("Sign out", href="/sign-out"))])
+    alert = dbc.Alert(MESSAGES.get(error, "Sign-in failed."), color="danger", role="alert") if error else None
+    return html.Div([
+        html.H1("Staff sign-in"),
+        html.P("For City staff. Residents can see every public measure without signing in.", className="lead"),
+        alert,
+        html.Form([
+            dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+            dcc.Input(type="hidden", name="next", value=safe_next(next)),
+            html.Div([dbc.Label("Username", html_for="username"),
+                      dbc.Input(id="username", name="username", autoComplete="username", required=True)],
+                     className="mb-3"),
+            html.Div([dbc.Label("Password", html_for="password"),
+                      dbc.Input(id="password", name="password", type="password", autoComplete="current-password",
+                                required=True)], className="mb-3"),
+            dbc.Button("Sign in", type="submit", color="primary"),
+        ], action="/auth/sign-in", method="post", className="sign-in-form"),
+    ])
