@@ -11,7 +11,7 @@ import plotly.io as pio
 from dash import Dash
 from flask import Flask
 
-from dashboard import auth
+from dashboard import auth, callback_guard
 from dashboard.context import current_viewer, set_gate, today
 from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
@@ -41,6 +41,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     )
     app.index_string = INDEX_STRING
     register_routes(app)
+    callback_guard.install(app)
     gate = Gate(registry)
     set_gate(gate)
     PageCache(lambda: (current_viewer().scope, today(), gate.data_version())).install(app)

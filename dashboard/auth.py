@@ -90,19 +90,17 @@ def install(app: Dash, settings: Settings) -> None:
 
     @manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
+        """Runs whenever a request's viewer is read: expired, disabled or ended sessions give no user."""
+        started = session.get("signed_in_at")
+        limit = server.config.get("CITISTAT_SESSION_ABSOLUTE", ABSOLUTE).total_seconds()
+        if not isinstance(started, float) or dt.datetime.now(dt.UTC).timestamp() - started > limit:
+            return None
         try:
             account_id, version = (int(part) for part in user_id.split(":"))
         except ValueError:
             return None
         account = account_for_session(account_id, version)
         return SessionUser(account) if account else None
-
-    @server.before_request
-    def _expire() -> None:
-        started = session.get("signed_in_at")
-        if started is not None and dt.datetime.now(dt.UTC).timestamp() - float(started) > ABSOLUTE.total_seconds():
-            logout_user()
-            session.clear()
 
     @server.post("/auth/sign-in")
     def _sign_in() -> Response:

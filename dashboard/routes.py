@@ -35,19 +35,20 @@ def page_status(path: str) -> int:
     match = TEMPLATE.match(path)
     if not match:
         return 404
-    return 200 if _known(*match.groups()) else 404
+    kind, key = match.groups()
+    if kind == "metrics":
+        try:
+            gate().metric(viewer, key)
+        except Forbidden:
+            return 403
+        except NotFound:
+            return 404
+        return 200
+    return 200 if _known(kind, key) else 404
 
 
 def _known(kind: str, key: str) -> bool:
     registry = gate().registry
-    if kind == "metrics":
-        try:
-            gate().metric(current_viewer(), key)
-        except NotFound:
-            return False
-        except Forbidden:
-            return True  # the page itself says 403
-        return True
     if kind == "districts":
         return key.isdigit() and 1 <= int(key) <= 99
     collections: dict[str, Mapping[str, object]] = {"agencies": registry.agencies, "services": registry.services,

@@ -1,0 +1,310 @@
+"""Attack tests over HTTP against the running app: no internal data for anonymous or out-of-scope users,
+sessions that cannot be fixed, forged or outlived, throttled guessing, and no 500 under fuzzing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.cookiejar
+import json
+import logging
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.serving import make_server
+
+from data.config import Settings
+from data.models import Role
+from data.users import add_user, set_disabled
+from metrics.refresh import refresh_all
+from metrics.registry import Registry
+from tests.metrics.test_refresh import at, put_events
+
+PASSWORD = "correct-horse-battery"
+SECRETS = ("Patrol overtime", "Overtime dollars", "patrol_spend", "987654")  # the internal metric of AG2
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: Any
+
+
+class Client:
+    """A browser-like HTTP client: cookies kept, redirects not followed."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any) -> None:
+                return None
+
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def request(self, path: str, data: bytes | None = None, content_type: str | None = None) -> Reply:
+        headers = {"Content-Type": content_type} if content_type else {}
+        req = urllib.request.Request(self.base + path, data=data, headers=headers)
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                return Reply(response.status, response.read().decode("utf-8", "replace"), response.headers)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode("utf-8", "replace"), error.headers)
+
+    def page(self, path: str, search: str = "") -> Reply:
+        return self.callback({"output": ".._pages_content.children..._pages_store.data..",
+                              "outputs": [{"id": "_pages_content", "property": "children"},
+                                          {"id": "_pages_store", "property": "data"}],
+                              "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                                         {"id": "_pages_location", "property": "search", "value": search}],
+                              "changedPropIds": ["_pages_location.pathname"], "state": []})
+
+    def callback(self, payload: Any) -> Reply:
+        return self.request("/_dash-update-component", json.dumps(payload).encode(), "application/json")
+
+    def sign_in(self, username: str, password: str = PASSWORD, next_path: str = "/") -> Reply:
+        self.page("/sign-in")
+        form = urllib.parse.urlencode({"username": username, "password": password, "next": next_path,
+                                       "csrf": self.cookie_csrf()}).encode()
+        return self.request("/auth/sign-in", form, "application/x-www-form-urlencoded")
+
+    def cookie_csrf(self) -> str:
+        """The CSRF token the sign-in page puts in its form (tied to this client's session)."""
+
+        def find(node: Any) -> str | None:
+            if isinstance(node, dict):
+                if node.get("name") == "csrf" and isinstance(node.get("value"), str):
+                    return str(node["value"])
+                return next((t for t in map(find, node.values()) if t), None)
+            if isinstance(node, list):
+                return next((t for t in map(find, node) if t), None)
+            return None
+
+        return find(json.loads(self.page("/sign-in").body)) or ""
+
+    @property
+    def session_cookie(self) -> str | None:
+        return next((c.value for c in self.jar if c.name == "citistat_session"), None)
+
+    def set_session_cookie(self, value: str) -> None:
+        self.jar.clear()
+        self.jar.set_cookie(http.cookiejar.Cookie(
+            0, "citistat_session", value, None, False, "127.0.0.1", False, False, "/", True, False, None, False,
+            None, None, {}))
+
+
+def leaks(text: str) -> list[str]:
+    return [s for s in SECRETS if s.lower() in text.lower()]
+
+
+@pytest.fixture
+def serve(database: str, test_registry: Registry, monkeypatch: pytest.MonkeyPatch
+          ) -> Iterator[Callable[..., str]]:
+    """Start an app (environment overrides as keyword arguments) and return its base URL."""
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 987654.0,
+                                "district": 1}])
+    refresh_all(test_registry)
+    agencies = frozenset(test_registry.agencies)
+    add_user("admin", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=agencies)
+    add_user("works", PASSWORD, Role.AGENCY, frozenset({"AG1"}), actor="test", known_agencies=agencies)
+    add_user("police", PASSWORD, Role.AGENCY, frozenset({"AG2"}), actor="test", known_agencies=agencies)
+    servers = []
+
+    def start(**environment: str) -> str:
+        from app import create_app
+
+        for key, value in environment.items():
+            monkeypatch.setenv(key, value)
+        app = create_app(test_registry, Settings.from_env())
+        if "CITISTAT_SESSION_ABSOLUTE" in environment:
+            app.server.config["CITISTAT_SESSION_ABSOLUTE"] = dt.timedelta(seconds=1)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+INTERNAL_PATHS = ["/metrics/patrol_spend", "/metrics/patrol_spend/", "//metrics/patrol_spend",
+                  "/metrics/./patrol_spend", "/metrics/PATROL_SPEND", "/metrics/patrol_spend%00", "/data-health",
+                  "/admin/audit", "/pillars/1", "/goals/1.1", "/agencies/AG2", "/services/SV2", "/districts/1",
+                  "/search"]
+
+
+def test_anonymous_callbacks_return_nothing_internal(serve: Callable[..., str]) -> None:
+    client = Client(serve())
+    dependencies = json.loads(client.request("/_dash-dependencies").body)
+    server_callbacks = [d for d in dependencies if not d.get("clientside_function")]
+    assert [d["output"] for d in server_callbacks] == [".._pages_content.children..._pages_store.data.."]
+    for path in INTERNAL_PATHS:
+        for search in ("", "?grain=month", "?q=patrol", "?q=overtime"):
+            reply = client.page(path, search)
+            assert reply.status == 200 and leaks(reply.body) == [], (path, search, leaks(reply.body))
+    forged = {"output": ".._pages_content.children..._pages_store.data..",
+              "outputs": [{"id": "_pages_content", "property": "children"},
+                          {"id": "_pages_store", "property": "data"}],
+              "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                         {"id": "_pages_location", "property": "search", "value": ""},
+                         {"id": "_pages_location", "property": "pathname", "value": "/metrics/patrol_spend"},
+                         {"id": "viewer", "property": "role", "value": "admin"}],
+              "changedPropIds": ["_pages_location.pathname"], "state": [{"id": "user", "property": "data",
+                                                                          "value": {"role": "admin"}}]}
+    reply = client.callback(forged)
+    assert reply.status == 400 and leaks(reply.body) == []
+
+
+def test_layout_dependencies_downloads_and_search_leak_nothing(serve: Callable[..., str]) -> None:
+    client = Client(serve())
+    for path in ("/_dash-layout", "/_dash-dependencies", "/", "/metrics/patrol_spend",
+                 "/download/metrics/patrol_spend.csv", "/download/metrics/patrol_spend.csv?grain=month"):
+        reply = client.request(path)
+        echoed = reply.body.replace(path.split("?")[0], "")  # Dash pages echo the visitor's own URL in meta tags
+        assert leaks(echoed) == [], (path, leaks(echoed))
+    assert client.request("/download/metrics/patrol_spend.csv").status == 404
+    assert client.request("/metrics/patrol_spend").status == 404
+    assert client.request("/data-health").status == 401
+    assert "events_count" in client.request("/download/metrics/events_count.csv").body  # a public one works
+
+
+def test_agency_users_see_only_their_own_internal_metrics(serve: Callable[..., str]) -> None:
+    base = serve()
+    works, police = Client(base), Client(base)
+    assert works.sign_in("works").status == 302 and police.sign_in("police").status == 302
+    assert leaks(works.page("/metrics/patrol_spend").body) == []
+    assert "Not available to your account" in works.page("/metrics/patrol_spend").body
+    assert works.request("/metrics/patrol_spend").status == 403
+    assert works.request("/download/metrics/patrol_spend.csv").status == 403
+    assert leaks(works.page("/data-health").body) == []
+    assert leaks(works.page("/search", "?q=patrol").body) == []
+    assert "Patrol overtime" in police.page("/metrics/patrol_spend").body
+    assert "987654" in police.request("/download/metrics/patrol_spend.csv").body
+    assert "Not available to your account" in works.page("/admin/audit").body
+    assert "Sign-in required" in Client(base).page("/admin/audit").body
+    admin = Client(base)
+    admin.sign_in("admin")
+    assert "user.add" in admin.page("/admin/audit").body
+
+
+def test_session_fixation_tampering_and_csrf(serve: Callable[..., str]) -> None:
+    base = serve()
+    victim = Client(base)
+    victim.page("/sign-in")
+    planted = victim.session_cookie
+    assert planted
+    assert victim.sign_in("police").status == 302
+    assert victim.session_cookie != planted
+    attacker = Client(base)
+    attacker.set_session_cookie(planted)
+    assert "Sign-in required" in attacker.page("/data-health").body
+
+    stolen = victim.session_cookie or ""
+    tampered = stolen[:-3] + ("A" if stolen[-3] != "A" else "B") + stolen[-2:]
+    forger = Client(base)
+    forger.set_session_cookie(tampered)
+    assert "Sign-in required" in forger.page("/data-health").body
+
+    no_token = Client(base)
+    form = urllib.parse.urlencode({"username": "police", "password": PASSWORD}).encode()
+    reply = no_token.request("/auth/sign-in", form, "application/x-www-form-urlencoded")
+    assert reply.headers["Location"].endswith("/sign-in?error=expired")
+    assert "Sign-in required" in no_token.page("/data-health").body
+    assert Client(base).sign_in("police", next_path="//evil.example/x").headers["Location"] in ("/", f"{base}/")
+
+
+def test_expired_and_disabled_sessions_are_refused(serve: Callable[..., str]) -> None:
+    base = serve(CITISTAT_SESSION_ABSOLUTE="1")
+    client = Client(base)
+    client.sign_in("police")
+    assert "Patrol overtime" in client.page("/metrics/patrol_spend").body
+    time.sleep(1.5)
+    assert "Patrol overtime" not in client.page("/metrics/patrol_spend").body
+
+    other = Client(serve())
+    other.sign_in("police")
+    assert "Patrol overtime" in other.page("/metrics/patrol_spend").body
+    set_disabled("police", True, actor="test")
+    assert "Patrol overtime" not in other.page("/metrics/patrol_spend").body
+    assert other.sign_in("police").headers["Location"].startswith("/sign-in?error=invalid")
+
+
+def test_repeated_failures_are_slowed_down_and_logged(serve: Callable[..., str],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    client = Client(serve())
+    with caplog.at_level(logging.WARNING, logger="data.users"):
+        for _ in range(5):
+            assert "error=invalid" in client.sign_in("admin", "wrong-password-123").headers["Location"]
+        assert "error=wait" in client.sign_in("admin").headers["Location"]  # even the right password waits
+    assert sum("failed sign-in for 'admin'" in r.getMessage() for r in caplog.records) == 5
+    assert any("refused: too many failures" in r.getMessage() for r in caplog.records)
+
+
+def test_cookie_flags_and_secret_key(serve: Callable[..., str], test_registry: Registry,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import create_app
+    from dashboard.auth import ConfigurationError
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(test_registry, Settings.from_env())
+    base = serve(APP_ENV="production", SECRET_KEY="a-long-random-production-secret")
+    reply = Client(base).page("/sign-in")
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_public_site_ignores_sessions_and_internal_site_needs_one(serve: Callable[..., str]) -> None:
+    shared = {"SECRET_KEY": "shared-secret-of-both-sites"}
+    internal = serve(SITE="internal", **shared)
+    staff = Client(internal)
+    assert Client(internal).request("/").status == 401
+    assert "Sign-in required" in Client(internal).page("/").body
+    assert Client(internal).request("/download/metrics/events_count.csv").status == 401
+    staff.sign_in("police")
+    assert "Patrol overtime" in staff.page("/metrics/patrol_spend").body
+    public = serve(SITE="public", **shared)
+    carried = Client(public)
+    carried.set_session_cookie(staff.session_cookie or "")
+    assert leaks(carried.page("/metrics/patrol_spend").body) == []
+    assert carried.request("/auth/sign-in", b"username=police", "application/x-www-form-urlencoded").status in (
+        404, 405)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+       query=st.dictionaries(st.sampled_from(["status", "agency", "sort", "grain", "q", "next", "x", "error"]),
+                             st.text(max_size=20), max_size=3),
+       junk=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                         lambda children: st.lists(children, max_size=3)
+                         | st.dictionaries(st.text(max_size=5), children, max_size=3), max_leaves=8))
+def test_fuzzed_paths_queries_and_payloads_never_500(fuzz_client: Client, path: str, query: dict[str, str],
+                                                      junk: Any) -> None:
+    address = "/" + urllib.parse.quote(path, safe="/")
+    search = "?" + urllib.parse.urlencode(query) if query else ""
+    for reply in (fuzz_client.request(address + search), fuzz_client.page("/" + path, search),
+                  fuzz_client.callback(junk), fuzz_client.callback({"output": junk, "inputs": junk})):
+        assert reply.status < 500, (address, search, reply.body[:300])
+        assert "Traceback" not in reply.body
+        assert leaks(reply.body) == []
+
+
+@pytest.fixture
+def fuzz_client(serve: Callable[..., str]) -> Client:
+    return Client(serve())
