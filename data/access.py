@@ -54,6 +54,15 @@ class Viewer:
     def internal(self) -> bool:
         return self.role is not Role.ANONYMOUS
 
+    def can_comment_on(self, metric: MetricSpec) -> bool:
+        """Commentary: admins on any metric, agency users on their agencies' metrics, nobody else."""
+        return self.role is Role.ADMIN or (self.role is Role.AGENCY and metric.agency in self.agencies)
+
+    @property
+    def can_manage(self) -> bool:
+        """Users, targets and CitiStat sessions are the admins' (the Mayor's office) to change."""
+        return self.role is Role.ADMIN
+
     @property
     def scope(self) -> tuple[str, ...]:
         """What this viewer can see, as a cache key: viewers with equal scopes see the same data."""
@@ -210,7 +219,8 @@ class Gate:
     def health(self, viewer: Viewer) -> tuple[list[HealthRow], list[LoadRow]]:
         """Last refresh of every metric the (signed-in) viewer may see, and the latest load of each source."""
         self.require_internal(viewer)
-        visible = {m.id: m for m in self.metrics(viewer)}
+        visible = {m.id: m for m in self.metrics(viewer)
+                   if viewer.role is not Role.AGENCY or m.agency in viewer.agencies}
         with get_engine().connect() as conn:
             latest = select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).group_by(RUN.c.metric_id).subquery()
             runs = {r.metric_id: r for r in conn.execute(select(RUN).join(latest, RUN.c.id == latest.c.id))}

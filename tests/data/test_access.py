@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from data.access import ANONYMOUS, Gate, NotFound, Role, Viewer
+from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Role, Viewer
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
 from tests.metrics.test_refresh import at, put_events
@@ -47,7 +47,7 @@ def test_signed_in_roles(gate: Gate) -> None:
     works = Viewer(Role.AGENCY, "w", frozenset({"AG1"}))
     assert [r.value for r in gate.values(admin, INTERNAL, grain="month")] == [10.0]
     assert gate.metric(police, INTERNAL).id == INTERNAL
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):  # signed in, wrong scope: told so (anonymous viewers get NotFound)
         gate.metric(works, INTERNAL)
     assert INTERNAL in gate.assessments(Viewer(Role.VIEWER, "v"), dt.date(2025, 9, 1))
 
@@ -64,7 +64,6 @@ def test_assessments_are_cached_until_a_refresh_lands(gate: Gate, test_registry:
 def test_data_health_needs_an_internal_viewer_and_lists_failures(gate: Gate) -> None:
     from sqlalchemy import text
 
-    from data.access import Forbidden
     from data.db import get_engine
     from metrics.refresh import refresh_metric
 
@@ -75,6 +74,17 @@ def test_data_health_needs_an_internal_viewer_and_lists_failures(gate: Gate) -> 
     refresh_metric(gate.registry, "events_count")
     runs, _loads = gate.health(Viewer(Role.AGENCY, "w", frozenset({"AG1"})))
     by_id = {r.metric.id: r for r in runs}
-    assert INTERNAL not in by_id  # another agency's internal metric
+    assert INTERNAL not in by_id  # another agency's metric
+    assert set(by_id) == {"events_count", "closed_on_time"}
     assert by_id["events_count"].status == "failed" and "src_events" in (by_id["events_count"].error or "")
     assert by_id["closed_on_time"].status == "success"
+
+
+def test_write_permissions_follow_the_roles(test_registry: Registry) -> None:
+    works_metric, police_metric = test_registry.metrics["events_count"], test_registry.metrics[INTERNAL]
+    works = Viewer(Role.AGENCY, "w", frozenset({"AG1"}))
+    assert works.can_comment_on(works_metric) and not works.can_comment_on(police_metric)
+    assert Viewer(Role.ADMIN, "a").can_comment_on(police_metric)
+    assert not Viewer(Role.VIEWER, "v").can_comment_on(works_metric)
+    assert not ANONYMOUS.can_comment_on(works_metric)
+    assert Viewer(Role.ADMIN, "a").can_manage and not works.can_manage and not Viewer(Role.VIEWER, "v").can_manage
