@@ -1,4 +1,4 @@
-"""Flask routes beside the Dash pages: CSV downloads, and a real 404 status for unknown addresses."""
+"""Flask routes beside the Dash pages: CSV downloads, and real HTTP statuses (401, 403, 404) for page addresses."""
 
 from __future__ import annotations
 
@@ -12,29 +12,30 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import metric_page, to_csv
 from data.access import Forbidden, NotFound
 
-STATIC_PAGES = frozenset({"/", "/search", "/about", "/404", "/sign-in", "/sign-out"})
+SIGN_IN_PAGES = frozenset({"/sign-in", "/sign-out"})
+OPEN_PAGES = frozenset({"/", "/search", "/about", "/404"})
 STAFF_PAGES = frozenset({"/data-health", "/admin/audit"})
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
 TEMPLATE = re.compile(r"^/(metrics|agencies|services|pillars|goals|districts)/([^/]+)$")
 
 
 def page_status(path: str) -> int:
-    """The HTTP status of a page address for this viewer: 200, 401 (sign in), 403 or 404.
+    """The HTTP status of a page address for this viewer: 200, 401 (sign in first), 403 or 404.
 
     Query strings are the page's job; the page shows the matching message whatever the status.
     """
     path = path.rstrip("/") or "/"
-    viewer = current_viewer()
-    internal_site = current_app.config.get("CITISTAT_SITE") == "internal"
-    if path in ("/sign-in", "/sign-out") or (path in STATIC_PAGES and not (internal_site and not viewer.internal)):
-        return 200
-    if internal_site and not viewer.internal:
-        return 401 if path in STATIC_PAGES or path in STAFF_PAGES or TEMPLATE.match(path) else 404
-    if path in STAFF_PAGES:
-        return 200 if viewer.internal else 401
     match = TEMPLATE.match(path)
-    if not match:
+    if match is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
         return 404
+    if path in SIGN_IN_PAGES:
+        return 200
+    viewer = current_viewer()
+    needs_sign_in = path in STAFF_PAGES or current_app.config.get("CITISTAT_SITE") == "internal"
+    if needs_sign_in and not viewer.internal:
+        return 401
+    if match is None:
+        return 200
     kind, key = match.groups()
     if kind == "metrics":
         try:
