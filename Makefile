@@ -29,6 +29,7 @@ instance/.demo-loaded: $(STAMP) $(wildcard metrics/definitions/*.yaml) $(wildcar
 demo: instance/.demo-loaded  ## migrate the database, load the Baltimore demo data, refresh every metric
 
 run: demo  ## serve the dashboard on http://127.0.0.1:8050 (refreshes in-process)
+	$(VENV)/bin/alembic upgrade head
 	APP_ENV=development RUN_SCHEDULER=1 $(PY) app.py
 
 scheduler: demo  ## run the refresh scheduler as its own process
