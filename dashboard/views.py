@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -10,10 +9,11 @@ from dashboard.figures import Point
 from data.access import NotFound, Snapshot
 from data.store import ValueRow
 from metrics.formatting import format_value
-from metrics.periods import MONTHS_IN, fiscal_year, period_label
+from metrics.periods import period_label
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, Grain, MetricSpec, PeriodTotal
+from metrics.spec import ComputationKind, Grain, MetricSpec
 from metrics.status import Assessment, Status
+from metrics.targets import target_for
 
 GRAIN_NAMES = {Grain.FISCAL_YEAR: "Fiscal year", Grain.FISCAL_QUARTER: "Fiscal quarter", Grain.MONTH: "Month",
                Grain.QUARTER: "Quarter", Grain.YEAR: "Year"}
@@ -54,21 +54,6 @@ def default_grain(metric: MetricSpec, grains: list[Grain]) -> Grain | None:
         if preferred in grains:
             return preferred
     return grains[0]
-
-
-def target_for(metric: MetricSpec, grain: Grain, start: dt.date, fy_start: int) -> float | None:
-    """The target a period is compared with: the year's, pro-rated for flows below a year."""
-    year = fiscal_year(start, fy_start)
-    if grain is Grain.FISCAL_QUARTER:
-        quarter_target = metric.quarter_target(year, (start.month - fy_start) % 12 // 3 + 1)
-        if quarter_target:
-            return quarter_target.value
-    annual = metric.annual_target(year)
-    if annual is None or grain in (Grain.QUARTER, Grain.YEAR):
-        return None
-    if metric.total is PeriodTotal.SUM:
-        return annual.value * MONTHS_IN[grain] / 12
-    return annual.value
 
 
 def series(metric: MetricSpec, values: Iterable[ValueRow], grain: Grain, fy_start: int,

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dashboard.views import BadQuery, choice, target_for
+from dashboard.views import BadQuery, choice
 from metrics.spec import Grain, MetricSpec
+from metrics.targets import target_for
 
 
 def metric(aggregation: str, fmt: str = "count") -> MetricSpec:
