@@ -59,13 +59,10 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)
     grain = Grain(grain_value) if grain_value else None
     points = series(metric, values, grain, fy_start) if grain else []
-    notes = {(v.grain, v.period_start): v.note for v in values if v.geography == "city"}
-    by_start = {(v.grain, v.period_start): v for v in values if v.geography == "city"}
-    rows = []
-    for p in points:
-        v = by_start[(grain, p.start)] if grain else None
-        rows.append(TableRow("city", reads.registry.city.name, p.label, p.value, v.numerator if v else None,
-                             v.denominator if v else None, p.target, notes.get((grain, p.start)) if grain else None))
+    city = {(v.grain, v.period_start): v for v in values if v.geography == "city"}
+    rows = [TableRow("city", reads.registry.city.name, p.label, p.value, city[(grain, p.start)].numerator,
+                     city[(grain, p.start)].denominator, p.target, city[(grain, p.start)].note)
+            for p in points] if grain is not None else []
     district_period, district_rows, city_value = _breakdown(metric, values, fy_start)
     return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows, district_period,
                       district_rows, city_value, snapshot.last_success.get(metric.id))

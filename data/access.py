@@ -227,10 +227,12 @@ class Gate:
             last_load = select(LOAD.c.source_id, func.max(LOAD.c.id).label("id")).group_by(LOAD.c.source_id).subquery()
             loads = conn.execute(select(LOAD).join(last_load, LOAD.c.id == last_load.c.id)
                                  .order_by(LOAD.c.source_id)).all()
-        rows = [HealthRow(m, getattr(runs.get(i), "status", None), getattr(runs.get(i), "started_at", None),
-                          getattr(runs.get(i), "finished_at", None), getattr(runs.get(i), "rows_read", 0) or 0,
-                          getattr(runs.get(i), "error", None), getattr(runs.get(i), "warnings", None))
-                for i, m in sorted(visible.items())]
+        rows = []
+        for metric_id, metric in sorted(visible.items()):
+            run = runs.get(metric_id)
+            rows.append(HealthRow(metric, None, None, None, 0, None, None) if run is None else
+                        HealthRow(metric, run.status, run.started_at, run.finished_at, run.rows_read, run.error,
+                                  run.warnings))
         return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_loaded, r.rows_rejected, r.error)
                       for r in loads]
 

@@ -19,8 +19,8 @@ from enum import StrEnum
 from data.store import ValueRow
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, fiscal_year, period_label
-from metrics.spec import Direction, FormatType, Frequency, Grain, MetricSpec, PeriodTotal
-from metrics.status import NEAR_PERCENT_POINTS, NEAR_RELATIVE, Assessment, Status, year_to_date
+from metrics.spec import Direction, Frequency, Grain, MetricSpec, PeriodTotal
+from metrics.status import Assessment, Status, near_band, year_to_date
 from metrics.targets import target_for
 
 Z90 = 1.645
@@ -108,7 +108,7 @@ def project(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Projec
     else:
         value = ytd.value
         half = Z90 * spread * math.sqrt(remaining) / per_year
-    tolerance = NEAR_PERCENT_POINTS if metric.format is FormatType.PERCENT else abs(target.value) * NEAR_RELATIVE
+    tolerance = near_band(metric, target.value)
     if metric.direction is Direction.INCREASE:
         wide = value < target.value - tolerance and value + half < target.value
     else:

@@ -74,6 +74,11 @@ class Assessment:
     judged_as: Status | None = None  # for stale: what the last values would say
 
 
+def near_band(metric: MetricSpec, scale: float) -> float:
+    """How far from the target (or band) still counts as near: 5 points for percents, else 10% of ``scale``."""
+    return NEAR_PERCENT_POINTS if metric.format is FormatType.PERCENT else abs(scale) * NEAR_RELATIVE
+
+
 def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> YearToDate | None:
     """The latest fiscal year's figure so far (citywide values only)."""
     city = [v for v in values if v.geography == "city" and v.value is not None]
@@ -162,7 +167,7 @@ def _judge(metric: MetricSpec, ytd: YearToDate) -> Assessment:
     trajectory = metric.total is PeriodTotal.SUM and ytd.share_of_year < 1
     goal = target.value * ytd.share_of_year if trajectory else target.value
     percent = metric.format is FormatType.PERCENT
-    tolerance = NEAR_PERCENT_POINTS if percent else abs(goal) * NEAR_RELATIVE
+    tolerance = near_band(metric, goal)
     gap = (ytd.value - goal) if higher else (goal - ytd.value)
     status = Status.ON_TRACK if gap >= 0 else Status.NEAR_TARGET if gap >= -tolerance else Status.OFF_TRACK
     better = "higher" if higher else "lower"
@@ -184,7 +189,7 @@ def _judge_band(metric: MetricSpec, ytd: YearToDate, shown: str, through: str) -
     assert metric.band is not None
     lower, upper = metric.band.lower, metric.band.upper
     fmt = lambda v: format_value(v, metric.format, metric.unit)  # noqa: E731
-    tolerance = NEAR_PERCENT_POINTS if metric.format is FormatType.PERCENT else (upper - lower) * NEAR_RELATIVE
+    tolerance = near_band(metric, upper - lower)
     distance = max(lower - ytd.value, ytd.value - upper, 0.0)
     status = Status.ON_TRACK if distance == 0 else Status.NEAR_TARGET if distance <= tolerance else Status.OFF_TRACK
     score = max(0.0, 1.0 - distance / (upper - lower)) if upper > lower else (1.0 if distance == 0 else 0.0)

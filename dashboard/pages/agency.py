@@ -9,8 +9,8 @@ from dash import dcc, html
 
 from dashboard.components import breadcrumb, filter_form, measure_table, score_text, status_counts
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import guarded
-from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
+from dashboard.page import guarded, parse_filters
+from dashboard.views import measure_rows
 from data.access import NotFound, Snapshot
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
@@ -27,8 +27,7 @@ def layout(agency_id: str = "", **query: Any) -> html.Div:
     if agency is None:
         raise NotFound(f"no agency '{agency_id}'")
     metrics = [m for m in reads.metrics(viewer) if m.agency == agency.id]
-    status = choice(query, "status", STATUS_FILTERS)
-    sort = choice(query, "sort", SORTS, "status") or "status"
+    status, _agency, sort = parse_filters(query, ())
     snapshot = reads.snapshot(viewer, day)
     path = f"/agencies/{agency.id}"
     groups: dict[str, list[MetricSpec]] = {}

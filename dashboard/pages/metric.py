@@ -16,6 +16,7 @@ from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary
 from dashboard.page import guarded
 from dashboard.views import GRAIN_NAMES
 from metrics.formatting import format_count, format_value
+from metrics.periods import fiscal_year
 from metrics.spec import MetricSpec
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
@@ -143,7 +144,9 @@ def _about(page: MetricPage) -> html.Div:
     source = registry.sources.get(m.computation.source)
     services = [dcc.Link(registry.services[s].name, href=f"/services/{s}", className="me-2")
                 for s in m.services if s in registry.services]
-    target = m.annual_target(page.assessment.target and _target_year(page) or 0)
+    through = page.assessment.data_through
+    judged_year = fiscal_year(through, registry.city.fiscal_year_start_month) if through else None
+    target = m.annual_target(judged_year) if judged_year and page.assessment.target is not None else None
     rows = [
         ("Definition", m.definition),
         ("How it is computed", m.computation.formula or m.computation.aggregation or "Reported by the agency"),
@@ -165,10 +168,3 @@ def _about(page: MetricPage) -> html.Div:
         html.H2("About this measure", className="h4 mt-4"),
         html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in rows if v), []), className="about-measure"),
     ])
-
-
-def _target_year(page: MetricPage) -> int:
-    from metrics.periods import fiscal_year
-
-    through = page.assessment.data_through
-    return fiscal_year(through, gate().registry.city.fiscal_year_start_month) if through else 0
