@@ -12,10 +12,12 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import auth, callback_guard
+from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import current_viewer, set_gate, today
 from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
+from data import commentary
 from data.access import Gate
 from data.config import Settings
 from metrics.issues import RegistryError
@@ -41,10 +43,12 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     )
     app.index_string = INDEX_STRING
     register_routes(app)
+    register_citistat_routes(app)
     callback_guard.install(app)
     gate = Gate(registry)
     set_gate(gate)
-    PageCache(lambda: (current_viewer().scope, today(), gate.data_version())).install(app)
+    PageCache(lambda: None if current_viewer().internal else (today(), gate.data_version(), commentary.version())
+              ).install(app)
     app.layout = functools.partial(shell, registry.city.name)
     auth.install(app, settings)
     if settings.run_scheduler:

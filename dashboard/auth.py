@@ -58,7 +58,7 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
-def _csrf_ok() -> bool:
+def csrf_ok() -> bool:
     sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
     return bool(sent) and bool(kept) and hmac.compare_digest(str(sent), str(kept))
 
@@ -104,7 +104,7 @@ def install(app: Dash, settings: Settings) -> None:
 
     @server.post("/auth/sign-in")
     def _sign_in() -> Response:
-        if not _csrf_ok():
+        if not csrf_ok():
             return redirect("/sign-in?error=expired")  # type: ignore[return-value]
         result = authenticate(request.form.get("username", ""), request.form.get("password", ""),
                               request.remote_addr or "unknown")
@@ -122,7 +122,7 @@ def install(app: Dash, settings: Settings) -> None:
 
     @server.post("/auth/sign-out")
     def _sign_out() -> Response:
-        if _csrf_ok():
+        if csrf_ok():
             logout_user()
             session.clear()
         return redirect("/")  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,6 +12,8 @@ from dash import dcc, html
 
 from dashboard.figures import sparkline
 from dashboard.views import SORTS, WORST_FIRST, MeasureRow
+from data.followup_store import FollowUpRow
+from metrics.followups import FollowUpColour
 from metrics.scores import Summary
 from metrics.spec import Pillar
 from metrics.status import Assessment, Status
@@ -165,3 +168,56 @@ def forbidden() -> html.Div:
                className="lead"),
         html.P(dcc.Link("Back to the city overview", href="/")),
     ], className="forbidden")
+
+
+FOLLOW_UP_ICONS = {"white": "○", "yellow": "◐", "green": "✓", "red": "!"}
+
+
+def follow_up_chip(colour: FollowUpColour) -> html.Span:
+    """A follow-up's colour as a named chip (icon and words, never colour alone)."""
+    return html.Span([html.Span(FOLLOW_UP_ICONS[colour.value], **aria(hidden="true")),
+                      f" {colour.value.capitalize()}: {colour.label.lower()}"],
+                     className=f"followup-chip followup-{colour.value}")
+
+
+def alert(message: str, category: str) -> html.Div:
+    """A Bootstrap alert that screen readers announce: errors at once (alert), news politely (status)."""
+    return html.Div(message, className=f"alert alert-{category}", role="alert" if category == "danger" else "status")
+
+
+def flashes() -> list[html.Div]:
+    """What the last form post did, or why it was refused."""
+    from flask import get_flashed_messages, has_request_context
+
+    if not has_request_context():
+        return []
+    messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    return [alert(message, category) for category, message in messages]
+
+
+def csrf_field() -> dcc.Input:
+    from dashboard.auth import csrf_token
+
+    return dcc.Input(type="hidden", name="csrf", value=csrf_token())
+
+
+def post_button(action: str, label: str, *, hidden: dict[str, str] | None = None, color: str = "secondary",
+                description: str | None = None) -> html.Form:
+    """A one-button form posting to ``action`` (with the CSRF token)."""
+    fields = [dcc.Input(type="hidden", name=k, value=v) for k, v in (hidden or {}).items()]
+    return html.Form([csrf_field(), *fields,
+                      html.Button(label, type="submit", className=f"btn btn-sm btn-outline-{color}",
+                                  **(aria(label=description) if description else {}))],
+                     action=action, method="post", className="d-inline")
+
+
+def follow_up_table(rows: Sequence[FollowUpRow], caption: str, agency_names: Mapping[str, str], today: dt.date) -> Any:
+    if not rows:
+        return html.P("None.")
+    body = [html.Tr([html.Th(dcc.Link(f.request, href=f"/follow-ups/{f.id}"), scope="row"),
+                     html.Td(f"{f.owner_role}, {agency_names.get(f.owner_agency, f.owner_agency)}"),
+                     html.Td(f.due_on.isoformat()), html.Td(f.deliverable.label),
+                     html.Td(follow_up_chip(f.colour(today)))]) for f in rows]
+    head = html.Tr([html.Th(h, scope="col") for h in ("Follow-up", "Owner", "Due", "Deliverable", "Status")])
+    return scroll_region(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body)],
+                                    className="table table-sm followup-table"), caption)

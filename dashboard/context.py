@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from data.access import ANONYMOUS, Gate, Viewer
 
@@ -30,4 +29,4 @@ def current_viewer() -> Viewer:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(gate().registry.city.timezone)).date()
+    return gate().today()

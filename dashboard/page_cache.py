@@ -1,8 +1,9 @@
-"""Rendered pages, cached per address, viewer scope, day and data version: a refresh invalidates them.
+"""Rendered public pages, cached per address, day, data version and commentary version.
 
-Dash renders a page through one callback (the page router). Its response depends only on the path, the
-query string, what the viewer may see, the day (status ages) and the data, so the bytes are reused until
-any of those changes. The viewer scope is part of the key: one scope's page is never served to another.
+Dash renders a page through one callback (the page router). For anonymous visitors its response depends
+only on the path, the query string, the day (status ages), the data and the public commentary, so the
+bytes are reused until any of those changes. Staff pages are never cached: they carry per-session form
+tokens and change with every CitiStat edit. The context returns None for a request not to cache.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ UNCACHED = frozenset({"/sign-in", "/sign-out"})  # they carry a per-session CSRF
 
 
 class PageCache:
-    def __init__(self, context: Callable[[], Hashable], max_entries: int = MAX_ENTRIES) -> None:
-        self._context = context  # viewer scope, day and data version
+    def __init__(self, context: Callable[[], Hashable | None], max_entries: int = MAX_ENTRIES) -> None:
+        self._context = context  # day and versions for anonymous visitors; None for staff
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._max = max_entries
@@ -35,7 +36,8 @@ class PageCache:
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
         if not all(isinstance(part, str | None) for part in address) or address[0] in UNCACHED:
             return None
-        return (address, self._context())
+        context = self._context()
+        return None if context is None else (address, context)
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:

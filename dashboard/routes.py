@@ -10,13 +10,16 @@ from flask import Response, current_app, request
 
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import metric_page, to_csv
-from data.access import Forbidden, NotFound
+from data.access import Forbidden, NotFound, Viewer
+from data.followup_store import follow_up
+from data.sessions import session
 
 SIGN_IN_PAGES = frozenset({"/sign-in", "/sign-out"})
 OPEN_PAGES = frozenset({"/", "/search", "/about", "/404"})
-STAFF_PAGES = frozenset({"/data-health", "/admin/audit"})
+STAFF_PAGES = frozenset({"/data-health", "/admin/audit", "/citistat", "/follow-ups"})
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
 TEMPLATE = re.compile(r"^/(metrics|agencies|services|pillars|goals|districts)/([^/]+)$")
+STAFF_TEMPLATE = re.compile(r"^/(?:citistat/(\d{1,9})(?:/memo)?|follow-ups/(\d{1,9}))$")
 
 
 def page_status(path: str) -> int:
@@ -25,15 +28,17 @@ def page_status(path: str) -> int:
     Query strings are the page's job; the page shows the matching message whatever the status.
     """
     path = path.rstrip("/") or "/"
-    match = TEMPLATE.match(path)
-    if match is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
+    match, staff = TEMPLATE.match(path), STAFF_TEMPLATE.match(path)
+    if match is None and staff is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
         return 404
     if path in SIGN_IN_PAGES:
         return 200
     viewer = current_viewer()
-    needs_sign_in = path in STAFF_PAGES or current_app.config.get("CITISTAT_SITE") == "internal"
+    needs_sign_in = path in STAFF_PAGES or staff or current_app.config.get("CITISTAT_SITE") == "internal"
     if needs_sign_in and not viewer.internal:
         return 401
+    if staff is not None:
+        return _staff_object_status(viewer, *staff.groups())
     if match is None:
         return 200
     kind, key = match.groups()
@@ -46,6 +51,17 @@ def page_status(path: str) -> int:
             return 404
         return 200
     return 200 if _known(kind, key) else 404
+
+
+def _staff_object_status(viewer: Viewer, session_id: str | None, follow_up_id: str | None) -> int:
+    try:
+        if session_id:
+            session(viewer, int(session_id))
+        elif follow_up_id:
+            follow_up(viewer, int(follow_up_id))
+    except NotFound:
+        return 404
+    return 200
 
 
 def _known(kind: str, key: str) -> bool:

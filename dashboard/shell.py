@@ -36,7 +36,9 @@ def _staff_links() -> list[Any]:
     viewer = current_viewer()
     if not viewer.internal:
         return [dcc.Link("Staff sign-in", href="/sign-in", className="nav-item-link")]
-    links = [dcc.Link("Data health", href="/data-health", className="nav-item-link")]
+    links = [dcc.Link("CitiStat", href="/citistat", className="nav-item-link"),
+             dcc.Link("Follow-ups", href="/follow-ups", className="nav-item-link"),
+             dcc.Link("Data health", href="/data-health", className="nav-item-link")]
     if viewer.role is Role.ADMIN:
         links.append(dcc.Link("Audit log", href="/admin/audit", className="nav-item-link"))
     return [*links, dcc.Link(f"Sign out ({viewer.user_id})", href="/sign-out", className="nav-item-link")]

@@ -12,12 +12,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
 from data.audit import entries
 from data.db import get_engine
-from data.models import RefreshRun, Role, RunStatus, SourceLoad
+from data.models import RefreshRun, Role, RunStatus, SourceLoad, aware
 from data.store import ValueRow, read_values
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
@@ -120,6 +121,10 @@ class Gate:
         self._cache: dict[tuple[object, ...], object] = {}
         self._lock = threading.Lock()
 
+    def today(self) -> dt.date:
+        """The date in the city's time zone."""
+        return dt.datetime.now(ZoneInfo(self.registry.city.timezone)).date()
+
     # --- what the viewer may see -------------------------------------------------------------------------
     def metrics(self, viewer: Viewer) -> list[MetricSpec]:
         return [m for m in self.registry.metrics.values() if viewer.can_see(m)]
@@ -153,6 +158,12 @@ class Gate:
                 return read_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
 
         return read() if as_of else self._cached(("values", metric_id, grain, geography), read)
+
+    def history(self, viewer: Viewer, metric_ids: list[str], as_of: dt.datetime) -> dict[str, list[ValueRow]]:
+        """Values of the visible ``metric_ids`` as they stood at ``as_of`` (every geography)."""
+        visible = [m for m in metric_ids if m in self.registry.metrics and viewer.can_see(self.registry.metrics[m])]
+        with get_engine().connect() as conn:
+            return read_values(conn, visible, as_of=as_of)
 
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh finishes: the cache key that invalidates page data."""
@@ -245,8 +256,4 @@ def _latest_runs(conn: Connection, status: RunStatus) -> dict[str, dt.datetime]:
     """When each metric last had a finished run with ``status``."""
     rows = conn.execute(select(RUN.c.metric_id, func.max(RUN.c.started_at).label("at"))
                         .where(RUN.c.status == status).group_by(RUN.c.metric_id))
-    return {r.metric_id: _aware(r.at) for r in rows}
-
-
-def _aware(moment: Any) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return {r.metric_id: aware(r.at) for r in rows}

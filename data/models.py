@@ -14,6 +14,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as aware UTC (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 class RunStatus(StrEnum):
     """Outcome of one refresh or load run."""
 
@@ -144,7 +149,91 @@ class AuditEntry(SQLModel, table=True):
     at: dt.datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=80)  # username, or "system" / "cli:<os user>"
     action: str = Field(max_length=80)
-    object_type: str = Field(max_length=40)
+    object_type: str = Field(max_length=40, index=True)
     object_id: str = Field(max_length=120)
     before: str | None = Field(default=None, sa_column=Column(Text))
     after: str | None = Field(default=None, sa_column=Column(Text))
+
+
+
+class CitiStatSession(SQLModel, table=True):
+    """One CitiStat meeting about an agency, a pillar or a council district.
+
+    Its values are read as they stood at ``frozen_at`` and only for periods ending by ``data_cutoff``, so the
+    session looks the same later as it did in the room, whatever was restated since.
+    """
+
+    __tablename__ = "citistat_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_kind: str = Field(max_length=20)  # metrics.subjects.SubjectKind
+    subject_id: str = Field(max_length=80)
+    meets_on: dt.date = Field(index=True)
+    data_cutoff: dt.date
+    frozen_at: dt.datetime = Field(default_factory=utcnow)
+    attendees: str = Field(default="", sa_column=Column(Text, nullable=False))  # one "Role: Name" per line
+    created_by: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AgendaItem(SQLModel, table=True):
+    """A measure on a session's agenda: suggested by the escalation rule or added by the analyst.
+
+    Removing keeps the row (``removed``) with the analyst's reason, so a suggestion never silently disappears.
+    """
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (Index("uq_agenda_item", "session_id", "metric_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="citistat_session.id", index=True)
+    metric_id: str = Field(max_length=80)
+    position: int
+    origin: str = Field(max_length=20)  # "rule" or "analyst"
+    reasons: str = Field(default="", max_length=200)  # comma-separated metrics.escalation.Reason values
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False))
+    removed: bool = False
+    analyst_note: str | None = Field(default=None, sa_column=Column(Text))  # why added or removed
+    updated_by: str = Field(max_length=80)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class FollowUp(SQLModel, table=True):
+    """A commitment made in a session: an owner, a due date, a deliverable, and the evidence that closes it."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="citistat_session.id", index=True)
+    request: str = Field(sa_column=Column(Text, nullable=False))
+    owner_role: str = Field(max_length=120)
+    owner_agency: str = Field(max_length=80, index=True)
+    due_on: dt.date = Field(index=True)
+    deliverable: str = Field(max_length=40)  # metrics.followups.Deliverable
+    metric_ids: str = Field(default="", max_length=2000)  # comma-separated linked measures
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    evidence_link: str | None = Field(default=None, max_length=500)
+    started_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    created_by: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Commentary(SQLModel, table=True):
+    """A note on a metric's value for one period, public (residents see it) or internal.
+
+    A withdrawn comment keeps its row (``withdrawn_at``), so what was said stays on record.
+    """
+
+    __tablename__ = "commentary"
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: str = Field(max_length=80, index=True)
+    grain: str = Field(max_length=20)
+    period_start: dt.date
+    visibility: str = Field(max_length=20)  # metrics.spec.Visibility
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    withdrawn_at: dt.datetime | None = None

@@ -9,15 +9,26 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.components import aria, assessment_chip, breadcrumb, href, scroll_region
+from dashboard.citistat_routes import recalled
+from dashboard.components import (
+    aria,
+    assessment_chip,
+    breadcrumb,
+    csrf_field,
+    flashes,
+    href,
+    post_button,
+    scroll_region,
+)
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import district_bar, district_map, trend_figure
 from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, metric_page
 from dashboard.page import guarded
 from dashboard.views import GRAIN_NAMES
+from data.commentary import comments
 from metrics.formatting import format_count, format_value
-from metrics.periods import fiscal_year
-from metrics.spec import MetricSpec
+from metrics.periods import fiscal_year, period_label
+from metrics.spec import MetricSpec, Visibility
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
@@ -44,8 +55,58 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
                                                                 {"grain": page.grain.value if page.grain else None}),
                       className="btn btn-outline-primary btn-sm", download=f"{m.id}.csv")),
         _districts(page),
+        _commentary(page),
         _about(page),
     ])
+
+
+def _commentary(page: MetricPage) -> html.Section | None:
+    """Notes on the values, per period; the metric's agency and the performance team write them."""
+    viewer, m = current_viewer(), page.metric
+    notes = comments(gate(), viewer, [m.id])[m.id]
+    writer = viewer.can_comment_on(m)
+    if not notes and not writer:
+        return None
+    fy_start = gate().registry.city.fiscal_year_start_month
+    items = [html.Li([
+        html.Span(period_label(c.period_start, c.grain, fy_start), className="fw-semibold"),
+        html.Span(" · internal", className="text-muted") if c.visibility is Visibility.INTERNAL else None,
+        html.P(c.body, className="mb-1"),
+        html.Small(f"{c.author}, {c.created_at:%Y-%m-%d}", className="text-muted"),
+        post_button(f"/commentary/{c.id}/withdraw", "Withdraw", description=f"Withdraw the comment on "
+                    f"{period_label(c.period_start, c.grain, fy_start)}", color="danger") if writer else None,
+    ], className="comment") for c in notes]
+    return html.Section([
+        html.H2("Commentary", className="h4 mt-4"),
+        *flashes(),
+        html.Ul(items, className="list-unstyled comments") if items else html.P("No commentary yet."),
+        _comment_form(page) if writer and page.points else None,
+    ], id="commentary")
+
+
+def _comment_form(page: MetricPage) -> html.Form:
+    typed = recalled("comment")
+    m = page.metric
+    periods = [{"label": p.label, "value": f"{page.grain.value if page.grain else ''}:{p.start}"}
+               for p in reversed(page.points)]
+    visibilities = [{"label": "Internal (City staff)", "value": "internal"}]
+    if m.visibility is Visibility.PUBLIC:
+        visibilities.insert(0, {"label": "Public (residents see it)", "value": "public"})
+    return html.Form([
+        csrf_field(),
+        dbc.Row([
+            dbc.Col([dbc.Label("Period", html_for="comment-period"),
+                     dbc.Select(id="comment-period", name="period", options=periods,
+                                value=typed.get("period", periods[0]["value"]))], md=4),
+            dbc.Col([dbc.Label("Who can read it", html_for="comment-visibility"),
+                     dbc.Select(id="comment-visibility", name="visibility", options=visibilities,
+                                value=typed.get("visibility", visibilities[0]["value"]))], md=4),
+        ], className="g-2"),
+        html.Div([dbc.Label("Comment", html_for="comment-body"),
+                  dbc.Textarea(id="comment-body", name="body", rows=3, required=True, maxLength=2000,
+                               value=typed.get("body", ""))], className="mt-2"),
+        dbc.Button("Publish comment", type="submit", color="primary", className="mt-2"),
+    ], action=f"/metrics/{m.id}/commentary", method="post", className="comment-form")
 
 
 def _chart(figure: Any) -> html.Div:

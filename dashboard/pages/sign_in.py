@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.auth import csrf_token, safe_next
+from dashboard.components import alert
 from dashboard.context import current_viewer
 from dashboard.page import guarded
 
@@ -24,11 +25,11 @@ def layout(error: str = "", next: str = "/") -> html.Div:  # noqa: A002 - the qu
     if viewer.internal:
         return html.Div([html.H1("You are signed in"), html.P(f"Signed in as {viewer.user_id}."),
                          html.P(dcc.Link("Sign out", href="/sign-out"))])
-    alert = dbc.Alert(MESSAGES.get(error, "Sign-in failed."), color="danger", role="alert") if error else None
+    problem = alert(MESSAGES.get(error, "Sign-in failed."), "danger") if error else None
     return html.Div([
         html.H1("Staff sign-in"),
         html.P("For City staff. Residents can see every public measure without signing in.", className="lead"),
-        alert,
+        problem,
         html.Form([
             dcc.Input(type="hidden", name="csrf", value=csrf_token()),
             dcc.Input(type="hidden", name="next", value=safe_next(next)),

@@ -1,0 +1,104 @@
+"""Everything a CitiStat session shows, read once from its frozen view: the session page, memo and PDF share it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from dashboard.figures import Point
+from dashboard.views import series
+from data.access import Gate, Viewer
+from data.commentary import Comment, comments
+from data.followup_store import FollowUpRow, for_session
+from data.sessions import AgendaEntry, FrozenView, Session, agenda, frozen_view, previous_session, session
+from data.store import ValueRow
+from metrics.escalation import cycle_grain
+from metrics.formatting import format_value
+from metrics.periods import period_label
+from metrics.spec import Grain, MetricSpec
+from metrics.status import Assessment, assess
+from metrics.subjects import cut_off
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a measure moved between the previous session's snapshot and this one's."""
+
+    before: Assessment | None
+    restated: tuple[tuple[str, float | None, float | None], ...]  # (period, then, now) for revised values
+
+
+@dataclass(frozen=True)
+class Item:
+    entry: AgendaEntry
+    metric: MetricSpec
+    assessment: Assessment
+    grain: Grain | None
+    points: list[Point]
+    comments: list[Comment]
+    change: Change | None
+
+    def fmt(self, value: float | None) -> str:
+        return "—" if value is None else format_value(value, self.metric.format, self.metric.unit)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    session: Session
+    subject: str
+    items: list[Item]  # on the agenda, in order
+    removed: list[Item]
+    candidates: list[MetricSpec]  # the subject's measures not on the agenda, to add by hand
+    assigned: list[FollowUpRow]
+    carried: list[FollowUpRow]
+    previous: Session | None
+    agency_names: dict[str, str]
+    today: dt.date  # follow-up colours are as of this day
+
+
+def briefing(gate: Gate, viewer: Viewer, session_id: int) -> Briefing:
+    """Read a session as it stood in the room (``NotFound`` if the viewer may not see it)."""
+    current = session(viewer, session_id)
+    registry = gate.registry
+    view = frozen_view(gate, viewer, current.subject, current.frozen_at, current.data_cutoff)
+    previous = previous_session(viewer, current)
+    before = frozen_view(gate, viewer, previous.subject, previous.frozen_at, previous.data_cutoff) if previous else None
+    entries = agenda(viewer, session_id)
+    notes = comments(gate, viewer, [e.metric_id for e in entries], as_of=current.frozen_at)
+    fy_start = registry.city.fiscal_year_start_month
+    items: list[Item] = []
+    removed: list[Item] = []
+    for entry in entries:
+        if entry.metric_id not in view.metrics:  # outside the subject, or hidden from this viewer
+            if entry.metric_id not in registry.metrics or not viewer.can_see(registry.metrics[entry.metric_id]):
+                continue
+            view = _with_metric(gate, viewer, view, entry.metric_id, current)
+        metric, values = view.metrics[entry.metric_id], view.values[entry.metric_id]
+        grain = cycle_grain(metric, values) if values else None
+        points = series(metric, values, grain, fy_start)[-12:] if grain else []
+        change = _change(before, entry.metric_id, values, fy_start) if before else None
+        item = Item(entry, metric, view.assessments[entry.metric_id], grain, points,
+                    notes.get(entry.metric_id, []), change)
+        (removed if entry.removed else items).append(item)
+    on_agenda = {e.metric_id for e in entries}
+    assigned, carried = for_session(viewer, current)
+    return Briefing(current, current.subject.label(registry), items, removed,
+                    sorted((m for m in view.metrics.values() if m.id not in on_agenda), key=lambda m: m.title),
+                    assigned, carried, previous, {a.id: a.name for a in registry.agencies.values()}, gate.today())
+
+
+def _with_metric(gate: Gate, viewer: Viewer, view: FrozenView, metric_id: str, current: Session) -> FrozenView:
+    """The view plus a measure added from outside the subject (judged on its citywide values)."""
+    metric = gate.registry.metrics[metric_id]
+    rows = [v for v in cut_off(gate.history(viewer, [metric_id], current.frozen_at)[metric_id], current.data_cutoff)
+            if v.geography == "city"]
+    assessment = assess(metric, rows, city=gate.registry.city, today=current.data_cutoff)
+    return FrozenView({**view.metrics, metric_id: metric}, {**view.values, metric_id: rows},
+                      {**view.assessments, metric_id: assessment})
+
+
+def _change(before: FrozenView, metric_id: str, values: list[ValueRow], fy_start: int) -> Change:
+    then = {v.key: v for v in before.values.get(metric_id, [])}
+    restated = tuple((period_label(v.period_start, Grain(v.grain), fy_start), then[v.key].value, v.value)
+                     for v in values if v.key in then and then[v.key].value != v.value)
+    return Change(before.assessments.get(metric_id), restated)

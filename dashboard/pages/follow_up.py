@@ -1,0 +1,71 @@
+"""One follow-up ``/follow-ups/<id>``: what was asked, of whom, by when; its owner reports progress and evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.citistat_routes import recalled
+from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
+from dashboard.context import current_viewer, gate, today
+from dashboard.page import guarded
+from data.access import NotFound, Viewer
+from data.followup_store import FollowUpRow, follow_up
+from data.models import Role
+
+dash.register_page(__name__, path_template="/follow-ups/<follow_up_id>", title="Follow-up", name="Follow-up")
+
+
+@guarded()
+def layout(follow_up_id: str = "") -> html.Div:
+    if not follow_up_id.isdigit() or len(follow_up_id) > 9:
+        raise NotFound(f"no follow-up '{follow_up_id[:20]}'")
+    viewer, registry = current_viewer(), gate().registry
+    f = follow_up(viewer, int(follow_up_id))
+    linked = [dcc.Link(registry.metrics[m].title, href=f"/metrics/{m}", className="me-3")
+              for m in f.metric_ids if m in registry.metrics and viewer.can_see(registry.metrics[m])]
+    facts: list[tuple[str, Any]] = [("Status", follow_up_chip(f.colour(today()))),
+             ("Owner", f"{f.owner_role}, {registry.agencies[f.owner_agency].name}"),
+             ("Due", f"{f.due_on:%A, %B %-d, %Y}"), ("Deliverable", f.deliverable.label),
+             ("From", dcc.Link("the CitiStat session", href=f"/citistat/{f.session_id}")),
+             ("Linked measures", linked or None), ("Assigned by", f.created_by),
+             ("Started", f"{f.started_at:%Y-%m-%d}" if f.started_at else None),
+             ("Closed", f"{f.closed_at:%Y-%m-%d}" if f.closed_at else None),
+             ("Evidence", f.evidence),
+             ("Evidence link", html.A(f.evidence_link, href=f.evidence_link, rel="noopener noreferrer")
+              if f.evidence_link else None)]
+    return html.Div([
+        breadcrumb([("Follow-ups", "/follow-ups"), (f"Follow-up {f.id}", None)]),
+        html.H1(f.request, className="h2"),
+        *flashes(),
+        html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in facts if v), []), className="about-measure"),
+        _report_form(f) if _may_report(viewer, f) else None,
+    ])
+
+
+def _may_report(viewer: Viewer, f: FollowUpRow) -> bool:
+    return viewer.can_manage or (viewer.role is Role.AGENCY and f.owner_agency in viewer.agencies)
+
+
+def _report_form(f: FollowUpRow) -> html.Form:
+    typed = recalled("report")
+    progress = typed.get("progress") or ("done" if f.closed_at else "in_progress" if f.started_at else "not_started")
+    return html.Form([
+        csrf_field(),
+        html.H2("Report progress", className="h4 mt-4"),
+        html.Div([dbc.Label("Progress", html_for="fu-progress"),
+                  dbc.Select(id="fu-progress", name="progress", value=progress, options=[
+                      {"label": "Not started", "value": "not_started"},
+                      {"label": "In progress", "value": "in_progress"},
+                      {"label": "Done: close with the evidence below", "value": "done"}])]),
+        html.Div([dbc.Label("Evidence (what was done)", html_for="fu-evidence"),
+                  dbc.Textarea(id="fu-evidence", name="evidence", rows=3,
+                               value=typed.get("evidence", f.evidence or ""))], className="mt-2"),
+        html.Div([dbc.Label("Evidence link (https://…)", html_for="fu-link"),
+                  dbc.Input(id="fu-link", name="evidence_link", type="url",
+                            value=typed.get("evidence_link", f.evidence_link or ""))], className="mt-2"),
+        dbc.Button("Save progress", type="submit", color="primary", className="mt-3"),
+    ], action=f"/follow-ups/{f.id}", method="post", className="report-form")

@@ -1,0 +1,110 @@
+"""Commentary on a metric's value for one period: public (residents read it) or internal, audited.
+
+Admins comment on any metric, agency users on their agencies' metrics. Internal commentary reaches only
+signed-in viewers who may see the metric. Withdrawing keeps the row, so what was said stays on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from data.access import Forbidden, Gate, NotFound, Viewer
+from data.audit import AUDIT, record
+from data.db import get_engine
+from data.input import InputError, parse_date
+from data.models import Commentary, aware, utcnow
+from metrics.spec import Grain, Visibility
+
+COMMENTARY = Commentary.__table__  # type: ignore[attr-defined]
+MAX_BODY = 2000
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    metric_id: str
+    grain: Grain
+    period_start: dt.date
+    visibility: Visibility
+    body: str
+    author: str
+    created_at: dt.datetime
+
+
+def add_comment(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, visibility: str, body: str) -> int:
+    """``period`` is ``<grain>:<YYYY-MM-DD>`` and must be a period the metric has a value for."""
+    metric = gate.metric(viewer, metric_id)
+    if not viewer.can_comment_on(metric):
+        raise Forbidden("only the metric's agency and the performance team comment on it")
+    if visibility not in Visibility.__members__.values():
+        raise InputError("Visibility: choose public or internal")
+    if Visibility(visibility) is Visibility.PUBLIC and metric.visibility is Visibility.INTERNAL:
+        raise InputError("Visibility: an internal measure takes internal commentary only")
+    grain_text, _, start_text = period.partition(":")
+    if grain_text not in Grain.__members__.values():
+        raise InputError(f"Period: '{period[:40]}' is not a period of this measure")
+    grain, start = Grain(grain_text), parse_date(start_text, "Period")
+    if not any(v.grain == grain and v.period_start == start for v in gate.values(viewer, metric_id, grain=grain)):
+        raise InputError(f"Period: this measure has no {grain.value} value starting {start}")
+    body = body.strip()
+    if not body or len(body) > MAX_BODY:
+        raise InputError(f"Comment: write between 1 and {MAX_BODY} characters")
+    values = {"metric_id": metric_id, "grain": grain.value, "period_start": start, "visibility": visibility,
+              "body": body}
+    with get_engine().begin() as conn:
+        comment_id = conn.execute(insert(COMMENTARY).returning(COMMENTARY.c.id)
+                                  .values(**values, author=viewer.user_id, created_at=utcnow())).scalar_one()
+        record(conn, actor=str(viewer.user_id), action="comment", object_type="commentary",
+               object_id=str(comment_id), after=values)
+    return int(comment_id)
+
+
+def withdraw_comment(gate: Gate, viewer: Viewer, comment_id: int) -> str:
+    """Withdraw a comment (its author's agency or an admin); returns the metric id."""
+    with get_engine().connect() as conn:
+        row = conn.execute(select(COMMENTARY).where(COMMENTARY.c.id == comment_id,
+                                                    COMMENTARY.c.withdrawn_at.is_(None))).first()
+    if row is None:
+        raise NotFound(f"no comment {comment_id}")
+    if not viewer.can_comment_on(gate.metric(viewer, row.metric_id)):
+        raise Forbidden("only the metric's agency and the performance team withdraw its commentary")
+    with get_engine().begin() as conn:
+        conn.execute(update(COMMENTARY).where(COMMENTARY.c.id == comment_id).values(withdrawn_at=utcnow()))
+        record(conn, actor=str(viewer.user_id), action="withdraw", object_type="commentary",
+               object_id=str(comment_id), before={"body": row.body, "visibility": row.visibility})
+    return str(row.metric_id)
+
+
+def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.datetime | None = None
+             ) -> dict[str, list[Comment]]:
+    """Commentary the viewer may read on each metric, newest period first (as it stood at ``as_of``)."""
+    visible = [m for m in metric_ids if m in gate.registry.metrics and viewer.can_see(gate.registry.metrics[m])]
+    query = select(COMMENTARY).where(COMMENTARY.c.metric_id.in_(visible))
+    if as_of is None:
+        query = query.where(COMMENTARY.c.withdrawn_at.is_(None))
+    else:
+        query = query.where(COMMENTARY.c.created_at <= as_of, (COMMENTARY.c.withdrawn_at.is_(None))
+                            | (COMMENTARY.c.withdrawn_at > as_of))
+    if not viewer.internal:
+        query = query.where(COMMENTARY.c.visibility == Visibility.PUBLIC.value)
+    out: dict[str, list[Comment]] = {m: [] for m in visible}
+    with get_engine().connect() as conn:
+        for r in conn.execute(query.order_by(COMMENTARY.c.period_start.desc(), COMMENTARY.c.id.desc())):
+            out[r.metric_id].append(_comment(r))
+    return out
+
+
+def version() -> int:
+    """Changes whenever commentary is added or withdrawn (pages showing it are cached against it)."""
+    with get_engine().connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(AUDIT.c.id), 0))
+                                .where(AUDIT.c.object_type == "commentary")).scalar_one())
+
+
+def _comment(r: Any) -> Comment:
+    return Comment(r.id, r.metric_id, Grain(r.grain), r.period_start, Visibility(r.visibility), r.body, r.author,
+                   aware(r.created_at))

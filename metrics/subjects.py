@@ -1,0 +1,107 @@
+"""What a CitiStat session is about (an agency, a pillar or a council district) and its frozen view of the data.
+
+A session reads values as they stood when it was frozen and keeps only periods that ended by its data
+cutoff. A district session reads each measure's values for that district; a citywide target applies there
+only to rates and averages, never to counts, which are the city's total spread over districts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from data.config import PROJECT_ROOT
+from data.store import ValueRow
+from metrics.periods import period_end
+from metrics.registry import Registry
+from metrics.spec import Grain, MetricSpec, PeriodTotal
+
+DISTRICT_GEOGRAPHY = "council_district"
+
+
+class SubjectKind(StrEnum):
+    AGENCY = "agency"
+    PILLAR = "pillar"
+    DISTRICT = "district"
+
+
+class SubjectError(ValueError):
+    """An unknown or malformed subject; the message names it."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: SubjectKind
+    id: str
+
+    @classmethod
+    def parse(cls, text: str, registry: Registry) -> Subject:
+        """``agency:DPW``, ``pillar:2`` or ``district:9``; raises ``SubjectError`` for anything else."""
+        kind, _, key = text.partition(":")
+        if kind not in SubjectKind.__members__.values() or not key:
+            raise SubjectError(f"'{text}' is not a subject: use agency:<id>, pillar:<id> or district:<number>")
+        subject = cls(SubjectKind(kind), key)
+        subject.label(registry)
+        return subject
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+    def label(self, registry: Registry) -> str:
+        if self.kind is SubjectKind.AGENCY and self.id in registry.agencies:
+            return registry.agencies[self.id].name
+        if self.kind is SubjectKind.PILLAR and self.id in registry.pillars:
+            return f"Pillar {self.id}: {registry.pillars[self.id].name}"
+        geography = registry.city.geographies.get(DISTRICT_GEOGRAPHY)
+        if self.kind is SubjectKind.DISTRICT and geography and geography.boundaries \
+                and self.id in _district_keys(geography.boundaries, geography.key_property):
+            return f"{geography.label} {self.id}"
+        raise SubjectError(f"no {self.kind.value} '{self.id}' in the registry")
+
+
+def subject_choices(registry: Registry) -> list[tuple[str, str]]:
+    """(key, label) of every subject a session can take, agencies first."""
+    choices = sorted(((f"agency:{a.id}", a.name) for a in registry.agencies.values()), key=lambda c: c[1])
+    choices += [(f"pillar:{p}", Subject(SubjectKind.PILLAR, p).label(registry)) for p in registry.pillars]
+    geography = registry.city.geographies.get(DISTRICT_GEOGRAPHY)
+    if geography and geography.boundaries:
+        choices += [(f"district:{key}", f"{geography.label} {key}")
+                    for key in sorted(_district_keys(geography.boundaries, geography.key_property), key=int)]
+    return choices
+
+
+@functools.cache
+def _district_keys(boundaries: str, key_property: str) -> tuple[str, ...]:
+    features = json.loads((PROJECT_ROOT / boundaries).read_text())["features"]
+    return tuple(str(f["properties"][key_property]) for f in features)
+
+
+def subject_metrics(registry: Registry, subject: Subject, metrics: Iterable[MetricSpec]) -> list[MetricSpec]:
+    """The measures a session on ``subject`` reviews, among ``metrics`` (those the viewer may see)."""
+    if subject.kind is SubjectKind.AGENCY:
+        return [m for m in metrics if m.agency == subject.id]
+    if subject.kind is SubjectKind.PILLAR:
+        return [m for m in metrics if registry.pillar_of(m) == subject.id]
+    return [m for m in metrics if DISTRICT_GEOGRAPHY in m.geographies]
+
+
+def cut_off(values: Iterable[ValueRow], cutoff: dt.date) -> list[ValueRow]:
+    """Only the periods that ended on or before ``cutoff``."""
+    return [v for v in values if period_end(v.period_start, Grain(v.grain)) <= cutoff]
+
+
+def as_subject(subject: Subject, metric: MetricSpec, values: list[ValueRow]) -> tuple[MetricSpec, list[ValueRow]]:
+    """The metric and values a session on ``subject`` judges: a district's own series, read as its 'city' series."""
+    if subject.kind is not SubjectKind.DISTRICT:
+        return metric, [v for v in values if v.geography == "city"]
+    rows = [ValueRow(v.grain, v.period_start, "city", "", v.value, v.numerator, v.denominator, v.note)
+            for v in values if v.geography == DISTRICT_GEOGRAPHY and v.geo_key == subject.id]
+    if metric.total is PeriodTotal.SUM:
+        metric = metric.model_copy(update={"targets": ()})
+    return metric, rows
+

@@ -1,0 +1,198 @@
+"""CitiStat sessions, follow-ups and commentary on SQLite and PostgreSQL: frozen snapshots, colours, permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from dashboard.briefing import briefing
+from data import commentary, followup_store, sessions
+from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Viewer
+from data.audit import entries
+from data.db import get_engine
+from data.input import InputError
+from data.models import Role
+from data.store import ValueRow, write_values
+from metrics.escalation import Reason
+from metrics.followups import FollowUpColour
+from metrics.registry import Registry
+
+ADMIN = Viewer(Role.ADMIN, "ana")
+PUBLIC_WORKS = Viewer(Role.AGENCY, "pw", frozenset({"AG1"}))
+POLICE = Viewer(Role.AGENCY, "cop", frozenset({"AG2"}))
+MONTHS = [dt.date(2025, m, 1) for m in (7, 8, 9, 10)]
+
+
+def put_months(values: list[float], run_id: int | None = None) -> None:
+    """events_count (lower is better, FY2026 target 120, so 10 a month) for July to October 2025."""
+    rows = [ValueRow("month", start, "city", "", value) for start, value in zip(MONTHS, values, strict=True)]
+    with get_engine().begin() as conn:
+        write_values(conn, "events_count", rows, run_id=run_id)
+
+
+@pytest.fixture
+def gate(database: str, test_registry: Registry) -> Gate:
+    put_months([8, 9, 14, 15])
+    return Gate(test_registry)
+
+
+def new_session(gate: Gate, meets_on: str = "2025-11-05", cutoff: str = "2025-10-31") -> int:
+    return sessions.create_session(gate, ADMIN, subject="agency:AG1", meets_on=meets_on, data_cutoff=cutoff,
+                                   attendees="Director: Dana Reyes\nCity Administrator: Sam Lee")
+
+
+def test_creating_a_session_suggests_the_agenda_and_is_audited(gate: Gate) -> None:
+    session_id = new_session(gate)
+    items = sessions.agenda(ADMIN, session_id)
+    assert [(i.metric_id, i.reasons) for i in items] == [
+        ("events_count", (Reason.MISSED_TWICE, Reason.PROJECTED_MISS))]
+    assert "Sep 2025 14 vs 10" in items[0].explanation and "Oct 2025 15 vs 10" in items[0].explanation
+    assert [a.name for a in sessions.session(ADMIN, session_id).attendees] == ["Dana Reyes", "Sam Lee"]
+    with get_engine().connect() as conn:
+        actions = [(e.action, e.object_type) for e in entries(conn)]
+    assert ("create", "citistat_session") in actions and ("suggest", "agenda_item") in actions
+
+
+def test_snapshot_is_unchanged_after_a_restatement(gate: Gate) -> None:
+    first = new_session(gate)
+    before = briefing(gate, ADMIN, first)
+    put_months([8, 9, 30, 15])  # September restated after the session was frozen
+    again = briefing(gate, ADMIN, first)
+    assert [p.value for p in again.items[0].points] == [p.value for p in before.items[0].points] == [8, 9, 14, 15]
+    assert again.items[0].assessment == before.items[0].assessment
+    assert gate.values(ADMIN, "events_count", grain="month")[2].value == 30  # the live value did change
+
+    second = new_session(gate, meets_on="2025-12-03", cutoff="2025-11-30")
+    later = briefing(gate, ADMIN, second)
+    assert [p.value for p in later.items[0].points] == [8, 9, 30, 15]
+    assert later.previous is not None and later.previous.id == first
+    assert later.items[0].change is not None and later.items[0].change.restated == (("Sep 2025", 14, 30),)
+
+
+def test_cutoff_keeps_later_periods_out(gate: Gate) -> None:
+    session_id = new_session(gate, meets_on="2025-10-10", cutoff="2025-09-30")
+    assert sessions.agenda(ADMIN, session_id) == []  # by September it had missed only once, and not by far
+    sessions.add_item(gate, ADMIN, session_id, "events_count", "Watch September")
+    points = briefing(gate, ADMIN, session_id).items[0].points
+    assert [p.label for p in points] == ["Jul 2025", "Aug 2025", "Sep 2025"]
+
+
+def test_follow_up_turns_red_once_past_due_and_green_with_evidence(gate: Gate) -> None:
+    today = gate.today()
+    session_id = new_session(gate, meets_on=(today + dt.timedelta(days=1)).isoformat())
+    due, after_due = today + dt.timedelta(days=10), today + dt.timedelta(days=11)
+    plan, data = (followup_store.assign(gate, ADMIN, session_id, request=request, owner_role="Director",
+                                        owner_agency="AG1", due_on=due.isoformat(), deliverable=kind,
+                                        metric_ids=["events_count"])
+                  for request, kind in (("Plan to cut events", "action_plan"), ("Share the data", "data")))
+    assert followup_store.follow_up(ADMIN, plan).colour(today) is FollowUpColour.WHITE
+    assert followup_store.follow_up(ADMIN, plan).colour(after_due) is FollowUpColour.RED  # nobody set it
+    followup_store.report(PUBLIC_WORKS, plan, started=True, closed=False, evidence="", evidence_link="")
+    followup_store.report(PUBLIC_WORKS, data, started=True, closed=False, evidence="", evidence_link="")
+    assert followup_store.follow_up(ADMIN, plan).colour(today) is FollowUpColour.YELLOW
+    with pytest.raises(InputError, match="Evidence"):
+        followup_store.report(PUBLIC_WORKS, plan, started=True, closed=True, evidence="", evidence_link="")
+    followup_store.report(PUBLIC_WORKS, plan, started=True, closed=True, evidence="Plan adopted",
+                          evidence_link="https://example.org/plan.pdf")
+    assert followup_store.follow_up(ADMIN, plan).colour(after_due) is FollowUpColour.GREEN
+    assert followup_store.follow_up(ADMIN, data).colour(after_due) is FollowUpColour.RED  # started is not done
+
+
+def test_open_follow_ups_carry_to_the_next_session_on_the_subject(gate: Gate) -> None:
+    first = new_session(gate)
+    follow_up_id = followup_store.assign(gate, ADMIN, first, request="Explain September", owner_role="Director",
+                                         owner_agency="AG1", due_on="2025-11-20", deliverable="memo", metric_ids=[])
+    second = new_session(gate, meets_on="2025-12-03", cutoff="2025-11-30")
+    assigned, carried = followup_store.for_session(ADMIN, sessions.session(ADMIN, second))
+    assert assigned == [] and [f.id for f in carried] == [follow_up_id]
+    followup_store.report(ADMIN, follow_up_id, started=True, closed=True, evidence="Memo sent", evidence_link="")
+    after_closing = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=7)).isoformat(), cutoff="2025-11-30")
+    assert followup_store.for_session(ADMIN, sessions.session(ADMIN, after_closing))[1] == []
+    # the December session still shows what was open in its room
+    assert [f.id for f in followup_store.for_session(ADMIN, sessions.session(ADMIN, second))[1]] == [follow_up_id]
+
+
+def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
+    session_id = new_session(gate)
+    item = sessions.agenda(ADMIN, session_id)[0]
+    with pytest.raises(InputError, match="Reason"):
+        sessions.remove_item(ADMIN, session_id, item.id, "  ")
+    sessions.remove_item(ADMIN, session_id, item.id, "Discussed last week")
+    sessions.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
+    items = sessions.agenda(ADMIN, session_id)
+    assert [(i.metric_id, i.removed, i.analyst_note) for i in items] == [
+        ("events_count", True, "Discussed last week"), ("closed_on_time", False, "Council asked about it")]
+    with pytest.raises(InputError, match="already on the agenda"):
+        sessions.add_item(gate, ADMIN, session_id, "closed_on_time", "again")
+    sessions.add_item(gate, ADMIN, session_id, "events_count", "Back by request")
+    sessions.move_item(ADMIN, session_id, items[0].id, -1)
+    assert [i.metric_id for i in sessions.agenda(ADMIN, session_id) if not i.removed] == [
+        "events_count", "closed_on_time"]
+
+
+def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> None:
+    session_id = new_session(gate)
+    with pytest.raises(Forbidden):
+        sessions.create_session(gate, PUBLIC_WORKS, subject="agency:AG1", meets_on="2025-11-05",
+                                data_cutoff="2025-10-31", attendees="")
+    with pytest.raises(Forbidden):
+        sessions.remove_item(PUBLIC_WORKS, session_id, sessions.agenda(ADMIN, session_id)[0].id, "no")
+    with pytest.raises(Forbidden):
+        sessions.sessions(ANONYMOUS)
+    assert [s.id for s in sessions.sessions(PUBLIC_WORKS)] == [session_id]
+    assert sessions.sessions(POLICE) == []
+    with pytest.raises(NotFound):
+        sessions.session(POLICE, session_id)
+    follow_up_id = followup_store.assign(gate, ADMIN, session_id, request="Share overtime data", owner_role="Chief",
+                                         owner_agency="AG2", due_on="2025-12-01", deliverable="data", metric_ids=[])
+    assert [s.id for s in sessions.sessions(POLICE)] == [session_id]  # a follow-up makes the session theirs too
+    with pytest.raises(Forbidden):
+        followup_store.report(PUBLIC_WORKS, follow_up_id, started=True, closed=False, evidence="", evidence_link="")
+    followup_store.report(POLICE, follow_up_id, started=True, closed=False, evidence="", evidence_link="")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("subject", "agency:NOPE", "Subject: no agency 'NOPE'"),
+    ("subject", "<script>", "Subject: '<script>' is not a subject"),
+    ("meets_on", "next tuesday", "Meeting date: 'next tuesday' is not a date"),
+    ("data_cutoff", "2026-01-01", "Data cutoff: it must be on or before the meeting date"),
+    ("attendees", "Jane Doe", "Attendees, line 1"),
+])
+def test_bad_session_input_names_the_field(gate: Gate, field: str, value: str, message: str) -> None:
+    form = {"subject": "agency:AG1", "meets_on": "2025-11-05", "data_cutoff": "2025-10-31", "attendees": ""}
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        sessions.create_session(gate, ADMIN, **{**form, field: value})
+    assert sessions.sessions(ADMIN) == []
+
+
+def test_evidence_links_are_web_addresses_only(gate: Gate) -> None:
+    follow_up_id = followup_store.assign(gate, ADMIN, new_session(gate), request="x", owner_role="Director",
+                                         owner_agency="AG1", due_on="2025-12-01", deliverable="memo", metric_ids=[])
+    with pytest.raises(InputError, match="Evidence link"):
+        followup_store.report(ADMIN, follow_up_id, started=True, closed=True, evidence="done",
+                              evidence_link="javascript:alert(1)")
+
+
+def test_commentary_visibility_and_audit(gate: Gate) -> None:
+    period = "month:2025-09-01"
+    public = commentary.add_comment(gate, PUBLIC_WORKS, "events_count", period=period, visibility="public",
+                                    body="A storm in September.")
+    commentary.add_comment(gate, ADMIN, "events_count", period=period, visibility="internal", body="Staffing gap.")
+    assert [c.body for c in commentary.comments(gate, ANONYMOUS, ["events_count"])["events_count"]] == [
+        "A storm in September."]
+    assert len(commentary.comments(gate, POLICE, ["events_count"])["events_count"]) == 2
+    with pytest.raises(Forbidden):
+        commentary.add_comment(gate, POLICE, "events_count", period=period, visibility="public", body="Not ours")
+    with pytest.raises(InputError, match="Period"):
+        commentary.add_comment(gate, ADMIN, "events_count", period="month:2031-01-01", visibility="public", body="x")
+    with pytest.raises(InputError, match="internal measure"):
+        commentary.add_comment(gate, ADMIN, "patrol_spend", period=period, visibility="public", body="x")
+    version = commentary.version()
+    commentary.withdraw_comment(gate, PUBLIC_WORKS, public)
+    assert commentary.version() > version
+    assert commentary.comments(gate, ANONYMOUS, ["events_count"])["events_count"] == []
+    with get_engine().connect() as conn:
+        withdrawn = [e for e in entries(conn, object_type="commentary") if e.action == "withdraw"]
+    assert json.loads(withdrawn[0].before)["body"] == "A storm in September."
