@@ -64,7 +64,8 @@ def briefing(gate: Gate, viewer: Viewer, session_id: int) -> Briefing:
     previous = previous_session(viewer, current)
     before = frozen_view(gate, viewer, previous.subject, previous.frozen_at, previous.data_cutoff) if previous else None
     entries = agenda(viewer, session_id)
-    notes = comments(gate, viewer, [e.metric_id for e in entries], as_of=current.frozen_at)
+    after_meeting = dt.datetime.combine(current.meets_on + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    notes = comments(gate, viewer, [e.metric_id for e in entries], as_of=after_meeting)
     fy_start = registry.city.fiscal_year_start_month
     items: list[Item] = []
     removed: list[Item] = []

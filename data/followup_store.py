@@ -19,6 +19,7 @@ from data.input import InputError, parse_date, required_text, web_link
 from data.models import FollowUp, Role, aware, utcnow
 from data.sessions import SESSION, Session, session, sessions
 from metrics.followups import Deliverable, FollowUpColour, colour
+from metrics.subjects import Subject, SubjectKind
 
 FOLLOW = FollowUp.__table__  # type: ignore[attr-defined]
 MAX_TEXT = 2000
@@ -39,6 +40,8 @@ class FollowUpRow:
     started_at: dt.datetime | None
     closed_at: dt.datetime | None
     created_by: str
+    subject: Subject  # of the session it came from
+    session_meets_on: dt.date
 
     def colour(self, today: dt.date) -> FollowUpColour:
         """Its colour on ``today``, from what had happened by then."""
@@ -111,7 +114,7 @@ def follow_up(viewer: Viewer, follow_up_id: int) -> FollowUpRow:
     if not viewer.internal:
         raise Forbidden("sign in to see follow-ups")
     with get_engine().connect() as conn:
-        row = conn.execute(select(FOLLOW, SESSION.c.subject_kind, SESSION.c.subject_id)
+        row = conn.execute(select(FOLLOW, SESSION.c.subject_kind, SESSION.c.subject_id, SESSION.c.meets_on)
                            .join(SESSION, SESSION.c.id == FOLLOW.c.session_id)
                            .where(FOLLOW.c.id == follow_up_id)).first()
     if row is None or not _may_see(viewer, row):
@@ -124,7 +127,7 @@ def follow_ups(viewer: Viewer) -> list[FollowUpRow]:
     if not viewer.internal:
         raise Forbidden("sign in to see follow-ups")
     with get_engine().connect() as conn:
-        rows = conn.execute(select(FOLLOW, SESSION.c.subject_kind, SESSION.c.subject_id)
+        rows = conn.execute(select(FOLLOW, SESSION.c.subject_kind, SESSION.c.subject_id, SESSION.c.meets_on)
                             .join(SESSION, SESSION.c.id == FOLLOW.c.session_id)
                             .order_by(FOLLOW.c.due_on, FOLLOW.c.id)).all()
     return [_row(r) for r in rows if _may_see(viewer, r)]
@@ -149,5 +152,6 @@ def _row(r: Any) -> FollowUpRow:
     return FollowUpRow(r.id, r.session_id, r.request, r.owner_role, r.owner_agency, r.due_on,
                        Deliverable(r.deliverable), tuple(m for m in r.metric_ids.split(",") if m), r.evidence,
                        r.evidence_link, aware(r.started_at) if r.started_at else None,
-                       aware(r.closed_at) if r.closed_at else None, r.created_by)
+                       aware(r.closed_at) if r.closed_at else None, r.created_by,
+                       Subject(SubjectKind(r.subject_kind), r.subject_id), r.meets_on)
 

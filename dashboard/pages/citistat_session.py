@@ -79,6 +79,7 @@ def _agenda(content: Briefing, manage: bool) -> Any:
         e = item.entry
         why: list[Any] = [html.Span(REASON_LABELS[r], className="badge text-bg-light me-1") for r in e.reasons]
         why.append(html.Div(e.explanation or f"Added by the analyst: {e.analyst_note}", className="small"))
+        why += [html.Div(f"Commentary, {c.author}: {c.body}", className="small text-muted") for c in item.comments]
         cells = [html.Td(str(number)),
                  html.Th(dcc.Link(item.metric.title, href=f"/metrics/{item.metric.id}"), scope="row"),
                  html.Td(assessment_chip(item.assessment)), html.Td(item.fmt(item.assessment.value)),

@@ -1,4 +1,4 @@
-"""Rendered pages are reused until a refresh lands, and never across viewer scopes."""
+"""Rendered pages are reused until a refresh lands or commentary changes, and only for anonymous visitors."""
 
 from __future__ import annotations
 
@@ -61,3 +61,18 @@ def test_internal_metric_page_is_not_served_to_anonymous_even_when_cached(databa
     for _ in range(2):
         page = render(app, "/metrics/patrol_spend")
         assert "Page not found" in page and "Patrol overtime" not in page
+
+
+def test_public_commentary_reaches_the_cached_page_at_once(database: str, test_registry: Registry) -> None:
+    from app import create_app
+    from data.access import Gate, Viewer
+    from data.commentary import add_comment
+    from data.models import Role
+
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1}])
+    refresh_all(test_registry)
+    app = create_app(test_registry)
+    assert "A storm closed the yard." not in _text(render(app, "/metrics/events_count"))
+    add_comment(Gate(test_registry), Viewer(Role.ADMIN, "ana"), "events_count", period="month:2025-08-01",
+                visibility="public", body="A storm closed the yard.")
+    assert "A storm closed the yard." in _text(render(app, "/metrics/events_count"))

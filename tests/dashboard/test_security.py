@@ -79,8 +79,8 @@ class Client:
                                        "csrf": self.cookie_csrf()}).encode()
         return self.request("/auth/sign-in", form, "application/x-www-form-urlencoded")
 
-    def cookie_csrf(self) -> str:
-        """The CSRF token the sign-in page puts in its form (tied to this client's session)."""
+    def cookie_csrf(self, form_page: str = "/sign-in") -> str:
+        """The CSRF token ``form_page`` puts in its form (tied to this client's session)."""
 
         def find(node: Any) -> str | None:
             if isinstance(node, dict):
@@ -91,7 +91,7 @@ class Client:
                 return next((t for t in map(find, node) if t), None)
             return None
 
-        return find(json.loads(self.page("/sign-in").body)) or ""
+        return find(json.loads(self.page(form_page).body)) or ""
 
     @property
     def session_cookie(self) -> str | None:
@@ -200,6 +200,38 @@ def test_agency_users_see_only_their_own_internal_metrics(serve: Callable[..., s
     admin = Client(base)
     admin.sign_in("admin")
     assert "user.add" in admin.page("/admin/audit").body
+
+
+def test_citistat_writes_follow_the_roles_and_need_the_token(serve: Callable[..., str],
+                                                           test_registry: Registry) -> None:
+    from data.access import Gate, Viewer
+    from data.sessions import create_session, sessions
+
+    base = serve()
+    police_session = create_session(Gate(test_registry), Viewer(Role.ADMIN, "admin"), subject="agency:AG2",
+                                    meets_on="2025-09-10", data_cutoff="2025-08-31", attendees="")
+    works, anonymous, admin = Client(base), Client(base), Client(base)
+    works.sign_in("works")
+    admin.sign_in("admin")
+    for client, status in ((anonymous, 401), (works, 404)):
+        assert client.request(f"/citistat/{police_session}").status == status
+        assert client.request(f"/download/citistat/{police_session}-memo.pdf").status in (401, 404)
+        assert leaks(client.page(f"/citistat/{police_session}/memo").body) == []
+
+    def post(client: Client, path: str, **form: str) -> Reply:
+        fields = {"csrf": client.cookie_csrf("/metrics/events_count"), **form}  # a page with a comment form
+        return client.request(path, urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+    new = {"subject": "agency:AG1", "meets_on": "2025-09-10", "data_cutoff": "2025-08-31", "attendees": ""}
+    assert post(works, "/citistat", **new).status == 403  # agency users do not create sessions
+    assert post(works, f"/citistat/{police_session}/follow-ups", request="x", owner_role="x", owner_agency="AG1",
+                due_on="2025-10-01", deliverable="memo").status in (403, 404)
+    forged = urllib.parse.urlencode({**new, "csrf": "forged"}).encode()
+    assert admin.request("/citistat", forged, "application/x-www-form-urlencoded").status == 302  # refused
+    assert post(anonymous, "/citistat", **new).status == 302  # to the sign-in page
+    assert [s.id for s in sessions(Viewer(Role.ADMIN, "admin"))] == [police_session]
+    assert post(admin, "/citistat", **new).status == 302
+    assert len(sessions(Viewer(Role.ADMIN, "admin"))) == 2
 
 
 def test_session_fixation_tampering_and_csrf(serve: Callable[..., str]) -> None:
