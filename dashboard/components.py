@@ -130,10 +130,10 @@ def filter_form(path: str, query: Mapping[str, str | None], agencies: Sequence[t
         {"label": s.label, "value": s.value} for s in (*WORST_FIRST, Status.STALE)]
     fields = [dbc.Col([dbc.Label("Status", html_for="filter-status"),
                        dbc.Select(id="filter-status", name="status", options=status_options,
-                                  value=query.get("status") or "")], md=4)]
+                                  value=query.get("status") or "", placeholder="All statuses")], md=4)]
     if agencies:
         fields.append(dbc.Col([dbc.Label("Agency", html_for="filter-agency"),
-                               dbc.Select(id="filter-agency", name="agency",
+                               dbc.Select(id="filter-agency", name="agency", placeholder="All agencies",
                                           options=[{"label": "All agencies", "value": ""}]
                                           + [{"label": name, "value": key} for key, name in agencies],
                                           value=query.get("agency") or "")], md=5))

@@ -73,7 +73,7 @@ def layout(session_id: str = "") -> html.Div:
 def _agenda(content: Briefing, manage: bool) -> Any:
     if not content.items:
         return html.P("Nothing on the agenda: the rule found no measure to escalate.")
-    head = ["#", "Measure", "Status at cutoff", "Latest", "Target", "Why", *(["Change"] if manage else [])]
+    head = ["#", "Measure", "Status at cutoff", "Latest", "Target", "Why", *(["Edit"] if manage else [])]
     rows = []
     for number, item in enumerate(content.items, start=1):
         e = item.entry

@@ -48,7 +48,7 @@ def _filters(colour: str, agency: str | None, agencies: list[tuple[str, str]]) -
         dbc.Col([dbc.Label("Status", html_for="filter-colour"),
                  dbc.Select(id="filter-colour", name="colour", options=colours, value=colour)], md=4),
         dbc.Col([dbc.Label("Owner agency", html_for="filter-agency"),
-                 dbc.Select(id="filter-agency", name="agency", value=agency or "",
+                 dbc.Select(id="filter-agency", name="agency", value=agency or "", placeholder="All agencies",
                             options=[{"label": "All agencies", "value": ""}]
                             + [{"label": n, "value": k} for k, n in agencies])], md=5),
         dbc.Col(dbc.Button("Apply filters", type="submit", color="primary", className="mt-4"), md=3),

@@ -196,3 +196,16 @@ def test_commentary_visibility_and_audit(gate: Gate) -> None:
     with get_engine().connect() as conn:
         withdrawn = [e for e in entries(conn, object_type="commentary") if e.action == "withdraw"]
     assert json.loads(withdrawn[0].before)["body"] == "A storm in September."
+
+
+def test_latest_data_can_be_taken_before_the_meeting_only(gate: Gate) -> None:
+    past = new_session(gate)
+    with pytest.raises(InputError, match="The meeting has happened"):
+        sessions.refreeze(gate, ADMIN, past)
+    upcoming = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=3)).isoformat())
+    frozen = sessions.session(ADMIN, upcoming).frozen_at
+    put_months([8, 9, 14, 25])
+    assert briefing(gate, ADMIN, upcoming).items[0].points[-1].value == 15
+    sessions.refreeze(gate, ADMIN, upcoming)
+    assert sessions.session(ADMIN, upcoming).frozen_at > frozen
+    assert briefing(gate, ADMIN, upcoming).items[0].points[-1].value == 25
