@@ -10,14 +10,14 @@ from dashboard.views import series
 from data.access import Gate, Viewer
 from data.commentary import Comment, comments
 from data.followup_store import FollowUpRow, for_session
-from data.sessions import AgendaEntry, FrozenView, Session, agenda, frozen_view, previous_session, session
+from data.frozen import FrozenView, frozen_view
+from data.sessions import AgendaEntry, Session, agenda, previous_session, session
 from data.store import ValueRow
 from metrics.escalation import cycle_grain
 from metrics.formatting import format_value
 from metrics.periods import period_label
 from metrics.spec import Grain, MetricSpec
-from metrics.status import Assessment, assess
-from metrics.subjects import cut_off
+from metrics.status import Assessment
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,20 @@ def briefing(gate: Gate, viewer: Viewer, session_id: int) -> Briefing:
     """Read a session as it stood in the room (``NotFound`` if the viewer may not see it)."""
     current = session(viewer, session_id)
     registry = gate.registry
-    view = frozen_view(gate, viewer, current.subject, current.frozen_at, current.data_cutoff)
-    previous = previous_session(viewer, current)
-    before = frozen_view(gate, viewer, previous.subject, previous.frozen_at, previous.data_cutoff) if previous else None
     entries = agenda(viewer, session_id)
+    on_agenda = [e.metric_id for e in entries]
+    view = frozen_view(gate, viewer, current.subject, current.frozen_at, current.data_cutoff, also=on_agenda)
+    previous = previous_session(viewer, current)
+    before = frozen_view(gate, viewer, previous.subject, previous.frozen_at, previous.data_cutoff,
+                         also=on_agenda) if previous else None
     after_meeting = dt.datetime.combine(current.meets_on + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    notes = comments(gate, viewer, [e.metric_id for e in entries], as_of=after_meeting)
+    notes = comments(gate, viewer, on_agenda, as_of=after_meeting)
     fy_start = registry.city.fiscal_year_start_month
     items: list[Item] = []
     removed: list[Item] = []
     for entry in entries:
-        if entry.metric_id not in view.metrics:  # outside the subject, or hidden from this viewer
-            if entry.metric_id not in registry.metrics or not viewer.can_see(registry.metrics[entry.metric_id]):
-                continue
-            view = _with_metric(gate, viewer, view, entry.metric_id, current)
+        if entry.metric_id not in view.metrics:  # hidden from this viewer
+            continue
         metric, values = view.metrics[entry.metric_id], view.values[entry.metric_id]
         grain = cycle_grain(metric, values) if values else None
         points = series(metric, values, grain, fy_start)[-12:] if grain else []
@@ -81,21 +81,10 @@ def briefing(gate: Gate, viewer: Viewer, session_id: int) -> Briefing:
         item = Item(entry, metric, view.assessments[entry.metric_id], grain, points,
                     notes.get(entry.metric_id, []), change)
         (removed if entry.removed else items).append(item)
-    on_agenda = {e.metric_id for e in entries}
     assigned, carried = for_session(viewer, current)
     return Briefing(current, current.subject.label(registry), items, removed,
                     sorted((m for m in view.metrics.values() if m.id not in on_agenda), key=lambda m: m.title),
                     assigned, carried, previous, {a.id: a.name for a in registry.agencies.values()}, gate.today())
-
-
-def _with_metric(gate: Gate, viewer: Viewer, view: FrozenView, metric_id: str, current: Session) -> FrozenView:
-    """The view plus a measure added from outside the subject (judged on its citywide values)."""
-    metric = gate.registry.metrics[metric_id]
-    rows = [v for v in cut_off(gate.history(viewer, [metric_id], current.frozen_at)[metric_id], current.data_cutoff)
-            if v.geography == "city"]
-    assessment = assess(metric, rows, city=gate.registry.city, today=current.data_cutoff)
-    return FrozenView({**view.metrics, metric_id: metric}, {**view.values, metric_id: rows},
-                      {**view.assessments, metric_id: assessment})
 
 
 def _change(before: FrozenView, metric_id: str, values: list[ValueRow], fy_start: int) -> Change:

@@ -35,11 +35,10 @@ def memo_pdf(content: Briefing, city: str) -> bytes:
                             topMargin=0.7 * inch, bottomMargin=0.7 * inch)
     story: list[Flowable] = [
         Paragraph(f"CitiStat briefing: {escape(content.subject)}", STYLES["Title"]),
-        Paragraph(f"Meeting {s.meets_on:%A, %B %-d, %Y}. Data through {s.data_cutoff:%B %-d, %Y}, as recorded "
-                  f"{s.frozen_at:%Y-%m-%d %H:%M} UTC.", BODY),
+        Paragraph(f"{escape(s.summary)}.", BODY),
     ]
     if s.attendees:
-        story.append(Paragraph("Attendees: " + "; ".join(escape(f"{a.role}: {a.name}") for a in s.attendees), BODY))
+        story.append(Paragraph(f"Attendees: {escape(s.attendee_list)}", BODY))
     story += [Spacer(1, 8), Paragraph("Agenda", STYLES["Heading2"])]
     if content.items:
         rows = [["#", "Measure", "Status", "Latest", "Target"]] + [

@@ -55,6 +55,13 @@ def guarded(*accepted: str, public: bool = False) -> Callable[[Callable[..., Any
     return decorate
 
 
+def record_id(text: str, kind: str) -> int:
+    """A stored record's id from its address (``NotFound`` for anything but a plain number)."""
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound(f"no {kind} '{text[:20]}'")
+    return int(text)
+
+
 def parse_filters(query: Mapping[str, str], agency_ids: Iterable[str]) -> tuple[str | None, str | None, str]:
     """(status, agency, sort) from the query string; ``BadQuery`` for values the page does not offer."""
     status = choice(query, "status", STATUS_FILTERS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -159,11 +159,15 @@ class Gate:
 
         return read() if as_of else self._cached(("values", metric_id, grain, geography), read)
 
-    def history(self, viewer: Viewer, metric_ids: list[str], as_of: dt.datetime) -> dict[str, list[ValueRow]]:
+    def visible(self, viewer: Viewer, metric_ids: Iterable[str]) -> list[MetricSpec]:
+        """The metrics among ``metric_ids`` that exist and the viewer may see (others are skipped silently)."""
+        known = (self.registry.metrics.get(m) for m in metric_ids)
+        return [m for m in known if m is not None and viewer.can_see(m)]
+
+    def history(self, viewer: Viewer, metric_ids: Iterable[str], as_of: dt.datetime) -> dict[str, list[ValueRow]]:
         """Values of the visible ``metric_ids`` as they stood at ``as_of`` (every geography)."""
-        visible = [m for m in metric_ids if m in self.registry.metrics and viewer.can_see(self.registry.metrics[m])]
         with get_engine().connect() as conn:
-            return read_values(conn, visible, as_of=as_of)
+            return read_values(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh finishes: the cache key that invalidates page data."""

@@ -82,7 +82,7 @@ def withdraw_comment(gate: Gate, viewer: Viewer, comment_id: int) -> str:
 def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.datetime | None = None
              ) -> dict[str, list[Comment]]:
     """Commentary the viewer may read on each metric, newest period first (as it stood at ``as_of``)."""
-    visible = [m for m in metric_ids if m in gate.registry.metrics and viewer.can_see(gate.registry.metrics[m])]
+    visible = [m.id for m in gate.visible(viewer, metric_ids)]
     query = select(COMMENTARY).where(COMMENTARY.c.metric_id.in_(visible))
     if as_of is None:
         query = query.where(COMMENTARY.c.withdrawn_at.is_(None))

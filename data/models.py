@@ -155,7 +155,6 @@ class AuditEntry(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
 
 
-
 class CitiStatSession(SQLModel, table=True):
     """One CitiStat meeting about an agency, a pillar or a council district.
 

@@ -16,13 +16,11 @@ from sqlalchemy import Connection, func, insert, select, update
 from data.access import Forbidden, Gate, NotFound, Viewer
 from data.audit import record
 from data.db import get_engine
+from data.frozen import frozen_view
 from data.input import InputError, parse_date, required_text
 from data.models import AgendaItem, CitiStatSession, FollowUp, Role, aware, utcnow
-from data.store import ValueRow
 from metrics.escalation import Reason, suggest
-from metrics.spec import MetricSpec
-from metrics.status import Assessment, assess
-from metrics.subjects import Subject, SubjectError, SubjectKind, as_subject, cut_off, subject_metrics
+from metrics.subjects import Subject, SubjectError, SubjectKind
 
 SESSION = CitiStatSession.__table__  # type: ignore[attr-defined]
 ITEM = AgendaItem.__table__  # type: ignore[attr-defined]
@@ -40,6 +38,9 @@ class Attendee:
     role: str
     name: str
 
+    def __str__(self) -> str:
+        return f"{self.role}: {self.name}"
+
 
 @dataclass(frozen=True)
 class Session:
@@ -50,6 +51,16 @@ class Session:
     frozen_at: dt.datetime
     attendees: tuple[Attendee, ...]
     created_by: str
+
+    @property
+    def summary(self) -> str:
+        """When it meets, which data it holds, and when that data was frozen."""
+        return (f"Meeting {self.meets_on:%A, %B %-d, %Y}. Data through {self.data_cutoff:%B %-d, %Y}, as recorded "
+                f"{self.frozen_at:%Y-%m-%d %H:%M} UTC")
+
+    @property
+    def attendee_list(self) -> str:
+        return "; ".join(map(str, self.attendees))
 
 
 @dataclass(frozen=True)
@@ -64,15 +75,6 @@ class AgendaEntry:
     analyst_note: str | None
 
 
-@dataclass(frozen=True)
-class FrozenView:
-    """The subject's measures as the session sees them: values as of ``frozen_at`` up to the cutoff."""
-
-    metrics: dict[str, MetricSpec]  # as judged for the subject (a district's counts carry no city target)
-    values: dict[str, list[ValueRow]]
-    assessments: dict[str, Assessment]
-
-
 def parse_attendees(text: str) -> tuple[Attendee, ...]:
     """One attendee per line as ``Role: Name``; blank lines are skipped."""
     attendees = []
@@ -84,19 +86,6 @@ def parse_attendees(text: str) -> tuple[Attendee, ...]:
             raise InputError(f"Attendees, line {number}: write 'Role: Name' (for example 'Director: Jane Doe')")
         attendees.append(Attendee(role.strip(), name.strip()))
     return tuple(attendees)
-
-
-def frozen_view(gate: Gate, viewer: Viewer, subject: Subject, frozen_at: dt.datetime, cutoff: dt.date
-                ) -> FrozenView:
-    registry = gate.registry
-    specs = subject_metrics(registry, subject, gate.metrics(viewer))
-    history = gate.history(viewer, [m.id for m in specs], frozen_at)
-    metrics, values, assessments = {}, {}, {}
-    for spec in specs:
-        metric, rows = as_subject(subject, spec, cut_off(history[spec.id], cutoff))
-        metrics[spec.id], values[spec.id] = metric, rows
-        assessments[spec.id] = assess(metric, rows, city=registry.city, today=cutoff)
-    return FrozenView(metrics, values, assessments)
 
 
 def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, data_cutoff: str,
@@ -115,11 +104,11 @@ def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, d
     with get_engine().begin() as conn:
         session_id = conn.execute(insert(SESSION).returning(SESSION.c.id).values(
             subject_kind=parsed.kind.value, subject_id=parsed.id, meets_on=meeting, data_cutoff=cutoff,
-            frozen_at=now, attendees="\n".join(f"{a.role}: {a.name}" for a in people), created_by=viewer.user_id,
+            frozen_at=now, attendees="\n".join(map(str, people)), created_by=viewer.user_id,
             created_at=now)).scalar_one()
         record(conn, actor=str(viewer.user_id), action="create", object_type="citistat_session",
                object_id=str(session_id), after={"subject": parsed.key, "meets_on": meeting, "data_cutoff": cutoff,
-                                                 "attendees": [f"{a.role}: {a.name}" for a in people]})
+                                                 "attendees": [str(a) for a in people]})
         _add_suggestions(conn, gate, viewer, session_id, parsed, now, cutoff)
     return int(session_id)
 

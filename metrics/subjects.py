@@ -95,9 +95,13 @@ def cut_off(values: Iterable[ValueRow], cutoff: dt.date) -> list[ValueRow]:
     return [v for v in values if period_end(v.period_start, Grain(v.grain)) <= cutoff]
 
 
-def as_subject(subject: Subject, metric: MetricSpec, values: list[ValueRow]) -> tuple[MetricSpec, list[ValueRow]]:
-    """The metric and values a session on ``subject`` judges: a district's own series, read as its 'city' series."""
-    if subject.kind is not SubjectKind.DISTRICT:
+def as_subject(subject: Subject | None, metric: MetricSpec, values: list[ValueRow]
+               ) -> tuple[MetricSpec, list[ValueRow]]:
+    """The metric and values a session on ``subject`` judges: a district's own series, read as its 'city' series.
+
+    ``None`` (a measure from outside the subject) and agency or pillar subjects judge the citywide series.
+    """
+    if subject is None or subject.kind is not SubjectKind.DISTRICT:
         return metric, [v for v in values if v.geography == "city"]
     rows = [ValueRow(v.grain, v.period_start, "city", "", v.value, v.numerator, v.denominator, v.note)
             for v in values if v.geography == DISTRICT_GEOGRAPHY and v.geo_key == subject.id]

@@ -11,15 +11,14 @@ from dashboard.briefing import Item, briefing
 from dashboard.components import aria, follow_up_table
 from dashboard.context import current_viewer, gate
 from dashboard.figures import trend_figure
-from dashboard.page import guarded
-from dashboard.pages.citistat_session import session_id_of
+from dashboard.page import guarded, record_id
 
 dash.register_page(__name__, path_template="/citistat/<session_id>/memo", title="Briefing memo", name="Memo")
 
 
 @guarded()
 def layout(session_id: str = "") -> html.Div:
-    content = briefing(gate(), current_viewer(), session_id_of(session_id))
+    content = briefing(gate(), current_viewer(), record_id(session_id, "session"))
     s = content.session
     open_ones = [f for f in content.assigned + content.carried if f.is_open_on(content.today)]
     return html.Div([
@@ -27,9 +26,8 @@ def layout(session_id: str = "") -> html.Div:
                 html.A("Download as PDF", href=f"/download/citistat/{s.id}-memo.pdf"),
                 " · Print this page with your browser for a paper copy."], className="no-print"),
         html.H1(f"CitiStat briefing: {content.subject}"),
-        html.P(f"Meeting {s.meets_on:%A, %B %-d, %Y}. Data through {s.data_cutoff:%B %-d, %Y}, as recorded "
-               f"{s.frozen_at:%Y-%m-%d %H:%M} UTC.", className="lead"),
-        html.P("Attendees: " + "; ".join(f"{a.role}: {a.name}" for a in s.attendees)) if s.attendees else None,
+        html.P(f"{s.summary}.", className="lead"),
+        html.P(f"Attendees: {s.attendee_list}") if s.attendees else None,
         html.H2("Agenda", className="h4"),
         html.Ol([html.Li(html.A(i.metric.title, href=f"#item-{i.metric.id}")) for i in content.items])
         if content.items else html.P("No measures on the agenda."),

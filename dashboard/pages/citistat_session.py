@@ -21,8 +21,7 @@ from dashboard.components import (
     scroll_region,
 )
 from dashboard.context import current_viewer, gate
-from dashboard.page import guarded
-from data.access import NotFound
+from dashboard.page import guarded, record_id
 from metrics.escalation import Reason
 from metrics.followups import Deliverable
 
@@ -30,15 +29,9 @@ dash.register_page(__name__, path_template="/citistat/<session_id>", title="Citi
 REASON_LABELS = {Reason.MISSED_TWICE: "Missed twice", Reason.PROJECTED_MISS: "Projected miss", Reason.STALE: "Stale"}
 
 
-def session_id_of(text: str) -> int:
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound(f"no session '{text[:20]}'")
-    return int(text)
-
-
 @guarded()
 def layout(session_id: str = "") -> html.Div:
-    content = briefing(gate(), current_viewer(), session_id_of(session_id))
+    content = briefing(gate(), current_viewer(), record_id(session_id, "session"))
     s = content.session
     manage = current_viewer().can_manage
     actions: list[Any] = [dcc.Link("Briefing memo (printable)", href=f"/citistat/{s.id}/memo",
@@ -51,9 +44,8 @@ def layout(session_id: str = "") -> html.Div:
     return html.Div([
         breadcrumb([("CitiStat", "/citistat"), (f"{content.subject}, {s.meets_on}", None)]),
         html.H1(f"CitiStat: {content.subject}"),
-        html.P(f"Meeting {s.meets_on:%A, %B %-d, %Y}. Data through {s.data_cutoff:%B %-d, %Y}, as recorded "
-               f"{s.frozen_at:%Y-%m-%d %H:%M} UTC: later restatements do not change this page.", className="lead"),
-        html.P("Attendees: " + "; ".join(f"{a.role}: {a.name}" for a in s.attendees)) if s.attendees else None,
+        html.P(f"{s.summary}: later restatements do not change this page.", className="lead"),
+        html.P(f"Attendees: {s.attendee_list}") if s.attendees else None,
         *flashes(),
         html.Div(actions, className="session-actions mb-3"),
         html.H2("Agenda", className="h4 mt-4", id="agenda"),

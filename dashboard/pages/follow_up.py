@@ -11,8 +11,8 @@ from dash import dcc, html
 from dashboard.citistat_routes import recalled
 from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import guarded
-from data.access import NotFound, Viewer
+from dashboard.page import guarded, record_id
+from data.access import Viewer
 from data.followup_store import FollowUpRow, follow_up
 from data.models import Role
 
@@ -21,12 +21,10 @@ dash.register_page(__name__, path_template="/follow-ups/<follow_up_id>", title="
 
 @guarded()
 def layout(follow_up_id: str = "") -> html.Div:
-    if not follow_up_id.isdigit() or len(follow_up_id) > 9:
-        raise NotFound(f"no follow-up '{follow_up_id[:20]}'")
     viewer, registry = current_viewer(), gate().registry
-    f = follow_up(viewer, int(follow_up_id))
-    linked = [dcc.Link(registry.metrics[m].title, href=f"/metrics/{m}", className="me-3")
-              for m in f.metric_ids if m in registry.metrics and viewer.can_see(registry.metrics[m])]
+    f = follow_up(viewer, record_id(follow_up_id, "follow-up"))
+    linked = [dcc.Link(m.title, href=f"/metrics/{m.id}", className="me-3")
+              for m in gate().visible(viewer, f.metric_ids)]
     facts: list[tuple[str, Any]] = [("Status", follow_up_chip(f.colour(today()))),
              ("Owner", f"{f.owner_role}, {registry.agencies[f.owner_agency].name}"),
              ("Due", f"{f.due_on:%A, %B %-d, %Y}"), ("Deliverable", f.deliverable.label),

@@ -12,8 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from data.access import Gate, Viewer
+from data.frozen import frozen_view
 from data.models import Role
-from data.sessions import frozen_view, sessions
+from data.sessions import sessions
 from data.users import add_user
 from metrics.escalation import suggest
 from metrics.registry import Registry

@@ -209,3 +209,17 @@ def test_latest_data_can_be_taken_before_the_meeting_only(gate: Gate) -> None:
     sessions.refreeze(gate, ADMIN, upcoming)
     assert sessions.session(ADMIN, upcoming).frozen_at > frozen
     assert briefing(gate, ADMIN, upcoming).items[0].points[-1].value == 25
+
+
+def test_a_measure_from_outside_the_subject_is_judged_citywide(gate: Gate) -> None:
+    with get_engine().begin() as conn:
+        write_values(conn, "patrol_spend", [ValueRow("month", dt.date(2025, 8, 1), "city", "", 500.0),
+                                            ValueRow("month", dt.date(2025, 8, 1), "council_district", "1", 70.0)],
+                     run_id=None)
+    session_id = new_session(gate)
+    sessions.add_item(gate, ADMIN, session_id, "patrol_spend", "Overtime drives the backlog")
+    content = briefing(gate, ADMIN, session_id)
+    added = next(i for i in content.items if i.metric.id == "patrol_spend")
+    assert [p.value for p in added.points] == [500.0]
+    assert "patrol_spend" not in {m.id for m in content.candidates}
+    assert all(i.metric.id != "patrol_spend" for i in briefing(gate, PUBLIC_WORKS, session_id).items)  # hidden
