@@ -105,6 +105,9 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
     admin.screenshot(path=str(SCREENSHOTS / f"citistat-session-{backend}.png"), full_page=True)
     results = Axe().run(admin)
     assert results.violations_count == 0, results.generate_report()
+    admin.set_viewport_size({"width": 390, "height": 844})  # on a phone the tables scroll, the page does not
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    admin.set_viewport_size({"width": 1366, "height": 900})
 
     # the memo: printable page and PDF
     with admin.expect_download() as download:
