@@ -58,6 +58,7 @@ def body(url: str) -> bytes:
 def prepare(database: Path) -> str:
     url = f"sqlite:///{database}"
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("APP_ENV", "development")  # a local run: the built-in secret key, plain-HTTP cookies
     if database.exists():
         return url
     database.parent.mkdir(exist_ok=True)
