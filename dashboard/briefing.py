@@ -12,12 +12,12 @@ from data.commentary import Comment, comments
 from data.followup_store import FollowUpRow, for_session
 from data.frozen import FrozenView, frozen_view
 from data.sessions import AgendaEntry, Session, agenda, previous_session, session
-from data.store import ValueRow
 from metrics.escalation import cycle_grain
 from metrics.formatting import format_value
 from metrics.periods import period_label
 from metrics.spec import Grain, MetricSpec
 from metrics.status import Assessment
+from metrics.values import ValueRow
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def briefing(gate: Gate, viewer: Viewer, session_id: int) -> Briefing:
         item = Item(entry, metric, view.assessments[entry.metric_id], grain, points,
                     notes.get(entry.metric_id, []), change)
         (removed if entry.removed else items).append(item)
-    assigned, carried = for_session(viewer, current)
+    assigned, carried = for_session(gate, viewer, current)
     return Briefing(current, current.subject.label(registry), items, removed,
                     sorted((m for m in view.metrics.values() if m.id not in on_agenda), key=lambda m: m.title),
                     assigned, carried, previous, {a.id: a.name for a in registry.agencies.values()}, gate.today())

@@ -1,4 +1,5 @@
-"""Form posts for CitiStat sessions, follow-ups and commentary, and the memo PDF: parse, call the data layer, redirect.
+"""Form posts for CitiStat sessions, follow-ups, commentary and value reviews, and the memo PDF: parse, call the data
+layer, redirect.
 
 Every post needs the session's CSRF token and a signed-in viewer; the data layer decides what the viewer may
 change and audits it. Rejected input returns to the form with a message naming the field, and what was typed
@@ -16,9 +17,10 @@ from dashboard.auth import csrf_ok
 from dashboard.briefing import briefing
 from dashboard.context import current_viewer, gate
 from dashboard.memo_pdf import memo_pdf
-from data import commentary, followup_store, sessions
+from data import commentary, followup_store, reviews, sessions
 from data.access import Forbidden, NotFound, Viewer
 from data.input import InputError
+from metrics.values import Verdict
 
 Action = Callable[[Viewer], tuple[str, str]]  # does the write; gives (where to go next, what happened)
 
@@ -106,7 +108,7 @@ def register_citistat_routes(app: Dash) -> None:
     def report(follow_up_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             progress = field("progress")
-            followup_store.report(viewer, follow_up_id, started=progress in ("in_progress", "done"),
+            followup_store.report(gate(), viewer, follow_up_id, started=progress in ("in_progress", "done"),
                                   closed=progress == "done", evidence=field("evidence"),
                                   evidence_link=field("evidence_link"))
             return f"/follow-ups/{follow_up_id}", "Follow-up updated."
@@ -119,6 +121,16 @@ def register_citistat_routes(app: Dash) -> None:
                                    visibility=field("visibility"), body=field("body"))
             return f"/metrics/{metric_id}#commentary", "Comment published."
         return _post(f"/metrics/{metric_id}#commentary", act, form="comment")
+
+    @server.post("/metrics/<metric_id>/reviews")
+    def review(metric_id: str) -> Response:
+        def act(viewer: Viewer) -> tuple[str, str]:
+            verdict = reviews.review_value(gate(), viewer, metric_id, period=field("period"), place=field("place"),
+                                           verdict=field("verdict"), reason=field("reason"))
+            outcome = ("it counts for status again" if verdict is Verdict.CONFIRMED
+                       else "it stays out of every judgement")
+            return f"/metrics/{metric_id}#data-quality", f"Review saved: {outcome}."
+        return _post(f"/metrics/{metric_id}#data-quality", act)
 
     @server.post("/commentary/<int:comment_id>/withdraw")
     def withdraw(comment_id: int) -> Response:

@@ -19,8 +19,9 @@ from metrics.spec import Pillar
 from metrics.status import Assessment, Status
 
 STATUS_ICONS = {Status.ON_TRACK: "✓", Status.NEAR_TARGET: "◐", Status.OFF_TRACK: "✕", Status.NO_DATA: "–",
-                Status.STALE: "⏱", Status.INFORMATIONAL: "ℹ"}
-COUNTED = (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK, Status.INFORMATIONAL, Status.NO_DATA)
+                Status.STALE: "⏱", Status.INFORMATIONAL: "ℹ", Status.NOT_JUDGED: "⚠"}
+COUNTED = (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK, Status.INFORMATIONAL, Status.NOT_JUDGED,
+           Status.NO_DATA)
 SORT_LABELS = {"status": "Status", "title": "Measure", "score": "Score"}
 
 
@@ -108,8 +109,10 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
         spark = sparkline(row.spark)
         trend = (html.Img(src=spark, alt=_trend_alt(row), width=110, height=28) if spark
                  else html.Span("—", title="Not enough values for a trend"))
+        latest: Any = [row.latest, html.Span([html.Span(" ⚠", **aria(hidden="true")), f" {row.caveat}"],
+                                             className="value-caveat held-out")] if row.caveat else row.latest
         cells = [html.Td(dcc.Link(m.title, href=f"/metrics/{m.id}")), html.Td(assessment_chip(a)),
-                 html.Td(row.latest), html.Td(row.target), html.Td(score_text(a.score)), html.Td(trend)]
+                 html.Td(latest), html.Td(row.target), html.Td(score_text(a.score)), html.Td(trend)]
         if show_agency:
             cells.append(html.Td((agency_names or {}).get(m.agency, m.agency)))
         body.append(html.Tr(cells))

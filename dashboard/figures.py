@@ -17,6 +17,7 @@ from metrics.formatting import format_value
 from metrics.spec import FormatType, GeographySpec
 
 INK, NAVY, TARGET, BASELINE, GRID = "#1b1f24", "#14283f", "#b35806", "#57606a", "#d0d7de"
+QUESTIONABLE = "#8250df"  # a purple the status colours do not use; 5.0:1 on white
 MAP_SCALE: list[tuple[float, str]] = [(0.0, "#e8eef6"), (0.5, "#5b7fb0"), (1.0, "#14283f")]
 
 
@@ -26,6 +27,8 @@ class Point:
     start: dt.date
     value: float | None
     target: float | None = None
+    held_out: str | None = None  # why the quality gate keeps the value out of judgements
+    partial: bool = False  # the source covers only part of the period
 
 
 def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
@@ -38,29 +41,51 @@ def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
 
 
 def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: float | None) -> go.Figure:
-    """Values as a line with markers, the target as a dashed step line, the baseline dotted."""
+    """Values as a line with markers (open for partial periods), the target as a dashed step line, the baseline
+    dotted. Values the quality gate holds out are separate purple crosses that do not set the axis range: one
+    beyond it sits on the edge as a triangle pointing where it lies. With nothing else to show, they set it."""
     fig = go.Figure()
     labels = [p.label for p in points]
-    fig.add_trace(go.Scatter(x=labels, y=[p.value for p in points], name="Value", mode="lines+markers",
-                             line={"color": NAVY, "width": 3}, marker={"size": 8, "symbol": "circle"}))
-    if any(p.target is not None for p in points):
-        fig.add_trace(go.Scatter(x=labels, y=[p.target for p in points], name="Target", mode="lines+markers",
+    used = [None if p.held_out else p.value for p in points]
+    fig.add_trace(go.Scatter(x=labels, y=used, name="Value", mode="lines+markers", line={"color": NAVY, "width": 3},
+                             marker={"size": 8, "symbol": ["circle-open" if p.partial else "circle" for p in points],
+                                     "line": {"width": 2, "color": NAVY}}))
+    targets = [p.target for p in points]
+    if any(t is not None for t in targets):
+        fig.add_trace(go.Scatter(x=labels, y=targets, name="Target", mode="lines+markers",
                                  line={"color": TARGET, "width": 2, "dash": "dash", "shape": "hvh"},
                                  marker={"size": 7, "symbol": "diamond"}))
     if baseline is not None:
         fig.add_hline(y=baseline, line={"color": BASELINE, "dash": "dot", "width": 2},
                       annotation_text=f"Baseline {format_value(baseline, fmt)}", annotation_position="top left")
     fig.update_xaxes(type="category")
+    known = [v for v in [*used, *targets, baseline] if v is not None]
+    held = [p for p in points if p.held_out and p.value is not None]
+    if held and not known:
+        known = [p.value or 0.0 for p in held]
+    if held:
+        low, high = min(0.0, *known), max(0.0, *known)
+        pad = (high - low) * 0.08 or 1.0
+        low, high = low - (pad if low < 0 else 0.0), high + pad
+        fig.add_trace(go.Scatter(
+            x=[p.label for p in held], y=[min(max(p.value or 0.0, low), high) for p in held],
+            name="Questionable (not used)", mode="markers", hoverinfo="text", cliponaxis=False,
+            hovertext=[f"{p.label}: {format_value(p.value, fmt)}, not used: {p.held_out}" for p in held],
+            marker={"size": 12, "color": QUESTIONABLE, "line": {"width": 2, "color": QUESTIONABLE},
+                    "symbol": ["triangle-up-open" if (p.value or 0) > high else "triangle-down-open"
+                               if (p.value or 0) < low else "x-thin-open" for p in held]}))
+        fig.update_yaxes(range=[low, high])
     return _layout(fig, fmt, 360)
 
 
-def district_bar(keys: Sequence[str], values: Sequence[float | None], city: float | None,
+def district_bar(keys: Sequence[str], values: Sequence[float | None], reference: float | None, reference_label: str,
                  fmt: FormatType | None, label: str) -> go.Figure:
+    """Each area's value, with the reference it is compared with (the city's rate, or the average area)."""
     fig = go.Figure(go.Bar(x=[f"{label} {k}" for k in keys], y=list(values), marker={"color": NAVY},
                            name=label))
-    if city is not None:
-        fig.add_hline(y=city, line={"color": TARGET, "dash": "dash", "width": 2},
-                      annotation_text=f"City {format_value(city, fmt)}", annotation_position="top right")
+    if reference is not None:
+        fig.add_hline(y=reference, line={"color": TARGET, "dash": "dash", "width": 2},
+                      annotation_text=reference_label.split(" (")[0].capitalize(), annotation_position="top right")
     fig.update_xaxes(type="category")
     return _layout(fig, fmt, 320)
 

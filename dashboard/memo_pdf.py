@@ -73,9 +73,9 @@ def _item(number: int, item: Item) -> list[Flowable]:
 
 
 def _chart(item: Item) -> Drawing:
-    """Values (solid navy) and the target (dashed orange) per period."""
+    """Values (solid navy; values the quality gate holds out are left out) and the target (dashed orange)."""
     labels = [p.label for p in item.points]
-    values = [p.value for p in item.points]
+    values = [None if p.held_out else p.value for p in item.points]
     targets = [p.target for p in item.points]
     drawing = Drawing(6.8 * inch, 1.9 * inch)
     chart = HorizontalLineChart()
@@ -96,6 +96,8 @@ def _chart(item: Item) -> Drawing:
         chart.lines[1].strokeColor, chart.lines[1].strokeDashArray = colors.HexColor(TARGET), (4, 3)
     drawing.add(chart)
     legend = "Value (solid) and target (dashed)" if len(chart.data) > 1 else "Value"
+    if any(p.held_out for p in item.points):
+        legend += "; questionable values are left out (see the status above)"
     drawing.add(String(50, 1.9 * inch - 12, legend, fontSize=7.5, fillColor=colors.HexColor("#444444")))
     return drawing
 

@@ -58,7 +58,7 @@ def _staff_object_status(viewer: Viewer, session_id: str | None, follow_up_id: s
         if session_id:
             session(viewer, int(session_id))
         elif follow_up_id:
-            follow_up(viewer, int(follow_up_id))
+            follow_up(gate(), viewer, int(follow_up_id))
     except NotFound:
         return 404
     return 200

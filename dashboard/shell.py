@@ -31,14 +31,19 @@ INDEX_STRING = """<!DOCTYPE html>
 
 
 def _staff_links() -> list[Any]:
+    """Staff see how many questionable values wait for the performance team's review."""
     from dashboard.context import current_viewer
 
     viewer = current_viewer()
     if not viewer.internal:
         return [dcc.Link("Staff sign-in", href="/sign-in", className="nav-item-link")]
+    from dashboard.context import gate
+
+    waiting = sum(1 for f in gate().flagged(viewer) if f.row.verdict is None)
     links = [dcc.Link("CitiStat", href="/citistat", className="nav-item-link"),
              dcc.Link("Follow-ups", href="/follow-ups", className="nav-item-link"),
-             dcc.Link("Data health", href="/data-health", className="nav-item-link")]
+             dcc.Link(["Data health", html.Span(f" ({waiting} to review)", className="nav-count") if waiting else None],
+                      href="/data-health", className="nav-item-link")]
     if viewer.role is Role.ADMIN:
         links.append(dcc.Link("Audit log", href="/admin/audit", className="nav-item-link"))
     return [*links, dcc.Link(f"Sign out ({viewer.user_id})", href="/sign-out", className="nav-item-link")]

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 
 from dashboard.figures import Point
 from data.access import NotFound, Snapshot
-from data.store import ValueRow
 from metrics.formatting import format_value
-from metrics.periods import period_label
+from metrics.periods import MONTHS_IN, period_label
+from metrics.quality import trusted
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, Grain, MetricSpec
-from metrics.status import Assessment, Status
+from metrics.spec import ComputationKind, Grain, MetricSpec, PeriodTotal
+from metrics.status import Assessment, Status, why_held_out
 from metrics.targets import target_for
+from metrics.values import CITY, ValueRow
 
 GRAIN_NAMES = {Grain.FISCAL_YEAR: "Fiscal year", Grain.FISCAL_QUARTER: "Fiscal quarter", Grain.MONTH: "Month",
                Grain.QUARTER: "Quarter", Grain.YEAR: "Year"}
-WORST_FIRST = [Status.OFF_TRACK, Status.NEAR_TARGET, Status.NO_DATA, Status.INFORMATIONAL, Status.ON_TRACK]
+WORST_FIRST = [Status.OFF_TRACK, Status.NEAR_TARGET, Status.NOT_JUDGED, Status.NO_DATA, Status.INFORMATIONAL,
+               Status.ON_TRACK]
 STATUS_FILTERS = {s.value: s for s in (*WORST_FIRST, Status.STALE)}
 SORTS = ("status", "title", "score")
 SPARK_POINTS = 12
@@ -40,7 +42,7 @@ def effective(assessment: Assessment) -> Status:
 
 
 def grains_of(values: Iterable[ValueRow]) -> list[Grain]:
-    present = {v.grain for v in values if v.geography == "city"}
+    present = {v.grain for v in values if v.geography == CITY}
     return [g for g in (Grain.FISCAL_YEAR, Grain.FISCAL_QUARTER, Grain.MONTH, Grain.QUARTER, Grain.YEAR)
             if g in present]
 
@@ -57,11 +59,23 @@ def default_grain(metric: MetricSpec, grains: list[Grain]) -> Grain | None:
 
 
 def series(metric: MetricSpec, values: Iterable[ValueRow], grain: Grain, fy_start: int,
-           geography: str = "city", geo_key: str = "") -> list[Point]:
+           geography: str = CITY, geo_key: str = "") -> list[Point]:
+    """A place's values at one grain, each with the target it is compared with (targets on another scale left
+    out; a partial period's target pro-rated for flows) and whether the quality gate holds it out."""
+    values = list(values)
+    metric, _ = trusted(metric, values)
     rows = sorted((v for v in values if v.grain == grain and v.geography == geography and v.geo_key == geo_key),
                   key=lambda v: v.period_start)
-    return [Point(period_label(v.period_start, grain, fy_start), v.period_start, v.value,
-                  target_for(metric, grain, v.period_start, fy_start)) for v in rows]
+    return [Point(period_label(v.period_start, grain, fy_start) + (" (partial)" if v.partial else ""), v.period_start,
+                  v.value, _target(metric, v, grain, fy_start), why_held_out(v) if v.questionable else None, v.partial)
+            for v in rows]
+
+
+def _target(metric: MetricSpec, value: ValueRow, grain: Grain, fy_start: int) -> float | None:
+    target = target_for(metric, grain, value.period_start, fy_start)
+    if target is not None and value.partial and metric.total is PeriodTotal.SUM:
+        return target * value.months_covered / MONTHS_IN[grain]
+    return target
 
 
 def spark_values(metric: MetricSpec, city_values: list[ValueRow], fy_start: int) -> list[float | None]:
@@ -69,7 +83,7 @@ def spark_values(metric: MetricSpec, city_values: list[ValueRow], fy_start: int)
     grain = Grain.FISCAL_QUARTER if Grain.FISCAL_QUARTER in grains else default_grain(metric, grains)
     if grain is None:
         return []
-    return [p.value for p in series(metric, city_values, grain, fy_start)][-SPARK_POINTS:]
+    return [None if p.held_out else p.value for p in series(metric, city_values, grain, fy_start)][-SPARK_POINTS:]
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,19 @@ class MeasureRow:
     latest: str
     target: str
     spark: list[float | None]
+    caveat: str | None = None  # said beside the latest value: a sample, or newer values held out
+
+
+def caveat(assessment: Assessment, sample: str | None) -> str | None:
+    """Why the latest value shown is not the whole story, in a few words (None when it is)."""
+    if assessment.status is Status.NOT_JUDGED:
+        return "sample, not used for status" if sample else "questionable, not used for status"
+    if sample:
+        return "sample"
+    if assessment.held_out:
+        count = len({v.period_start for v in assessment.held_out})
+        return f"{count} newer value{'s' if count != 1 else ''} held out as questionable"
+    return None
 
 
 def measure_rows(metrics: Iterable[MetricSpec], snapshot: Snapshot, registry: Registry,
@@ -96,7 +123,9 @@ def measure_rows(metrics: Iterable[MetricSpec], snapshot: Snapshot, registry: Re
             continue
         latest = format_value(a.value, m.format, m.unit) if a.value is not None else "No data"
         target = format_value(a.target, m.format, m.unit) if a.target is not None else "—"
-        rows.append(MeasureRow(m, a, latest, target, spark_values(m, snapshot.city_values.get(m.id, []), fy_start)))
+        source = registry.sources.get(m.computation.source)
+        rows.append(MeasureRow(m, a, latest, target, spark_values(m, snapshot.city_values.get(m.id, []), fy_start),
+                               caveat(a, source.coverage.sample if source else None)))
     keys = {
         "status": lambda r: (WORST_FIRST.index(effective(r.assessment)), r.assessment.score or 0, r.metric.title),
         "title": lambda r: (r.metric.title.lower(),),

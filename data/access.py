@@ -1,7 +1,9 @@
 """The one gate for reads that feed pages: every read takes the viewer, and internal metrics never reach
 a viewer who may not see them. Hidden and unknown metrics are indistinguishable (both ``NotFound``).
 
-Page data is cached per viewer scope and invalidated when a refresh finishes (the data version changes).
+Values come with the quality gate's flags and the performance team's verdicts on them (``data.reviews``), so
+every status, score and agenda built on them leaves out what is held out. Page data is cached per viewer
+scope and invalidated when a refresh finishes or a value is reviewed (the data version changes).
 """
 
 from __future__ import annotations
@@ -16,26 +18,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
+from data import reviews
 from data.audit import entries
 from data.db import get_engine
-from data.models import RefreshRun, Role, RunStatus, SourceLoad, aware
-from data.store import ValueRow, read_values
+from data.errors import Forbidden, NotFound
+from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
+from data.store import read_values, value_row
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service, Visibility
 from metrics.status import Assessment, assess
+from metrics.values import QualityRule, ValueRow, Verdict
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
+VALUE = MetricValue.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
-
-
-class NotFound(LookupError):
-    """The object does not exist, or this viewer may not know that it does."""
-
-
-class Forbidden(PermissionError):
-    """The viewer must sign in (anonymous) or lacks the role for this page."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,15 @@ class HealthRow:
 
 
 @dataclass(frozen=True)
+class FlaggedValue:
+    """A current value the quality gate holds out (or held out until reviewed), with the review if any."""
+
+    metric: MetricSpec
+    row: ValueRow
+    review: reviews.Review | None
+
+
+@dataclass(frozen=True)
 class LoadRow:
     source_id: str
     file: str
@@ -121,9 +128,14 @@ class Gate:
         self._cache: dict[tuple[object, ...], object] = {}
         self._lock = threading.Lock()
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's time zone: its days are the ones dates on pages mean."""
+        return ZoneInfo(self.registry.city.timezone)
+
     def today(self) -> dt.date:
         """The date in the city's time zone."""
-        return dt.datetime.now(ZoneInfo(self.registry.city.timezone)).date()
+        return dt.datetime.now(self.zone).date()
 
     # --- what the viewer may see -------------------------------------------------------------------------
     def metrics(self, viewer: Viewer) -> list[MetricSpec]:
@@ -155,9 +167,16 @@ class Gate:
 
         def read() -> list[ValueRow]:
             with get_engine().connect() as conn:
-                return read_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
+                return _reviewed(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
 
         return read() if as_of else self._cached(("values", metric_id, grain, geography), read)
+
+    def reviews(self, viewer: Viewer, metric_id: str) -> dict[tuple[str, dt.date, str, str], reviews.Review]:
+        """The latest review of each of the metric's values, by value key (grain, start, geography, key)."""
+        self.metric(viewer, metric_id)
+        with get_engine().connect() as conn:
+            found = reviews.latest_reviews(conn, [metric_id])
+        return {key[1:]: review for key, review in found.items()}
 
     def visible(self, viewer: Viewer, metric_ids: Iterable[str]) -> list[MetricSpec]:
         """The metrics among ``metric_ids`` that exist and the viewer may see (others are skipped silently)."""
@@ -167,12 +186,13 @@ class Gate:
     def history(self, viewer: Viewer, metric_ids: Iterable[str], as_of: dt.datetime) -> dict[str, list[ValueRow]]:
         """Values of the visible ``metric_ids`` as they stood at ``as_of`` (every geography)."""
         with get_engine().connect() as conn:
-            return read_values(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
+            return _reviewed(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
     def data_version(self) -> tuple[object, ...]:
-        """Changes whenever a refresh finishes: the cache key that invalidates page data."""
+        """Changes whenever a refresh finishes or a value is reviewed: the cache key that invalidates page data."""
         with get_engine().connect() as conn:
-            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id))).one())
+            runs = tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id))).one())
+            return (*runs, reviews.version(conn))
 
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
         """Status, citywide values and last refresh of every visible metric (cached per data version)."""
@@ -199,7 +219,7 @@ class Gate:
     def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
         ids = [m.id for m in metrics]
         with get_engine().connect() as conn:
-            values = read_values(conn, ids, geography="city")
+            values = _reviewed(conn, ids, geography="city")
             failed = _latest_runs(conn, RunStatus.FAILED)
             succeeded = _latest_runs(conn, RunStatus.SUCCESS)
         city = self.registry.city
@@ -233,9 +253,7 @@ class Gate:
 
     def health(self, viewer: Viewer) -> tuple[list[HealthRow], list[LoadRow]]:
         """Last refresh of every metric the (signed-in) viewer may see, and the latest load of each source."""
-        self.require_internal(viewer)
-        visible = {m.id: m for m in self.metrics(viewer)
-                   if viewer.role is not Role.AGENCY or m.agency in viewer.agencies}
+        visible = {m.id: m for m in self._health_scope(viewer)}
         with get_engine().connect() as conn:
             latest = select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).group_by(RUN.c.metric_id).subquery()
             runs = {r.metric_id: r for r in conn.execute(select(RUN).join(latest, RUN.c.id == latest.c.id))}
@@ -250,6 +268,46 @@ class Gate:
                                   run.warnings))
         return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_loaded, r.rows_rejected, r.error)
                       for r in loads]
+
+
+    def flagged(self, viewer: Viewer) -> list[FlaggedValue]:
+        """Every current value the gate holds out for review, of the metrics whose data health the viewer sees.
+
+        Values the performance team confirmed are listed too (with their review), so the list is the whole
+        record; a value marked wrong stays held out. Values held out only for coming from a sample are not
+        listed: there is nothing to check with the agency (the source says what it is).
+        """
+        scope = {m.id: m for m in self._health_scope(viewer)}
+
+        def read() -> list[FlaggedValue]:
+            with get_engine().connect() as conn:
+                rows = conn.execute(select(VALUE).where(VALUE.c.valid_to.is_(None), VALUE.c.flags.is_not(None),
+                                                        VALUE.c.metric_id.in_(list(scope)))
+                                    .order_by(VALUE.c.metric_id, VALUE.c.geography, VALUE.c.period_start)).all()
+                found = reviews.latest_reviews(conn, scope)
+            out = []
+            for r in rows:
+                [row] = reviews.with_verdicts(r.metric_id, [value_row(r)], found)
+                if any(f.rule.holds_out and f.rule is not QualityRule.SAMPLE for f in row.flags) \
+                        or row.verdict is Verdict.WRONG:
+                    review = found.get((r.metric_id, *row.key)) if row.verdict else None
+                    out.append(FlaggedValue(scope[r.metric_id], row, review))
+            return out
+
+        return self._cached(("flagged", viewer.scope), read)
+
+    def _health_scope(self, viewer: Viewer) -> list[MetricSpec]:
+        """Metrics whose data health the signed-in viewer sees: an agency user its agencies' own."""
+        self.require_internal(viewer)
+        return [m for m in self.metrics(viewer) if viewer.role is not Role.AGENCY or m.agency in viewer.agencies]
+
+
+def _reviewed(conn: Connection, metric_ids: list[str], *, as_of: dt.datetime | None = None,
+              grain: str | None = None, geography: str | None = None) -> dict[str, list[ValueRow]]:
+    """Values with the performance team's verdicts as they stood at ``as_of`` (now by default)."""
+    values = read_values(conn, metric_ids, as_of=as_of, grain=grain, geography=geography)
+    found = reviews.latest_reviews(conn, metric_ids, as_of=as_of)
+    return {metric_id: reviews.with_verdicts(metric_id, rows, found) for metric_id, rows in values.items()}
 
 
 def _after(failed: dict[str, dt.datetime], succeeded: dict[str, dt.datetime], metric_id: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
@@ -42,10 +43,11 @@ class FollowUpRow:
     created_by: str
     subject: Subject  # of the session it came from
     session_meets_on: dt.date
+    zone: ZoneInfo  # the city's: a day ends at its midnight
 
     def colour(self, today: dt.date) -> FollowUpColour:
-        """Its colour on ``today``, from what had happened by then."""
-        end_of_day = dt.datetime.combine(today, dt.time.max, tzinfo=dt.UTC)
+        """Its colour on ``today`` (a day in the city), from what had happened by the end of it."""
+        end_of_day = dt.datetime.combine(today, dt.time.max, tzinfo=self.zone)
         return colour(due=self.due_on, today=today,
                       started=self.started_at is not None and self.started_at <= end_of_day,
                       closed=self.closed_at is not None and self.closed_at <= end_of_day,
@@ -86,10 +88,10 @@ def assign(gate: Gate, viewer: Viewer, session_id: int, *, request: str, owner_r
     return int(follow_up_id)
 
 
-def report(viewer: Viewer, follow_up_id: int, *, started: bool, closed: bool, evidence: str,
+def report(gate: Gate, viewer: Viewer, follow_up_id: int, *, started: bool, closed: bool, evidence: str,
            evidence_link: str) -> None:
     """Progress from the owner (agency users of the owning agency) or an admin."""
-    current = follow_up(viewer, follow_up_id)
+    current = follow_up(gate, viewer, follow_up_id)
     if not (viewer.can_manage or (viewer.role is Role.AGENCY and current.owner_agency in viewer.agencies)):
         raise Forbidden("only the owning agency and the performance team update a follow-up")
     evidence_text = evidence.strip()[:MAX_TEXT + 1] or None
@@ -109,7 +111,7 @@ def report(viewer: Viewer, follow_up_id: int, *, started: bool, closed: bool, ev
                object_id=str(follow_up_id), before=before, after=changes)
 
 
-def follow_up(viewer: Viewer, follow_up_id: int) -> FollowUpRow:
+def follow_up(gate: Gate, viewer: Viewer, follow_up_id: int) -> FollowUpRow:
     """One follow-up the viewer may see (``NotFound`` otherwise)."""
     if not viewer.internal:
         raise Forbidden("sign in to see follow-ups")
@@ -119,10 +121,10 @@ def follow_up(viewer: Viewer, follow_up_id: int) -> FollowUpRow:
                            .where(FOLLOW.c.id == follow_up_id)).first()
     if row is None or not _may_see(viewer, row):
         raise NotFound(f"no follow-up {follow_up_id}")
-    return _row(row)
+    return _row(row, gate.zone)
 
 
-def follow_ups(viewer: Viewer) -> list[FollowUpRow]:
+def follow_ups(gate: Gate, viewer: Viewer) -> list[FollowUpRow]:
     """Every follow-up the viewer may see, soonest due first."""
     if not viewer.internal:
         raise Forbidden("sign in to see follow-ups")
@@ -130,13 +132,13 @@ def follow_ups(viewer: Viewer) -> list[FollowUpRow]:
         rows = conn.execute(select(FOLLOW, SESSION.c.subject_kind, SESSION.c.subject_id, SESSION.c.meets_on)
                             .join(SESSION, SESSION.c.id == FOLLOW.c.session_id)
                             .order_by(FOLLOW.c.due_on, FOLLOW.c.id)).all()
-    return [_row(r) for r in rows if _may_see(viewer, r)]
+    return [_row(r, gate.zone) for r in rows if _may_see(viewer, r)]
 
 
-def for_session(viewer: Viewer, current: Session) -> tuple[list[FollowUpRow], list[FollowUpRow]]:
+def for_session(gate: Gate, viewer: Viewer, current: Session) -> tuple[list[FollowUpRow], list[FollowUpRow]]:
     """(assigned in this session, carried over: earlier sessions' on this subject still open at this meeting)."""
     earlier = {s.id for s in sessions(viewer) if s.subject == current.subject and s.meets_on < current.meets_on}
-    rows = follow_ups(viewer)
+    rows = follow_ups(gate, viewer)
     return ([r for r in rows if r.session_id == current.id],
             [r for r in rows if r.session_id in earlier and r.is_open_on(current.meets_on)])
 
@@ -148,10 +150,10 @@ def _may_see(viewer: Viewer, row: Any) -> bool:
     return viewer.role is Role.AGENCY and (row.owner_agency in viewer.agencies or own_session)
 
 
-def _row(r: Any) -> FollowUpRow:
+def _row(r: Any, zone: ZoneInfo) -> FollowUpRow:
     return FollowUpRow(r.id, r.session_id, r.request, r.owner_role, r.owner_agency, r.due_on,
                        Deliverable(r.deliverable), tuple(m for m in r.metric_ids.split(",") if m), r.evidence,
                        r.evidence_link, aware(r.started_at) if r.started_at else None,
                        aware(r.closed_at) if r.closed_at else None, r.created_by,
-                       Subject(SubjectKind(r.subject_kind), r.subject_id), r.meets_on)
+                       Subject(SubjectKind(r.subject_kind), r.subject_id), r.meets_on, zone)
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from data.access import Gate, Viewer
-from data.store import ValueRow
 from metrics.spec import MetricSpec
 from metrics.status import Assessment, assess
 from metrics.subjects import Subject, as_subject, cut_off, subject_metrics
+from metrics.values import ValueRow
 
 
 @dataclass(frozen=True)

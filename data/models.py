@@ -8,6 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from metrics.values import CITY
+
 
 def utcnow() -> dt.datetime:
     """Aware UTC now, the one clock the store uses."""
@@ -26,10 +28,6 @@ class RunStatus(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     ABANDONED = "abandoned"  # the process died before the run finished; nothing of it was written
-
-
-CITY = "city"
-"""Geography name of the citywide value; its key is the empty string."""
 
 
 class MetricValue(SQLModel, table=True):
@@ -62,9 +60,32 @@ class MetricValue(SQLModel, table=True):
     numerator: float | None = None
     denominator: float | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
+    flags: str | None = Field(default=None, sa_column=Column(Text))  # the quality gate's findings (JSON list)
+    covered_through: dt.date | None = None  # the source's last day, when before the period's end
     valid_from: dt.datetime = Field(default_factory=utcnow)
     valid_to: dt.datetime | None = None
     run_id: int | None = Field(default=None, foreign_key="refresh_run.id")
+
+
+class ValueReview(SQLModel, table=True):
+    """The performance team's verdict on a value (``metrics.values.Verdict``), for the value it was given on.
+
+    The latest review of a key applies while the value stays the same; a restated value needs a new review.
+    """
+
+    __tablename__ = "value_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: str = Field(max_length=80, index=True)
+    grain: str = Field(max_length=20)
+    period_start: dt.date
+    geography: str = Field(max_length=40)
+    geo_key: str = Field(max_length=80)
+    value: float | None = None
+    verdict: str = Field(max_length=20)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    reviewer: str = Field(max_length=80)
+    reviewed_at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
 class RefreshRun(SQLModel, table=True):

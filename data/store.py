@@ -1,8 +1,13 @@
-"""The value store: versioned writes (a restatement never overwrites) and reads, current or as of a moment."""
+"""The value store: versioned writes (a restatement never overwrites) and reads, current or as of a moment.
+
+A value's quality flags and covered share are part of its version: when the gate's finding on a value
+changes, the old version is closed like any restatement, so the as-of history shows what the site said.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import zlib
 from collections.abc import Iterable, Sequence
@@ -12,26 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, text, update
 
 from data.models import MetricValue, utcnow
+from metrics.values import Flag, QualityRule, ValueRow
 
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class ValueRow:
-    """One value of a metric for a period and a place (``geography`` "city" with key "" is citywide)."""
-
-    grain: str
-    period_start: dt.date
-    geography: str
-    geo_key: str
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    note: str | None = None
-
-    @property
-    def key(self) -> tuple[str, dt.date, str, str]:
-        return (self.grain, self.period_start, self.geography, self.geo_key)
 
 
 @dataclass(frozen=True)
@@ -41,15 +29,27 @@ class WriteResult:
     unchanged: int
 
 
-def _same(a: float | None, b: float | None) -> bool:
+def same_number(a: float | None, b: float | None) -> bool:
+    """Equal as stored: both missing, both not a number, or equal to 12 significant digits."""
     if a is None or b is None:
         return a is b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
+def encode_flags(flags: Sequence[Flag]) -> str | None:
+    return json.dumps([{"rule": f.rule.value, "reason": f.reason} for f in flags]) if flags else None
+
+
+def decode_flags(text: str | None) -> tuple[Flag, ...]:
+    return tuple(Flag(QualityRule(f["rule"]), f["reason"]) for f in json.loads(text)) if text else ()
+
+
 def _differs(old: Row[Any], new: ValueRow) -> bool:
-    return not (_same(old.value, new.value) and _same(old.numerator, new.numerator)
-                and _same(old.denominator, new.denominator) and (old.note or None) == (new.note or None))
+    return not (same_number(old.value, new.value) and same_number(old.numerator, new.numerator)
+                and same_number(old.denominator, new.denominator) and (old.note or None) == (new.note or None)
+                and old.flags == encode_flags(new.flags) and old.covered_through == new.covered_through)
 
 
 def lock_metric(conn: Connection, metric_id: str) -> None:
@@ -84,6 +84,7 @@ def write_values(conn: Connection, metric_id: str, rows: Iterable[ValueRow], *, 
         to_insert.append({"metric_id": metric_id, "grain": row.grain, "period_start": row.period_start,
                           "geography": row.geography, "geo_key": row.geo_key, "value": row.value,
                           "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
+                          "flags": encode_flags(row.flags), "covered_through": row.covered_through,
                           "valid_from": now, "valid_to": None, "run_id": run_id})
     if to_close:
         conn.execute(update(VALUE).where(VALUE.c.id == bindparam("row_id")).values(valid_to=now), to_close)
@@ -107,6 +108,11 @@ def read_values(conn: Connection, metric_ids: Sequence[str], *, as_of: dt.dateti
     rows = conn.execute(query.order_by(VALUE.c.metric_id, VALUE.c.period_start, VALUE.c.geo_key))
     out: dict[str, list[ValueRow]] = {metric_id: [] for metric_id in metric_ids}
     for r in rows:
-        out[r.metric_id].append(ValueRow(r.grain, r.period_start, r.geography, r.geo_key, r.value, r.numerator,
-                                         r.denominator, r.note))
+        out[r.metric_id].append(value_row(r))
     return out
+
+
+def value_row(r: Row[Any]) -> ValueRow:
+    """A stored version as the domain's value."""
+    return ValueRow(r.grain, r.period_start, r.geography, r.geo_key, r.value, r.numerator, r.denominator, r.note,
+                    decode_flags(r.flags), r.covered_through)

@@ -1,4 +1,9 @@
-"""Turns a metric's query result (month × geography rows) into values at each grain and geography."""
+"""Turns a metric's query result (month × geography rows) into values at each grain and geography.
+
+A ``latest`` metric's value for a period is its latest reading in it. With areas, the city's value is never
+one area's reading: it is the areas' readings added up or weighted (``computation.citywide``), or the
+source's own citywide rows; readings of one place at the same moment are combined the same way.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from data.models import CITY
 from data.sources import source_table
-from data.store import ValueRow
 from metrics.periods import add_months, period_start
-from metrics.query import MONTH, computed_query, reported_query
-from metrics.spec import Aggregation, ComputationKind, Grain, MetricSpec, SourceSpec
+from metrics.quality import Coverage
+from metrics.query import CITY_ROW, MONTH, computed_query, coverage_query, reported_query
+from metrics.spec import Aggregation, CitywideMethod, ComputationKind, Grain, MetricSpec, SourceSpec
+from metrics.values import CITY, ValueRow
+
+Reading = tuple[float, float]  # (value, weight) of a place's latest reading
 
 
 def _as_date(raw: Any) -> dt.date:
@@ -43,7 +50,21 @@ def compute_values(metric: MetricSpec, source: SourceSpec, conn: Connection, fy_
         return [ValueRow(Grain(r["grain"]), _as_date(r["period_start"]), CITY, "", float(r["value"]),
                          note=(r["note"] or None)) for r in rows if r["value"] is not None]
     rows = conn.execute(computed_query(metric, source, table, conn.dialect.name)).mappings().all()
+    if metric.computation.aggregation is Aggregation.LATEST:
+        return roll_up_latest(metric, rows, fy_start_month)
     return roll_up(metric, rows, fy_start_month)
+
+
+def source_coverage(source: SourceSpec, conn: Connection) -> Coverage:
+    """What the source holds: data through its declared end, or its latest date (event tables), and if a sample.
+
+    Reported figures cover their periods by definition, so only a declared end applies to them.
+    """
+    end = source.coverage.end
+    if end is None and source.reported is None:
+        latest = conn.execute(coverage_query(source, source_table(source))).scalar()
+        end = None if latest is None else _as_date(latest)
+    return Coverage(end, source.coverage.sample)
 
 
 def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> list[ValueRow]:
@@ -71,11 +92,6 @@ def _merge_months(aggregation: Aggregation, rows: Iterable[Any]) -> dict[dt.date
     merged: dict[dt.date, tuple[float, ...]] = {}
     for row in rows:
         month = _as_date(row[MONTH])
-        if aggregation is Aggregation.LATEST:
-            candidate = (_as_timestamp(row["at"]), float(row["value"]))
-            if month not in merged or candidate > merged[month]:
-                merged[month] = candidate
-            continue
         parts = _parts(aggregation, row)
         previous = merged.get(month)
         merged[month] = parts if previous is None else tuple(a + b for a, b in zip(previous, parts, strict=True))
@@ -129,8 +145,8 @@ def _running_total(months: dict[dt.date, tuple[float, ...]]) -> dict[dt.date, tu
 def _combine(aggregation: Aggregation, members: list[tuple[dt.date, tuple[float, ...]]]
              ) -> tuple[float | None, float | None, float | None]:
     parts = [p for _, p in members]
-    if aggregation in (Aggregation.CUMULATIVE_COUNT, Aggregation.LATEST):
-        return parts[-1][-1], None, None  # the stock at the period's last month / the latest value
+    if aggregation is Aggregation.CUMULATIVE_COUNT:
+        return parts[-1][-1], None, None  # the stock at the period's last month
     if aggregation in (Aggregation.COUNT, Aggregation.SUM):
         return math.fsum(p[0] for p in parts), None, None
     first = math.fsum(p[0] for p in parts)
@@ -138,3 +154,73 @@ def _combine(aggregation: Aggregation, members: list[tuple[dt.date, tuple[float,
     if aggregation is Aggregation.MEAN:
         return (first / second if second else None), None, None
     return (first / second if second else None), first, second
+
+
+# --- latest readings ------------------------------------------------------------------------------------------
+def roll_up_latest(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> list[ValueRow]:
+    """Each place's latest reading per period, and the city's from its areas or its own rows."""
+    citywide = metric.computation.citywide
+    method = citywide.method if citywide else None
+    grains = metric.grains or (Grain.MONTH,)
+    own = [r for r in rows if r.get(CITY_ROW)]
+    areas = [r for r in rows if not r.get(CITY_ROW)]
+    periods: dict[tuple[str, str], dict[tuple[Grain, dt.date], Reading]] = {}
+    for geography in dict.fromkeys([*metric.geographies, *([metric.citywide_areas] if metric.citywide_areas else [])]):
+        for key, members in _places(areas, geography).items():
+            periods[(geography, key)] = _latest_per_period(members, grains, fy_start_month, method)
+    if method in (CitywideMethod.SUM, CitywideMethod.WEIGHTED):
+        city: dict[tuple[Grain, dt.date], list[Reading]] = defaultdict(list)
+        for (geography, _), readings in periods.items():
+            if geography == metric.citywide_areas:
+                for period, reading in readings.items():
+                    city[period].append(reading)
+        city_values = {period: _ties(method, readings) for period, readings in city.items()}
+    else:
+        city_values = _latest_per_period(own if method is CitywideMethod.ROWS else rows, grains, fy_start_month, method)
+    out = [ValueRow(grain, start, CITY, "", value) for (grain, start), (value, _) in sorted(city_values.items())]
+    for (geography, key), readings in sorted(periods.items()):
+        if geography in metric.geographies:
+            out += [ValueRow(grain, start, geography, key, value)
+                    for (grain, start), (value, _) in sorted(readings.items())]
+    return out
+
+
+def _places(rows: Sequence[Any], geography: str) -> dict[str, list[Any]]:
+    places: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        key = _geo_key(row[geography])
+        if key is not None:
+            places[key].append(row)
+    return places
+
+
+def _latest_per_period(rows: Sequence[Any], grains: Sequence[Grain], fy_start_month: int,
+                       method: CitywideMethod | None) -> dict[tuple[Grain, dt.date], Reading]:
+    """The reading at the latest moment of each period (readings at the same moment combined)."""
+    moments: dict[dt.date, tuple[float, list[Reading]]] = {}
+    for row in rows:
+        weight = row.get("weight", 1.0)
+        if row["value"] is None or weight is None:  # a reading without its weight cannot be weighted
+            continue
+        month, at = _as_date(row[MONTH]), _as_timestamp(row["at"])
+        reading = (float(row["value"]), float(weight))
+        latest = moments.get(month)
+        if latest is None or at > latest[0]:
+            moments[month] = (at, [reading])
+        elif at == latest[0]:
+            latest[1].append(reading)
+    out: dict[tuple[Grain, dt.date], Reading] = {}
+    for grain in grains:
+        for month in sorted(moments):  # later months overwrite: a period keeps its last month's reading
+            out[(grain, period_start(month, grain, fy_start_month))] = _ties(method, moments[month][1])
+    return out
+
+
+def _ties(method: CitywideMethod | None, readings: list[Reading]) -> Reading:
+    """Readings of one place (or the city's areas) combined: added up, weighted by their weights, or averaged."""
+    if method is CitywideMethod.SUM:
+        return math.fsum(v for v, _ in readings), 1.0
+    if method is CitywideMethod.WEIGHTED:
+        weight = math.fsum(w for _, w in readings)
+        return (math.fsum(v * w for v, w in readings) / weight if weight else math.nan), weight
+    return math.fsum(v for v, _ in readings) / len(readings), 1.0

@@ -6,6 +6,9 @@ rule: flows (quarters add up to the year) are projected at their pace so far, ra
 average; the range is a 90% band from the spread of the periods so far (normal approximation), and needs
 at least two periods. "A wide margin" means the projection misses by more than the near-target band and
 even the favourable end of the range misses the target.
+
+No reason rests on a value the quality gate holds out, on a period the data only partly covers, or on a
+target on another scale than the values: a held-out cycle breaks a streak of misses.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from data.store import ValueRow
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, fiscal_year, period_label
+from metrics.quality import trusted
 from metrics.spec import Direction, Frequency, Grain, MetricSpec, PeriodTotal
 from metrics.status import Assessment, Status, near_band, year_to_date
 from metrics.targets import target_for
+from metrics.values import CITY, ValueRow, usable
 
 Z90 = 1.645
 MIN_PERIODS = 2
@@ -54,7 +58,7 @@ class Suggestion:
 
 def cycle_grain(metric: MetricSpec, values: Iterable[ValueRow]) -> Grain:
     """The metric's reporting cycle: months for monthly (or faster) measures, else fiscal quarters or years."""
-    present = {v.grain for v in values if v.geography == "city"}
+    present = {v.grain for v in values if v.geography == CITY}
     if metric.frequency in (Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY) and Grain.MONTH in present:
         return Grain.MONTH
     return Grain.FISCAL_QUARTER if Grain.FISCAL_QUARTER in present else Grain.FISCAL_YEAR
@@ -69,18 +73,25 @@ def misses(metric: MetricSpec, value: float, target: float) -> bool:
 
 
 def _cycle(values: Iterable[ValueRow], grain: Grain) -> list[ValueRow]:
-    return sorted((v for v in values if v.geography == "city" and v.grain == grain and v.value is not None),
-                  key=lambda v: v.period_start)
+    """The citywide values of one grain, in order; held-out ones included (they break streaks)."""
+    return sorted((v for v in values if v.geography == CITY and v.grain == grain), key=lambda v: v.period_start)
 
 
 def missed_streak(metric: MetricSpec, values: list[ValueRow], fy_start: int
                   ) -> tuple[int, list[tuple[str, float, float]]]:
-    """How many of the latest cycles in a row missed their target, with (period, value, target) of each."""
+    """How many of the latest complete, usable cycles in a row missed their target, with (period, value, target).
+
+    Held-out and partial cycles after the last usable one are passed over; one between two misses ends the streak.
+    """
     grain = cycle_grain(metric, values)
+    cycles = _cycle(values, grain)
+    while cycles and (cycles[-1].questionable or cycles[-1].partial or cycles[-1].value is None):
+        cycles.pop()
     streak: list[tuple[str, float, float]] = []
-    for row in reversed(_cycle(values, grain)):
+    for row in reversed(cycles):
         target = target_for(metric, grain, row.period_start, fy_start)
-        if target is None or row.value is None or not misses(metric, row.value, target):
+        if row.questionable or row.partial or row.value is None or target is None \
+                or not misses(metric, row.value, target):
             break
         streak.append((period_label(row.period_start, grain, fy_start), row.value, target))
     return len(streak), list(reversed(streak))
@@ -95,8 +106,8 @@ def project(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Projec
         return None
     target = metric.annual_target(ytd.fiscal_year)
     grain = cycle_grain(metric, values)
-    parts = [v.value for v in _cycle(values, grain)
-             if fiscal_year(v.period_start, fy_start) == ytd.fiscal_year and v.value is not None]
+    parts = [v.value for v in usable(_cycle(values, grain))
+             if fiscal_year(v.period_start, fy_start) == ytd.fiscal_year and v.value is not None and not v.partial]
     if target is None or len(parts) < MIN_PERIODS:
         return None
     per_year = 12 // MONTHS_IN[grain]
@@ -120,8 +131,9 @@ def suggest(metrics: Iterable[MetricSpec], values: Mapping[str, list[ValueRow]],
             assessments: Mapping[str, Assessment], fy_start: int) -> list[Suggestion]:
     """The measures the rule puts on the agenda, most reasons first."""
     out = []
-    for metric in metrics:
-        rows = values.get(metric.id, [])
+    for spec in metrics:
+        rows = values.get(spec.id, [])
+        metric, _ = trusted(spec, rows)
         fmt = lambda v, m=metric: format_value(v, m.format, m.unit)  # noqa: E731
         reasons, words = [], []
         streak, missed = missed_streak(metric, rows, fy_start)

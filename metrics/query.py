@@ -12,9 +12,10 @@ from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, tr
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Table
 
-from metrics.spec import Aggregation, Filter, FilterOp, MetricSpec, SourceSpec
+from metrics.spec import Aggregation, CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpec
 
 MONTH = "month_start"
+CITY_ROW = "is_city"
 
 
 def _month_bucket(dialect: str, col: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -66,12 +67,14 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
     """``SELECT month_start, <geography columns>, <aggregates> … GROUP BY month_start, <geography columns>``.
 
     Output columns by aggregation: count / cumulative_count → ``n``; sum / mean → ``total, n``;
-    ratio → ``numerator, denominator``; latest → ``value, at`` (the latest row of each group).
+    ratio → ``numerator, denominator``; latest → ``value, at`` (the latest row of each group), plus ``weight``
+    or ``is_city`` when the citywide value is a weighted mean of the areas or the city's own rows.
     """
     c = metric.computation
     time = table.c[source.time_column]
     month = _month_bucket(dialect, time).label(MONTH)
-    geos = [table.c[source.geographies[g]].label(g) for g in metric.geographies]
+    geographies = query_geographies(metric)
+    geos = [table.c[source.geographies[g]].label(g) for g in geographies]
     where = and_(time.is_not(None), _all(table, c.filters))
     value: ColumnElement[Any] | None = None
     if c.days_between:
@@ -80,10 +83,19 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         value = table.c[c.value_column]
     if c.aggregation is Aggregation.LATEST:
         assert value is not None
-        rank = func.row_number().over(partition_by=[month, *geos], order_by=time.desc()).label("rank")
-        ranked = select(month, *geos, value.label("value"), time.label("at"), rank).where(where).subquery()
-        return select(ranked.c[MONTH], *(ranked.c[g] for g in metric.geographies),
-                      ranked.c.value, ranked.c.at).where(ranked.c.rank == 1)
+        extra: list[ColumnElement[Any]] = []
+        groups = [month, *geos]
+        if c.citywide and c.citywide.method is CitywideMethod.WEIGHTED and c.citywide.weight_column:
+            extra.append(table.c[c.citywide.weight_column].label("weight"))
+        if c.citywide and c.citywide.method is CitywideMethod.ROWS:
+            city_row = case((_all(table, c.citywide.filters), 1), else_=0).label(CITY_ROW)
+            extra.append(city_row)
+            groups.append(city_row)
+        # Every row that ties for the latest moment of its group is kept: ties are combined in Python.
+        rank = func.rank().over(partition_by=groups, order_by=time.desc()).label("rank")
+        ranked = select(month, *geos, value.label("value"), time.label("at"), *extra, rank).where(where).subquery()
+        return select(ranked.c[MONTH], *(ranked.c[g] for g in geographies), ranked.c.value, ranked.c.at,
+                      *(ranked.c[e.name] for e in extra)).where(ranked.c.rank == 1)
     aggregates: list[ColumnElement[Any]]
     if c.aggregation in (Aggregation.COUNT, Aggregation.CUMULATIVE_COUNT):
         aggregates = [func.count().label("n")]
@@ -95,6 +107,17 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         aggregates = [func.sum(hit).label("numerator"), func.count().label("denominator")]
     group = [month, *geos]
     return select(*group, *aggregates).where(where).group_by(*group)
+
+
+def query_geographies(metric: MetricSpec) -> list[str]:
+    """The geography columns the query groups by: the metric's, and the areas that make up a latest's city."""
+    areas = metric.citywide_areas
+    return [*metric.geographies, *([areas] if areas and areas not in metric.geographies else [])]
+
+
+def coverage_query(source: SourceSpec, table: Table) -> Select[Any]:
+    """The latest moment in the source's time column: where its data ends."""
+    return select(func.max(table.c[source.time_column]))
 
 
 def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Select[Any]:

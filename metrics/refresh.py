@@ -1,8 +1,10 @@
-"""Refresh: compute each metric in its source database, store the values with history, record the run.
+"""Refresh: compute each metric in its source database, pass it through the quality gate, store the values
+with history, record the run.
 
 Each metric is one transaction: a refresh killed half-way leaves every metric either fully refreshed or
 untouched, and running it again is harmless (unchanged values are not rewritten). A failing metric is
-recorded with its error and keeps its last good values; the others go on.
+recorded with its error and keeps its last good values; the others go on. What the gate flagged is
+summarised in the run's warnings.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from sqlalchemy import select, update
 from data.db import get_engine, session_scope
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
-from data.store import ValueRow, write_values
-from metrics.compute import compute_values
+from data.store import write_values
+from metrics.compute import compute_values, source_coverage
+from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
-from metrics.spec import FormatType, MetricSpec
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +46,12 @@ class RunResult:
     warnings: tuple[str, ...] = ()
 
 
-def scale_warnings(metric: MetricSpec, rows: Iterable[ValueRow]) -> list[str]:
-    """Percent values outside 0–1: kept as reported, but flagged (likely a data-entry error)."""
-    if metric.format is not FormatType.PERCENT:
-        return []
-    return [f"{row.grain} {row.period_start}: value {row.value:g} is outside 0–1 for a percent metric"
-            for row in rows if row.value is not None and not 0 <= row.value <= 1]
+def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
+                   coverage: dict[str, Coverage] | None = None) -> RunResult:
+    """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
-
-def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli") -> RunResult:
-    """Refresh one metric and record the run. Never raises for a failure of the metric itself."""
+    ``coverage`` keeps each source's coverage across a batch, so it is read once per source.
+    """
     metric = registry.metrics[metric_id]
     with session_scope() as session:
         run = RefreshRun(metric_id=metric_id, trigger=trigger, runner=runner_id())
@@ -62,9 +60,14 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli") 
         run_id = run.id
     try:
         source = registry.sources[metric.computation.source]
+        fy_start = registry.city.fiscal_year_start_month
+        known = {} if coverage is None else coverage
         with source_engine(source).connect() as conn:
-            rows = compute_values(metric, source, conn, registry.city.fiscal_year_start_month)
-        warnings = scale_warnings(metric, rows)
+            rows = compute_values(metric, source, conn, fy_start)
+            if source.id not in known:
+                known[source.id] = source_coverage(source, conn)
+        rows = check(metric, rows, known[source.id], fy_start)
+        warnings = summary(rows, fy_start)
         with get_engine().begin() as conn:
             written = write_values(conn, metric_id, rows, run_id=run_id)
             conn.execute(update(RUN).where(RUN.c.id == run_id).values(
@@ -111,12 +114,10 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     abandon_dead_runs()
     ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
     results = []
+    coverage: dict[str, Coverage] = {}
     for index, metric_id in enumerate(ids, start=1):
-        result = refresh_metric(registry, metric_id, trigger=trigger)
+        result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage)
         results.append(result)
         if progress:
             progress(index, len(ids), result)
     return results
-
-
-

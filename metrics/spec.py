@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from metrics.quality_settings import QualitySpec
 
 MetricId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RefId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
@@ -134,6 +137,14 @@ class LoadFormat(StrEnum):
     BEACON_MEASURE_ACTUALS = "beacon_measure_actuals"  # wide FY rows with Q1–Q4 and annual columns
 
 
+class CitywideMethod(StrEnum):
+    """How a ``latest`` metric with areas gets its citywide value (one area's reading is not the city's)."""
+
+    SUM = "sum"  # the areas' latest readings add up (counts, money)
+    WEIGHTED = "weighted"  # the areas' latest readings averaged, weighted by ``weight_column`` (rates)
+    ROWS = "rows"  # the source has the city's own rows, picked by ``filters``
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
 
@@ -209,6 +220,13 @@ class ReportedLayout(_Frozen):
     note_column: ColumnName | None = None
 
 
+class SourceCoverage(_Frozen):
+    """What a source holds when that is less than every record: a sample, or data up to a known day."""
+
+    sample: str | None = None  # what the sample is, in words ("three days of requests, 1–3 October 2019")
+    end: dt.date | None = None  # the last day the source covers (default: the latest date in its time column)
+
+
 class SourceSpec(_Frozen):
     id: RefId
     title: str
@@ -220,6 +238,7 @@ class SourceSpec(_Frozen):
     reported: ReportedLayout | None = None
     load: LoadSpec | None = None
     attribution: str | None = None
+    coverage: SourceCoverage = SourceCoverage()
 
     def column(self, name: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -230,6 +249,15 @@ class Filter(_Frozen):
     op: FilterOp = FilterOp.EQ
     value: Any = None
     other_column: ColumnName | None = None  # compare with another column instead of a value
+
+
+class Citywide(_Frozen):
+    """The citywide value of a ``latest`` metric declared with areas."""
+
+    method: CitywideMethod
+    geography: ColumnName | None = None  # sum, weighted: the areas that make up the city (default: the first)
+    weight_column: ColumnName | None = None  # weighted: the weight of each area's reading (e.g. population)
+    filters: tuple[Filter, ...] = ()  # rows: the rows that hold the city's own figure
 
 
 class Computation(_Frozen):
@@ -243,6 +271,7 @@ class Computation(_Frozen):
     numerator_filters: tuple[Filter, ...] = ()
     formula: str | None = None  # plain-language formula shown to users
     collection: str | None = None  # where and how the data is collected
+    citywide: Citywide | None = None  # latest with areas: how the city's own value is obtained
 
 
 class Target(_Frozen):
@@ -294,6 +323,7 @@ class MetricSpec(_Frozen):
     computation: Computation
     notes: str | None = None
     acknowledged: tuple[Acknowledged, ...] = ()
+    quality: QualitySpec = QualitySpec()
 
     @property
     def total(self) -> PeriodTotal:
@@ -303,6 +333,26 @@ class MetricSpec(_Frozen):
         if self.computation.aggregation:
             return AGGREGATION_TOTALS[self.computation.aggregation]
         return PeriodTotal.AVERAGE
+
+    @property
+    def citywide_areas(self) -> str | None:
+        """The geography whose areas make up the citywide value of a ``latest`` metric (sum or weighted)."""
+        citywide = self.computation.citywide
+        if citywide is None or citywide.method is CitywideMethod.ROWS:
+            return None
+        return citywide.geography or (self.geographies[0] if self.geographies else None)
+
+    @property
+    def additive(self) -> bool:
+        """Whether the areas' values add up to the city's (counts, sums, stocks): a city target never fits an area."""
+        aggregation = self.computation.aggregation
+        if aggregation in (Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT):
+            return True
+        if aggregation in (Aggregation.MEAN, Aggregation.RATIO):
+            return False
+        if self.computation.citywide is not None:
+            return self.computation.citywide.method is CitywideMethod.SUM
+        return self.format in (FormatType.COUNT, FormatType.CURRENCY)
 
     def annual_target(self, fiscal_year: int) -> Target | None:
         return next((t for t in self.targets if t.fiscal_year == fiscal_year and t.quarter is None), None)

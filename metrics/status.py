@@ -1,31 +1,39 @@
 """Status that explains itself: pure functions from a metric's values and targets to a status and a sentence.
 
 Rules (documented in the README):
-- *No data* without any value; *stale* when the last refresh failed or newer data is overdue
-  (one period plus the city's reporting lag); *informational* without a direction or a target.
+- Only values the quality gate does not hold out count (``metrics.values.usable``), against targets on the
+  values' scale (``metrics.quality.trusted``); what was left out is named in the sentence.
+- *No data* without any value; *not judged* when every value is held out; *stale* when the last refresh
+  failed or newer data is overdue (one period plus the city's reporting lag); *informational* without a
+  direction or a target.
 - Otherwise the fiscal year to date is compared with the year's target. Flows (quarters add up to the year)
-  are judged on trajectory: the target pro-rated to the share of the year covered. Rates and stocks are
-  judged on their value. Near target = within 5 percentage points for percents, within 10% otherwise.
+  are judged on trajectory: the target pro-rated to the share of the year the data covers (a partial month
+  counts by its days; held-out periods not at all). Rates and stocks are judged on their value. Near target
+  = within 5 percentage points for percents, within 10% otherwise.
 - A ratio with fewer than ``MIN_DENOMINATOR`` cases is informational (too few to judge).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from data.store import ValueRow
 from metrics.formatting import format_count, format_value
 from metrics.periods import (
+    MONTHS_IN,
+    add_months,
     fiscal_quarter,
     fiscal_year,
     fiscal_year_end,
     fiscal_year_start,
     next_period_end,
-    period_end,
+    period_label,
 )
+from metrics.quality import ReferenceFinding, trusted
 from metrics.spec import City, ComputationKind, Direction, FormatType, Frequency, Grain, MetricSpec, PeriodTotal
+from metrics.values import CITY, ValueRow, usable
 
 NEAR_RELATIVE = 0.10
 NEAR_PERCENT_POINTS = 0.05
@@ -42,6 +50,7 @@ class Status(StrEnum):
     NO_DATA = "no_data"
     STALE = "stale"  # data older than the metric's frequency allows, or the last refresh failed
     INFORMATIONAL = "informational"  # no direction or no target: shown, not judged
+    NOT_JUDGED = "not_judged"  # every value is held out by the quality gate (questionable, or a sample)
 
     @property
     def label(self) -> str:
@@ -72,6 +81,8 @@ class Assessment:
     score: float | None = None
     data_through: dt.date | None = None
     judged_as: Status | None = None  # for stale: what the last values would say
+    held_out: tuple[ValueRow, ...] = ()  # citywide values of the judged year or later that the gate held out
+    references: tuple[ReferenceFinding, ...] = ()  # targets or baseline left out: on another scale
 
 
 def near_band(metric: MetricSpec, scale: float) -> float:
@@ -80,38 +91,68 @@ def near_band(metric: MetricSpec, scale: float) -> float:
 
 
 def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> YearToDate | None:
-    """The latest fiscal year's figure so far (citywide values only)."""
-    city = [v for v in values if v.geography == "city" and v.value is not None]
+    """The latest fiscal year's figure so far, from the citywide values the quality gate does not hold out."""
+    city = [v for v in usable(values) if v.geography == CITY]
     if not city:
         return None
-    latest = max(city, key=lambda v: (period_end(v.period_start, Grain(v.grain)), v.grain != "fiscal_year"))
+    latest = max(city, key=lambda v: (v.end, v.grain != Grain.FISCAL_YEAR))
     year = fiscal_year(latest.period_start, fy_start)
     in_year = [v for v in city if fiscal_year(v.period_start, fy_start) == year]
     annual = next((v for v in in_year if v.grain == Grain.FISCAL_YEAR), None)
-    parts = sorted((v for v in in_year if v.grain in (Grain.FISCAL_QUARTER, Grain.MONTH)),
-                   key=lambda v: v.period_start)
-    finest = [v for v in parts if v.grain == Grain.MONTH] or parts or in_year
-    through = max(period_end(v.period_start, Grain(v.grain)) for v in finest)
-    share = min(1.0, ((through.year - fiscal_year_start(year, fy_start).year) * 12
-                      + through.month - fiscal_year_start(year, fy_start).month + 1) / 12)
-    if annual is not None and (metric.computation.kind is ComputationKind.COMPUTED or not parts or share >= 1):
+    quarters = sorted((v for v in in_year if v.grain == Grain.FISCAL_QUARTER), key=lambda v: v.period_start)
+    months = sorted((v for v in in_year if v.grain == Grain.MONTH), key=lambda v: v.period_start)
+    finest = months or quarters
+    through = max(v.end for v in (finest or in_year))
+    left_out = [v for v in values if v.geography == CITY and v.questionable and v.grain in {p.grain for p in finest}
+                and fiscal_year(v.period_start, fy_start) == year and v.end <= through]
+    share = max(0.0, min(1.0, (_months_elapsed(fiscal_year_start(year, fy_start), through)
+                               - sum(v.months_covered for v in left_out)) / 12))
+    if annual is not None and (metric.computation.kind is ComputationKind.COMPUTED or not finest or share >= 1):
         assert annual.value is not None
         complete = share >= 1 or metric.computation.kind is ComputationKind.REPORTED
-        label = f"FY{year}" if complete else f"FY{year} through {through:%b %Y}"
+        label = f"FY{year}" if complete else f"FY{year} through {_day(through)}"
         return YearToDate(year, label, annual.value, 1.0 if complete else share,
                           fiscal_year_end(year, fy_start) if complete else through, annual.numerator,
                           annual.denominator)
-    quarters = [v for v in parts if v.grain == Grain.FISCAL_QUARTER] or parts
-    numbers = [v.value for v in quarters if v.value is not None]
+    pieces = quarters or months
+    numbers = [v.value for v in pieces if v.value is not None]
+    numerator = denominator = None
     if metric.total is PeriodTotal.SUM:
-        value = sum(numbers)
+        value, how = sum(numbers), ""
     elif metric.total is PeriodTotal.LATEST:
-        value = numbers[-1]
+        value, how = numbers[-1], ""
+    elif all(v.numerator is not None and v.denominator for v in pieces):
+        numerator = sum(v.numerator or 0.0 for v in pieces)
+        denominator = sum(v.denominator or 0.0 for v in pieces)
+        value, how = numerator / denominator, ""
     else:
         value = sum(numbers) / len(numbers)
-    last_q = fiscal_quarter(quarters[-1].period_start, fy_start)
-    label = f"FY{year} Q{last_q}" if len(quarters) == 1 else f"FY{year} Q1–Q{last_q}"
-    return YearToDate(year, label, value, share, through)
+        how = f" (average of {len(numbers)} {'quarters' if quarters else 'months'})" if len(numbers) > 1 else ""
+    return YearToDate(year, _pieces_label(pieces, year, fy_start, through) + how, value, share, through,
+                      numerator, denominator)
+
+
+def _months_elapsed(start: dt.date, through: dt.date) -> float:
+    """Months from ``start`` (a first of the month) to ``through`` inclusive; a partial month by its days."""
+    month = dt.date(through.year, through.month, 1)
+    whole = (month.year - start.year) * 12 + month.month - start.month
+    return whole + through.day / (add_months(month, 1) - month).days
+
+
+def _day(day: dt.date) -> str:
+    """``Sep 2025`` for a month's last day, else ``Oct 21, 2019``."""
+    return f"{day:%b %Y}" if (day + dt.timedelta(days=1)).day == 1 else f"{day:%b} {day.day}, {day.year}"
+
+
+def _pieces_label(pieces: list[ValueRow], year: int, fy_start: int, through: dt.date) -> str:
+    if pieces[0].grain == Grain.MONTH:
+        return f"FY{year} through {_day(through)}"
+    numbers = [fiscal_quarter(v.period_start, fy_start) for v in pieces]
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        text = f"FY{year} Q{numbers[0]}" + (f"–Q{numbers[-1]}" if len(numbers) > 1 else "")
+    else:
+        text = f"FY{year} " + ", ".join(f"Q{n}" for n in numbers)
+    return text + (f" through {_day(through)}" if pieces[-1].partial else "")
 
 
 def staleness(metric: MetricSpec, data_through: dt.date, today: dt.date, city: City) -> dt.date | None:
@@ -124,10 +165,17 @@ def staleness(metric: MetricSpec, data_through: dt.date, today: dt.date, city: C
 def assess(metric: MetricSpec, values: list[ValueRow], *, city: City, today: dt.date,
            last_refresh_failed: dt.datetime | None = None) -> Assessment:
     """The metric's status, with the sentence that explains it."""
-    ytd = year_to_date(metric, values, city.fiscal_year_start_month)
+    fy_start = city.fiscal_year_start_month
+    metric, references = trusted(metric, values)
+    ytd = year_to_date(metric, values, fy_start)
     if ytd is None:
-        return Assessment(Status.NO_DATA, "No data yet: this measure has no reported or computed values.", "no data")
+        return _unjudged(metric, values, fy_start, references)
+    held = tuple(sorted((v for v in values if v.geography == CITY and v.questionable
+                         and fiscal_year(v.period_start, fy_start) >= ytd.fiscal_year),
+                        key=lambda v: (v.period_start, v.grain)))
     judged = _judge(metric, ytd)
+    notes = _held_out_note(metric, held, fy_start) + _references_note(references)
+    judged = dataclasses.replace(judged, sentence=judged.sentence + notes, held_out=held, references=references)
     overdue = staleness(metric, ytd.data_through, today, city)
     if last_refresh_failed is None and overdue is None:
         return judged
@@ -135,8 +183,52 @@ def assess(metric: MetricSpec, values: list[ValueRow], *, city: City, today: dt.
               if last_refresh_failed else
               f"newer {metric.frequency.value} data was due by {overdue:%Y-%m-%d}")
     sentence = f"Stale: data through {ytd.data_through:%Y-%m-%d}; {reason}. Last reading — {judged.sentence}"
-    return Assessment(Status.STALE, sentence, judged.rule, judged.value, judged.target, judged.expected, judged.score,
-                      ytd.data_through, judged_as=judged.status)
+    return dataclasses.replace(judged, status=Status.STALE, sentence=sentence, judged_as=judged.status)
+
+
+def _unjudged(metric: MetricSpec, values: list[ValueRow], fy_start: int,
+              references: tuple[ReferenceFinding, ...]) -> Assessment:
+    """No data at all, or only values the quality gate holds out: shown with why, never judged."""
+    held = sorted((v for v in values if v.geography == CITY and v.questionable),
+                  key=lambda v: (v.end, v.grain != Grain.FISCAL_YEAR))
+    if not held:
+        return Assessment(Status.NO_DATA, "No data yet: this measure has no reported or computed values.", "no data",
+                          references=references)
+    latest = held[-1]
+    sentence = (f"Not judged: every value of this measure is held out by the quality gate. The latest, "
+                f"{period_label(latest.period_start, Grain(latest.grain), fy_start)} "
+                f"({_shown_value(metric, latest)}): {why_held_out(latest)}.")
+    return Assessment(Status.NOT_JUDGED, sentence, "quality gate", latest.value, data_through=latest.end,
+                      held_out=tuple(held), references=references)
+
+
+def _held_out_note(metric: MetricSpec, held: tuple[ValueRow, ...], fy_start: int) -> str:
+    """The held-out values at their finest grain (a quarter that holds a held-out month says so itself)."""
+    if not held:
+        return ""
+    finest = min((Grain(v.grain) for v in held), key=lambda g: MONTHS_IN[g])
+    same: dict[tuple[str, str], list[str]] = {}
+    for v in held:
+        if v.grain == finest:
+            same.setdefault((_shown_value(metric, v), why_held_out(v)), []).append(
+                period_label(v.period_start, finest, fy_start))
+    shown = [f"{', '.join(periods)} ({value}: {why})" for (value, why), periods in same.items()]
+    more = f"; and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return f" Not used for status, as questionable: {'; '.join(shown[:3])}{more}."
+
+
+def why_held_out(value: ValueRow) -> str:
+    """The first reason the value is held out, in words."""
+    return value.held_out[0].reason if value.held_out else "marked wrong by the performance team"
+
+
+def _shown_value(metric: MetricSpec, value: ValueRow) -> str:
+    return "no number" if value.value is None else format_value(value.value, metric.format, metric.unit)
+
+
+def _references_note(references: tuple[ReferenceFinding, ...]) -> str:
+    targets = [r for r in references if r.what.endswith("target")]
+    return "".join(f" The {r.what} is not used: {r.reason}." for r in targets)
 
 
 def _shown(metric: MetricSpec, ytd: YearToDate) -> str:

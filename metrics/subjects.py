@@ -2,11 +2,12 @@
 
 A session reads values as they stood when it was frozen and keeps only periods that ended by its data
 cutoff. A district session reads each measure's values for that district; a citywide target applies there
-only to rates and averages, never to counts, which are the city's total spread over districts.
+only to rates and averages, never to counts, sums or stocks, which add up to the city's total.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from data.config import PROJECT_ROOT
-from data.store import ValueRow
 from metrics.periods import period_end
 from metrics.registry import Registry
-from metrics.spec import Grain, MetricSpec, PeriodTotal
+from metrics.spec import Grain, MetricSpec
+from metrics.values import CITY, ValueRow
 
 DISTRICT_GEOGRAPHY = "council_district"
 
@@ -102,10 +103,10 @@ def as_subject(subject: Subject | None, metric: MetricSpec, values: list[ValueRo
     ``None`` (a measure from outside the subject) and agency or pillar subjects judge the citywide series.
     """
     if subject is None or subject.kind is not SubjectKind.DISTRICT:
-        return metric, [v for v in values if v.geography == "city"]
-    rows = [ValueRow(v.grain, v.period_start, "city", "", v.value, v.numerator, v.denominator, v.note)
+        return metric, [v for v in values if v.geography == CITY]
+    rows = [dataclasses.replace(v, geography=CITY, geo_key="")
             for v in values if v.geography == DISTRICT_GEOGRAPHY and v.geo_key == subject.id]
-    if metric.total is PeriodTotal.SUM:
-        metric = metric.model_copy(update={"targets": ()})
+    if metric.additive:
+        metric = metric.model_copy(update={"targets": (), "baseline": None})
     return metric, rows
 

@@ -11,6 +11,7 @@ from metrics.issues import Issue, Level
 from metrics.registry import Registry
 from metrics.spec import (
     Aggregation,
+    CitywideMethod,
     ComputationKind,
     Direction,
     FilterOp,
@@ -100,9 +101,45 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
         yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
     if c.aggregation is Aggregation.RATIO and not c.numerator_filters:
         yield bad("aggregation 'ratio' needs 'numerator_filters'")
-    for f in (*c.filters, *c.numerator_filters):
+    citywide = c.citywide
+    filters = (*c.filters, *c.numerator_filters, *(citywide.filters if citywide else ()))
+    for f in filters:
         if f.op in (FilterOp.IN, FilterOp.NOT_IN) and not isinstance(f.value, list):
             yield bad(f"filter on '{f.column}' with op '{f.op}' needs a list value")
+    yield from _citywide_issues(registry, m, source)
+
+
+def _citywide_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -> Iterator[Issue]:
+    """A latest reading per area has no honest citywide value unless the registry says how to get one."""
+    citywide = m.computation.citywide
+
+    def bad(message: str) -> Issue:
+        return _issue(registry, Level.ERROR, "citywide", message, m, "computation.citywide" if citywide
+                      else "computation")
+
+    if m.computation.aggregation is not Aggregation.LATEST:
+        if citywide is not None:
+            yield bad("'citywide' applies to aggregation 'latest' only (the others add up or pool exactly)")
+        return
+    if citywide is None:
+        if m.geographies or source.geographies:
+            yield bad(f"the latest reading of source '{source.id}' is one area's, not the city's: declare "
+                      "computation.citywide (method: sum for counts and money, weighted with a weight_column for "
+                      "rates, or rows with filters picking the source's citywide rows)")
+        return
+    method = citywide.method
+    if method is CitywideMethod.SUM and m.format not in (FormatType.COUNT, FormatType.CURRENCY):
+        yield bad(f"areas' {m.format.value if m.format else 'values'} do not add up to the city's: use method "
+                  "weighted (with a weight_column) or rows")
+    if method is CitywideMethod.WEIGHTED and not citywide.weight_column:
+        yield bad("method 'weighted' needs a weight_column (the weight of each area's reading, e.g. population)")
+    if method is CitywideMethod.ROWS and not citywide.filters:
+        yield bad("method 'rows' needs filters that pick the source's citywide rows")
+    if method is not CitywideMethod.ROWS and not m.citywide_areas:
+        yield bad(f"method '{method.value}' needs the areas that make up the city: list them in 'geographies' "
+                  "or name one in citywide.geography")
+    elif m.citywide_areas and m.citywide_areas not in source.geographies:
+        yield bad(f"source '{source.id}' has no geography '{m.citywide_areas}'")
 
 
 def _column_references(m: MetricSpec) -> Iterator[tuple[str, str]]:
@@ -117,6 +154,11 @@ def _column_references(m: MetricSpec) -> Iterator[tuple[str, str]]:
         yield "computation.value_column", c.value_column
     for column in c.days_between or ():
         yield "computation.days_between", column
+    if c.citywide:
+        if c.citywide.weight_column:
+            yield "computation.citywide.weight_column", c.citywide.weight_column
+        for index, f in enumerate(c.citywide.filters):
+            yield f"computation.citywide.filters.{index}.column", f.column
 
 
 def scales(registry: Registry) -> Iterator[Issue]:

@@ -35,11 +35,30 @@ def layout() -> html.Div:
                      "The last reading is still shown, with its status."]),
             html.Li([html.Strong("Informational: "), "the measure has no direction or no target for the year, "
                      f"or a rate rests on fewer than {MIN_DENOMINATOR} cases."]),
+            html.Li([html.Strong("Not judged: "), "every value of the measure is questionable or from a sample "
+                     "(see below)."]),
             html.Li([html.Strong("On track, near target, off track: "), "the fiscal year so far is compared "
                      "with that year's target. Measures that add up over the year (such as requests handled) are "
                      "compared with the share of the target expected by now. Near target means within "
                      f"{NEAR_PERCENT_POINTS * 100:.0f} percentage points for percentages, or within "
                      f"{NEAR_RELATIVE:.0%} otherwise."]),
+        ]),
+        html.H2("Values we do not vouch for", className="h4 mt-4"),
+        html.P("Before any value is used, a quality gate checks it. A value that is implausible is shown, marked "
+               "“Questionable value” with the reason, and kept out of every status, score, projection and CitiStat "
+               "agenda until the performance team has checked it with the agency:"),
+        html.Ul([
+            html.Li([html.Strong("Wrong scale: "), "a percentage outside 0–100%, or a target or baseline on "
+                     "another scale than the values (such a target or baseline is not used)."]),
+            html.Li([html.Strong("Impossible value: "), "not a number, infinite, or a negative count."]),
+            html.Li([html.Strong("Likely not reported: "), "exactly zero after a run of reported figures that "
+                     "were not zero."]),
+            html.Li([html.Strong("Outlier: "), "a sudden jump to five or more times the values around it, far "
+                     "beyond their usual spread."]),
+            html.Li([html.Strong("Sample: "), "figures computed from a sample of records describe the sample, "
+                     "not the city; they are labelled and not judged."]),
+            html.Li([html.Strong("Partial period: "), "when the data ends before a period does, the period is "
+                     "labelled partial and compared with its target pro-rated to the days covered."]),
         ]),
         html.H2("Scores", className="h4 mt-4"),
         html.P("A measure's score is its value divided by its target (turned around when lower is better), "

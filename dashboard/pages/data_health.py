@@ -1,14 +1,23 @@
-"""Data health ``/data-health`` (internal): last refresh per metric, failures, stale metrics, loads."""
+"""Data health ``/data-health`` (internal): questionable values by agency and rule, last refresh per metric,
+failures, stale metrics, loads."""
 
 from __future__ import annotations
+
+from collections import Counter
+from typing import Any
 
 import dash
 from dash import dcc, html
 
-from dashboard.components import assessment_chip, scroll_region
+from dashboard.components import aria, assessment_chip, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
+from data.access import FlaggedValue
+from metrics.formatting import format_value
+from metrics.periods import period_label
+from metrics.spec import Grain
 from metrics.status import Status
+from metrics.values import CITY, Verdict
 
 dash.register_page(__name__, path="/data-health", title="Data health", name="Data health")
 
@@ -17,13 +26,17 @@ dash.register_page(__name__, path="/data-health", title="Data health", name="Dat
 def layout() -> html.Div:
     reads, viewer = gate(), current_viewer()
     runs, loads = reads.health(viewer)
+    flagged = reads.flagged(viewer)
     assessments = reads.assessments(viewer, today())
     failed = [r for r in runs if r.status == "failed"]
     stale = [r for r in runs if assessments[r.metric.id].status is Status.STALE]
+    waiting = [f for f in flagged if f.row.verdict is None]
     return html.Div([
         html.H1("Data health"),
-        html.P(f"{len(runs)} metrics: {len(failed)} failed at their last refresh, {len(stale)} stale.",
-               className="lead"),
+        html.P(f"{len(runs)} metrics: {len(failed)} failed at their last refresh, {len(stale)} stale. "
+               f"The quality gate holds out {len(flagged) - _count(flagged, Verdict.CONFIRMED)} values; "
+               f"{len(waiting)} are waiting for the performance team's review.", className="lead"),
+        _questionable(flagged),
         html.H2("Source loads", className="h4 mt-4"),
         html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                         ("Source", "File", "Status", "Finished", "Loaded", "Rejected", "Error")])),
@@ -45,3 +58,61 @@ def layout() -> html.Div:
             ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
         ], className="table table-sm"), "Metric refreshes"),
     ])
+
+
+def _count(flagged: list[FlaggedValue], verdict: Verdict | None) -> int:
+    return sum(1 for f in flagged if f.row.verdict is verdict)
+
+
+def _questionable(flagged: list[FlaggedValue]) -> html.Section:
+    """Counts by agency and rule, then every value still waiting for a review, citywide ones first."""
+    names = {a.id: a.name for a in gate().registry.agencies.values()}
+    tally: Counter[tuple[str, str, Verdict | None]] = Counter()
+    for f in flagged:
+        rule = f.row.held_out[0].rule.label if f.row.held_out else f.row.flags[0].rule.label
+        tally[(names.get(f.metric.agency, f.metric.agency), rule, f.row.verdict)] += 1
+    groups = sorted({(agency, rule) for agency, rule, _ in tally})
+    summary = html.Tbody([html.Tr([html.Th(agency, scope="row"), html.Td(rule),
+                                   *(html.Td(str(tally[(agency, rule, v)])) for v in (None, Verdict.CONFIRMED,
+                                                                                      Verdict.WRONG))])
+                          for agency, rule in groups])
+    waiting = sorted((f for f in flagged if f.row.verdict is None),
+                     key=lambda f: (names.get(f.metric.agency, ""), f.row.geography != CITY, f.metric.title))
+    registry = gate().registry
+    samples = [html.Li(f"{s.title}: {s.coverage.sample}. Its {len(users)} measures are shown as a sample and not "
+                       "judged.") for s in registry.sources.values() if s.coverage.sample
+               and (users := [m for m in registry.metrics.values() if m.computation.source == s.id])]
+    return html.Section([
+        html.H2("Questionable values", className="h4 mt-4", id="questionable"),
+        html.P("Values the quality gate holds out of every status, score and agenda until the performance team "
+               "confirms them (they count again) or marks them wrong. Review each one on its measure's page."),
+        html.Div([html.P("Sources that are samples (nothing to review: the source says what it is):", className="mb-1"),
+                  html.Ul(samples)]) if samples else None,
+        scroll_region(html.Table([
+            html.Caption("Held-out values by agency and rule"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Agency", "Rule", "Waiting", "Confirmed",
+                                                                   "Marked wrong")])),
+            summary], className="table table-sm"), "Held-out values by agency and rule") if groups
+        else html.P("None: every value passed the quality gate."),
+        html.Details([
+            html.Summary(f"The {len(waiting)} values waiting for review"),
+            scroll_region(html.Table([
+                html.Caption(f"{len(waiting)} values waiting for review, by agency, citywide values first"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Measure", "Agency", "Period", "Place", "Value",
+                                                                       "Why it is held out")])),
+                html.Tbody([_waiting_row(f, names) for f in waiting])], className="table table-sm"),
+                "Values waiting for review"),
+        ], className="values", open=len(waiting) <= 20) if waiting else None,
+    ], **aria(labelledby="questionable"))
+
+
+def _waiting_row(f: FlaggedValue, names: dict[str, str]) -> html.Tr:
+    m, v = f.metric, f.row
+    fy_start = gate().registry.city.fiscal_year_start_month
+    place = "City" if v.geography == CITY else f"{v.geography.replace('_', ' ').capitalize()} {v.geo_key}"
+    cells: list[Any] = [
+        html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}#data-quality"), scope="row"),
+        html.Td(names.get(m.agency, m.agency)), html.Td(period_label(v.period_start, Grain(v.grain), fy_start)),
+        html.Td(place), html.Td(format_value(v.value, m.format, m.unit)),
+        html.Td(f"{v.held_out[0].rule.label}: {v.held_out[0].reason}" if v.held_out else "")]
+    return html.Tr(cells)

@@ -22,7 +22,7 @@ dash.register_page(__name__, path_template="/follow-ups/<follow_up_id>", title="
 @guarded()
 def layout(follow_up_id: str = "") -> html.Div:
     viewer, registry = current_viewer(), gate().registry
-    f = follow_up(viewer, record_id(follow_up_id, "follow-up"))
+    f = follow_up(gate(), viewer, record_id(follow_up_id, "follow-up"))
     linked = [dcc.Link(m.title, href=f"/metrics/{m.id}", className="me-3")
               for m in gate().visible(viewer, f.metric_ids)]
     facts: list[tuple[str, Any]] = [("Status", follow_up_chip(f.colour(today()))),

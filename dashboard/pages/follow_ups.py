@@ -22,7 +22,7 @@ OPEN = "open"
 @guarded("colour", "agency")
 def layout(**query: Any) -> html.Div:
     viewer, day, registry = current_viewer(), today(), gate().registry
-    rows = follow_ups(viewer)
+    rows = follow_ups(gate(), viewer)
     agencies = sorted({f.owner_agency for f in rows}, key=lambda a: registry.agencies[a].name)
     colour = choice(query, "colour", [OPEN, *(c.value for c in FollowUpColour)], OPEN)
     agency = choice(query, "agency", agencies)

@@ -24,11 +24,13 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.figures import district_bar, district_map, trend_figure
 from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, metric_page
 from dashboard.page import guarded
+from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES
 from data.commentary import comments
 from metrics.formatting import format_count, format_value
 from metrics.periods import fiscal_year, period_label
 from metrics.spec import MetricSpec, Visibility
+from metrics.status import Status
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
@@ -38,16 +40,18 @@ GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 def layout(metric_id: str = "", **query: Any) -> html.Div:
     page = metric_page(gate(), current_viewer(), metric_id, query, today())
     m = page.metric
+    fy_start = gate().registry.city.fiscal_year_start_month
     return html.Div([
         _breadcrumb(m),
         html.H1(m.title),
         html.Div([assessment_chip(page.assessment), html.P(page.assessment.sentence, className="status-sentence")],
                  className="status-box", role="status"),
+        quality_section(page, fy_start, current_viewer().can_manage),
         _facts(page),
         html.H2("Trend", className="h4 mt-4"),
         _grain_tabs(page),
         html.Figure([
-            _chart(trend_figure(page.points, m.format, m.baseline.value if m.baseline else None)),
+            _chart(trend_figure(page.points, m.format, _baseline(page))),
             html.Figcaption(chart_summary(page), className="chart-summary"),
         ]) if page.points else html.P("No values yet."),
         _values_table(m, page.rows, f"Values by {GRAIN_NAMES[page.grain].lower() if page.grain else 'period'}"),
@@ -125,10 +129,36 @@ def _breadcrumb(m: MetricSpec) -> html.Nav:
     return breadcrumb(items)
 
 
+def _baseline(page: MetricPage) -> float | None:
+    """The baseline, unless it is on another scale than the values (then the page says so instead)."""
+    m = page.metric
+    if m.baseline is None or any(r.what == "Baseline" for r in page.assessment.references):
+        return None
+    return m.baseline.value
+
+
+def _year_target(page: MetricPage) -> float | None:
+    """The target of the latest data's fiscal year (on the values' scale), when the status could not use it."""
+    a = page.assessment
+    if a.data_through is None:
+        return None
+    year = fiscal_year(a.data_through, gate().registry.city.fiscal_year_start_month)
+    target = page.metric.annual_target(year)
+    if target is None or any(r.what == f"FY{year} target" for r in a.references):
+        return None
+    return target.value
+
+
 def _facts(page: MetricPage) -> dbc.Row:
     m, a = page.metric, page.assessment
-    facts = [("Latest", format_value(a.value, m.format, m.unit) if a.value is not None else "No data"),
-             ("Target", format_value(a.target, m.format, m.unit) if a.target is not None else "None set"),
+    latest: Any = format_value(a.value, m.format, m.unit) if a.value is not None else "No data"
+    notes = [n for n in ("sample" if page.sample else None,
+                         "not used" if a.status is Status.NOT_JUDGED and a.value is not None else None) if n]
+    if notes and a.value is not None:
+        latest = [latest, html.Span(f" · {', '.join(notes)}", className="fact-note")]
+    target = a.target if a.target is not None else _year_target(page)
+    facts = [("Latest", latest),
+             ("Target", format_value(target, m.format, m.unit) if target is not None else "None set"),
              ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
                          "none": "No direction"}[m.direction.value]),
              ("Data through", a.data_through.isoformat() if a.data_through else "—")]
@@ -156,13 +186,15 @@ def _values_table(m: MetricSpec, rows: Sequence[TableRow], caption: str, first: 
     ratio = any(r.denominator is not None for r in rows)
     targets = any(r.target is not None for r in rows)
     notes = any(r.note for r in rows)
+    caveats = [value_caveat(r.source) for r in rows]
     head = [first, "Value", *(["Numerator", "Denominator"] if ratio else []), *(["Target"] if targets else []),
-            *(["Note"] if notes else [])]
+            *(["Data quality"] if any(caveats) else []), *(["Note"] if notes else [])]
     body = []
-    for r in rows:
-        cells = [r.period if first == "Period" else r.place, format_value(r.value, m.format, m.unit)]
+    for r, caveat in zip(rows, caveats, strict=True):
+        cells: list[Any] = [r.period if first == "Period" else r.place, format_value(r.value, m.format, m.unit)]
         cells += [_number(r.numerator), _number(r.denominator)] if ratio else []
         cells += [format_value(r.target, m.format, m.unit) if r.target is not None else "—"] if targets else []
+        cells += [caveat or ""] if any(caveats) else []
         cells += [r.note or ""] if notes else []
         body.append(html.Tr([html.Th(cells[0], scope="row"), *(html.Td(c) for c in cells[1:])]))
     return html.Details([
@@ -178,25 +210,44 @@ def _districts(page: MetricPage) -> html.Div | None:
     m = page.metric
     geography = gate().registry.city.geographies[BREAKDOWN]
     keys = [r.place for r in page.district_rows]
-    values = [r.value for r in page.district_rows]
-    best = max(page.district_rows, key=lambda r: r.value or 0)
-    worst = min(page.district_rows, key=lambda r: r.value or 0)
+    usable = [r for r in page.district_rows if r.value is not None and not r.source.questionable]
+    every_held = not usable  # then they are shown, for reference, rather than an empty map
+    values = [r.value if every_held or not r.source.questionable else None for r in page.district_rows]
+    judged = usable or page.district_rows
+    held = ("Every value here is held out by the quality gate (see Data quality above) and shown for reference "
+            "only. ") if every_held else ""
+    best = max(judged, key=lambda r: r.value or 0)
+    worst = min(judged, key=lambda r: r.value or 0)
     fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    summary = (f"{page.district_period}: highest in {geography.label.lower()} {best.place} ({fmt(best.value)}), "
-               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); city "
-               f"{fmt(page.city_value)}. Averages hide: see each district's own page.")
+    reference, reference_label = _district_reference(page, judged)
+    summary = (f"{held}{page.district_period}: highest in {geography.label.lower()} {best.place} ({fmt(best.value)}), "
+               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); {reference_label}. "
+               "Averages hide: see each district's own page.")
     chart = district_map(geography, keys, values, m.format)
     return html.Div([
         html.H2(f"By {geography.label.lower()}, {page.district_period}", className="h4 mt-4"),
         html.P(summary, className="chart-summary"),
         dbc.Row([
             dbc.Col(html.Figure(_chart(chart)), lg=6) if chart else None,
-            dbc.Col(html.Figure(_chart(district_bar(keys, values, page.city_value, m.format, "District"))), lg=6),
+            dbc.Col(html.Figure(_chart(district_bar(keys, values, reference, reference_label, m.format,
+                                                    "District"))), lg=6),
         ]),
         _values_table(m, page.district_rows, f"{geography.label} values, {page.district_period}", first="Place"),
         html.P([dcc.Link(f"{geography.label} {k}", href=f"/districts/{k}", className="me-2") for k in keys],
                className="district-links"),
     ])
+
+
+def _district_reference(page: MetricPage, rows: list[TableRow]) -> tuple[float | None, str]:
+    """What districts are compared with: the city's rate, or for counts (which add up to the city) the average of
+    ``rows``, never the citywide total."""
+    m = page.metric
+    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
+    if not m.additive:
+        return page.city_value, f"city {fmt(page.city_value)}"
+    known = [r.value for r in rows if r.value is not None]
+    average = sum(known) / len(known) if known else None
+    return average, f"average district {fmt(average)} (city total {fmt(page.city_value)})"
 
 
 def _about(page: MetricPage) -> html.Div:
@@ -220,7 +271,9 @@ def _about(page: MetricPage) -> html.Div:
         ("Agency", dcc.Link(registry.agencies[m.agency].name, href=f"/agencies/{m.agency}")),
         ("Budget services", services or None),
         ("Baseline", f"{format_value(m.baseline.value, m.format, m.unit)}"
-                     + (f" (FY{m.baseline.fiscal_year})" if m.baseline.fiscal_year else "") if m.baseline else None),
+                     + (f" (FY{m.baseline.fiscal_year})" if m.baseline.fiscal_year else "")
+                     + ("" if _baseline(page) is not None else " — on another scale than the values, not used")
+         if m.baseline else None),
         ("Target note", target.note if target else None),
         ("Why it matters", m.notes),
         ("Last refreshed", page.last_refresh.strftime("%Y-%m-%d %H:%M UTC") if page.last_refresh else "Not yet"),

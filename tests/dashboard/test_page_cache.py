@@ -9,7 +9,7 @@ from dash import Dash
 
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
-from tests.metrics.test_refresh import at, put_events
+from tests.helpers import at, put_events
 
 
 def render(app: Dash, path: str) -> str:
@@ -36,8 +36,8 @@ def test_page_is_rendered_again_after_a_refresh(database: str, test_registry: Re
     put_events(test_registry, [{"event_id": e, "happened_at": at("2025-08-01"), "district": 1} for e in "abcdefg"])
     refresh_all(test_registry, ["events_count"])
     second = render(app, "/metrics/events_count")
-    assert ": 1 in FY2026 through Aug 2025" in _text(first)
-    assert ": 7 in FY2026 through Aug 2025" in _text(second)
+    assert ": 1 in FY2026 through Aug 1, 2025" in _text(first)  # the data ends on 1 August: a partial month
+    assert ": 7 in FY2026 through Aug 1, 2025" in _text(second)
 
 
 def _text(rendered: str) -> str:

@@ -27,7 +27,7 @@ from data.models import Role
 from data.users import add_user, set_disabled
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
-from tests.metrics.test_refresh import at, put_events
+from tests.helpers import at, put_events
 
 PASSWORD = "correct-horse-battery"
 SECRETS = ("Patrol overtime", "Overtime dollars", "patrol_spend", "987654")  # the internal metric of AG2

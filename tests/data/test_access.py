@@ -9,7 +9,7 @@ import pytest
 from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Role, Viewer
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
-from tests.metrics.test_refresh import at, put_events
+from tests.helpers import at, put_events
 
 INTERNAL = "patrol_spend"
 

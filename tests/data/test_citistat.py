@@ -14,10 +14,11 @@ from data.audit import entries
 from data.db import get_engine
 from data.input import InputError
 from data.models import Role
-from data.store import ValueRow, write_values
+from data.store import write_values
 from metrics.escalation import Reason
 from metrics.followups import FollowUpColour
 from metrics.registry import Registry
+from metrics.values import ValueRow
 
 ADMIN = Viewer(Role.ADMIN, "ana")
 PUBLIC_WORKS = Viewer(Role.AGENCY, "pw", frozenset({"AG1"}))
@@ -87,17 +88,17 @@ def test_follow_up_turns_red_once_past_due_and_green_with_evidence(gate: Gate) -
                                         owner_agency="AG1", due_on=due.isoformat(), deliverable=kind,
                                         metric_ids=["events_count"])
                   for request, kind in (("Plan to cut events", "action_plan"), ("Share the data", "data")))
-    assert followup_store.follow_up(ADMIN, plan).colour(today) is FollowUpColour.WHITE
-    assert followup_store.follow_up(ADMIN, plan).colour(after_due) is FollowUpColour.RED  # nobody set it
-    followup_store.report(PUBLIC_WORKS, plan, started=True, closed=False, evidence="", evidence_link="")
-    followup_store.report(PUBLIC_WORKS, data, started=True, closed=False, evidence="", evidence_link="")
-    assert followup_store.follow_up(ADMIN, plan).colour(today) is FollowUpColour.YELLOW
+    assert followup_store.follow_up(gate, ADMIN, plan).colour(today) is FollowUpColour.WHITE
+    assert followup_store.follow_up(gate, ADMIN, plan).colour(after_due) is FollowUpColour.RED  # nobody set it
+    followup_store.report(gate, PUBLIC_WORKS, plan, started=True, closed=False, evidence="", evidence_link="")
+    followup_store.report(gate, PUBLIC_WORKS, data, started=True, closed=False, evidence="", evidence_link="")
+    assert followup_store.follow_up(gate, ADMIN, plan).colour(today) is FollowUpColour.YELLOW
     with pytest.raises(InputError, match="Evidence"):
-        followup_store.report(PUBLIC_WORKS, plan, started=True, closed=True, evidence="", evidence_link="")
-    followup_store.report(PUBLIC_WORKS, plan, started=True, closed=True, evidence="Plan adopted",
+        followup_store.report(gate, PUBLIC_WORKS, plan, started=True, closed=True, evidence="", evidence_link="")
+    followup_store.report(gate, PUBLIC_WORKS, plan, started=True, closed=True, evidence="Plan adopted",
                           evidence_link="https://example.org/plan.pdf")
-    assert followup_store.follow_up(ADMIN, plan).colour(after_due) is FollowUpColour.GREEN
-    assert followup_store.follow_up(ADMIN, data).colour(after_due) is FollowUpColour.RED  # started is not done
+    assert followup_store.follow_up(gate, ADMIN, plan).colour(after_due) is FollowUpColour.GREEN
+    assert followup_store.follow_up(gate, ADMIN, data).colour(after_due) is FollowUpColour.RED  # started is not done
 
 
 def test_open_follow_ups_carry_to_the_next_session_on_the_subject(gate: Gate) -> None:
@@ -105,13 +106,13 @@ def test_open_follow_ups_carry_to_the_next_session_on_the_subject(gate: Gate) ->
     follow_up_id = followup_store.assign(gate, ADMIN, first, request="Explain September", owner_role="Director",
                                          owner_agency="AG1", due_on="2025-11-20", deliverable="memo", metric_ids=[])
     second = new_session(gate, meets_on="2025-12-03", cutoff="2025-11-30")
-    assigned, carried = followup_store.for_session(ADMIN, sessions.session(ADMIN, second))
+    assigned, carried = followup_store.for_session(gate, ADMIN, sessions.session(ADMIN, second))
     assert assigned == [] and [f.id for f in carried] == [follow_up_id]
-    followup_store.report(ADMIN, follow_up_id, started=True, closed=True, evidence="Memo sent", evidence_link="")
+    followup_store.report(gate, ADMIN, follow_up_id, started=True, closed=True, evidence="Memo sent", evidence_link="")
     after_closing = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=7)).isoformat(), cutoff="2025-11-30")
-    assert followup_store.for_session(ADMIN, sessions.session(ADMIN, after_closing))[1] == []
+    assert followup_store.for_session(gate, ADMIN, sessions.session(ADMIN, after_closing))[1] == []
     # the December session still shows what was open in its room
-    assert [f.id for f in followup_store.for_session(ADMIN, sessions.session(ADMIN, second))[1]] == [follow_up_id]
+    assert [f.id for f in followup_store.for_session(gate, ADMIN, sessions.session(ADMIN, second))[1]] == [follow_up_id]
 
 
 def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
@@ -149,8 +150,9 @@ def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> N
                                          owner_agency="AG2", due_on="2025-12-01", deliverable="data", metric_ids=[])
     assert [s.id for s in sessions.sessions(POLICE)] == [session_id]  # a follow-up makes the session theirs too
     with pytest.raises(Forbidden):
-        followup_store.report(PUBLIC_WORKS, follow_up_id, started=True, closed=False, evidence="", evidence_link="")
-    followup_store.report(POLICE, follow_up_id, started=True, closed=False, evidence="", evidence_link="")
+        followup_store.report(gate, PUBLIC_WORKS, follow_up_id, started=True, closed=False, evidence="",
+                              evidence_link="")
+    followup_store.report(gate, POLICE, follow_up_id, started=True, closed=False, evidence="", evidence_link="")
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
@@ -171,7 +173,7 @@ def test_evidence_links_are_web_addresses_only(gate: Gate) -> None:
     follow_up_id = followup_store.assign(gate, ADMIN, new_session(gate), request="x", owner_role="Director",
                                          owner_agency="AG1", due_on="2025-12-01", deliverable="memo", metric_ids=[])
     with pytest.raises(InputError, match="Evidence link"):
-        followup_store.report(ADMIN, follow_up_id, started=True, closed=True, evidence="done",
+        followup_store.report(gate, ADMIN, follow_up_id, started=True, closed=True, evidence="done",
                               evidence_link="javascript:alert(1)")
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from data.config import PROJECT_ROOT
 from data.db import get_engine
-from data.models import SourceLoad
+from data.models import MetricValue, SourceLoad
 from data.sources import load_source, source_table
 from metrics.spec import SourceSpec
 
@@ -98,3 +98,33 @@ def test_city_measure_actuals_reshape_to_one_row_per_period(database: str, balti
     assert [(r.period, str(r.period_start), r.value) for r in rows] == [
         ("FY", "2024-07-01", 0.79), ("Q1", "2024-07-01", 0.83), ("Q2", "2024-10-01", 0.84),
         ("Q3", "2025-01-01", 0.77), ("Q4", "2025-04-01", 0.72)]
+
+
+def test_excel_residue_is_cleaned_from_text_and_the_file_is_untouched(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    raw = ('Id,Created,District,Hood\n'
+           '1,10/21/2019 11:49:49 AM,7,"Late in Q1._x000D_\nSee the memo.  _x000D_\n_x000D_\n_x000D_\n\x07Done "\n'
+           '_x000D_,10/21/2019 11:49:49 AM,7,Canton\n')
+    path.write_text(raw)
+    spec = spec_for(path).model_copy(update={"columns": tuple(
+        c.model_copy(update={"transform": ()}) if c.name == "neighborhood" else c for c in spec_for(path).columns)})
+    report = load_source(spec, fy_start_month=7, timezone="UTC")
+    assert report.rejected == [(7, "request_id is empty")]  # nothing but residue is empty (the note spans 2–6)
+    with get_engine().connect() as conn:
+        [note] = conn.execute(select(source_table(spec).c.neighborhood)).scalars().all()
+    assert note == "Late in Q1.\nSee the memo.\n\nDone"
+    assert path.read_text() == raw
+
+
+def test_no_excel_residue_reaches_the_baltimore_value_notes(database: str, baltimore_registry: object) -> None:
+    from metrics.refresh import refresh_all
+    from metrics.registry import Registry
+
+    assert isinstance(baltimore_registry, Registry)
+    source = baltimore_registry.sources["city_performance_measures"]
+    load_source(source, fy_start_month=7, timezone="America/New_York")
+    assert "_x000D_" in (PROJECT_ROOT / source.load.file).read_text()  # type: ignore[union-attr]
+    refresh_all(baltimore_registry, ["pm_92", "pm_2", "pm_290"])
+    with get_engine().connect() as conn:
+        notes = conn.execute(select(MetricValue.__table__.c.note)).scalars().all()  # type: ignore[attr-defined]
+    assert any(notes) and not any("_x000D_" in n or "\r" in n for n in notes if n)

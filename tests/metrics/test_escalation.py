@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from data.store import ValueRow
 from metrics.escalation import Reason, missed_streak, project, suggest
 from metrics.followups import FollowUpColour, colour
 from metrics.spec import City, MetricSpec
 from metrics.status import assess
+from metrics.values import ValueRow
 
 CITY = City(name="Testville", fiscal_year_start_month=7, reporting_lag_days={"quarterly": 90, "monthly": 30})
 TODAY = dt.date(2026, 2, 15)

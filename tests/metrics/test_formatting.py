@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from data.store import ValueRow
 from metrics.formatting import format_value
-from metrics.refresh import scale_warnings
-from metrics.spec import FormatType, MetricSpec
+from metrics.spec import FormatType
 
 
 @pytest.mark.parametrize(("value", "fmt", "text"), [
@@ -26,13 +22,3 @@ from metrics.spec import FormatType, MetricSpec
 ])
 def test_format_value(value: float | None, fmt: FormatType, text: str) -> None:
     assert format_value(value, fmt) == text
-
-
-def test_percent_values_outside_zero_one_are_flagged_not_dropped() -> None:
-    metric = MetricSpec.model_validate({
-        "id": "m", "title": "Storage rate", "definition": "A rate stored as a percent.", "measure_type": "output",
-        "agency": "A", "format": "percent", "frequency": "annual",
-        "computation": {"kind": "reported", "source": "s", "key": "548"}})
-    rows = [ValueRow("fiscal_year", dt.date(2022, 7, 1), "city", "", 1.1),
-            ValueRow("fiscal_year", dt.date(2023, 7, 1), "city", "", 0.9)]
-    assert scale_warnings(metric, rows) == ["fiscal_year 2022-07-01: value 1.1 is outside 0–1 for a percent metric"]

@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from data.db import get_engine
 from data.models import MetricValue, RefreshRun
-from data.sources import source_table
 from data.store import read_values
 from metrics.refresh import refresh_all, refresh_metric
 from metrics.registry import Registry
 from metrics.status import Status, assess
+from tests.helpers import at, put_events, value_of
 
 VALUES = MetricValue.__table__  # type: ignore[attr-defined]
 RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
-
-
-def put_events(registry: Registry, rows: list[dict[str, Any]]) -> None:
-    table = source_table(registry.sources["events"])
-    engine = get_engine()
-    table.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        conn.execute(delete(table))
-        conn.execute(insert(table), [{"source_line": n, "district": None, "due_at": None, "closed_at": None,
-                                      "amount": None} | r for n, r in enumerate(rows, start=2)])
-
-
-def at(day: str, hour: int = 12) -> dt.datetime:
-    return dt.datetime.fromisoformat(day).replace(hour=hour)
-
-
-def value_of(metric_id: str, grain: str, start: dt.date, geography: str = "city", key: str = "") -> Any:
-    with get_engine().connect() as conn:
-        rows = read_values(conn, [metric_id], grain=grain, geography=geography)[metric_id]
-    return next((r for r in rows if r.period_start == start and r.geo_key == key), None)
 
 
 def test_events_at_fiscal_year_boundary_fall_in_their_fiscal_years(database: str, test_registry: Registry) -> None:
@@ -116,7 +95,8 @@ def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, te
 
 
 def test_duplicate_keys_in_one_write_keep_the_last(database: str) -> None:
-    from data.store import ValueRow, write_values
+    from data.store import write_values
+    from metrics.values import ValueRow
 
     august = dt.date(2025, 8, 1)
     rows = [ValueRow("month", august, "city", "", 1.0), ValueRow("month", august, "city", "", 2.0)]

@@ -18,7 +18,7 @@ from data.models import RefreshRun
 from metrics.registry import Registry
 from metrics.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 from tests.conftest import FIXTURES
-from tests.metrics.test_refresh import at, put_events
+from tests.helpers import at, put_events
 
 RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from data.store import ValueRow
 from metrics.spec import City, MetricSpec
 from metrics.status import SCORE_CAP, Status, assess
+from metrics.values import ValueRow
 
 CITY = City(name="Testville", fiscal_year_start_month=7, reporting_lag_days={"monthly": 30, "quarterly": 60})
 TODAY = dt.date(2025, 11, 15)

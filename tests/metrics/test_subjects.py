@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from data.store import ValueRow
 from metrics.registry import Registry
 from metrics.subjects import Subject, SubjectError, SubjectKind, as_subject, cut_off, subject_choices, subject_metrics
+from metrics.values import ValueRow
 
 
 def test_subjects_parse_and_name_themselves(baltimore_registry: Registry) -> None:
@@ -47,3 +47,13 @@ def test_a_district_is_judged_on_its_own_series_and_counts_lose_the_city_target(
     assert count.targets and metric.targets == ()
     same, city_only = as_subject(Subject(SubjectKind.AGENCY, "AG1"), count, rows)
     assert same is count and [r.value for r in city_only] == [40.0]
+
+
+def test_a_district_never_meets_a_citywide_stock_or_count_target_but_keeps_a_rate_target(
+        baltimore_registry: Registry) -> None:
+    stock = baltimore_registry.metrics["vacant_notices_open"]  # open notices: the districts add up to the city
+    rate = baltimore_registry.metrics["illegal_dumping_reported_online"]
+    rows = [ValueRow("month", dt.date(2019, 1, 1), "council_district", "7", 184.0)]
+    district = Subject(SubjectKind.DISTRICT, "7")
+    assert stock.targets and as_subject(district, stock, rows)[0].targets == ()
+    assert as_subject(district, rate, rows)[0].targets == rate.targets

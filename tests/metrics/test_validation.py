@@ -109,3 +109,51 @@ def test_cli_passes_on_shipped_registry() -> None:
                          cwd=PROJECT_ROOT, check=False)
     assert run.returncode == 0, run.stdout[-2000:]
     assert "0 error(s), 114 acknowledged data-entry error(s)" in run.stdout
+
+
+LATEST_BY_DISTRICT = """
+  - id: latest_amount
+    title: Latest amount
+    definition: The latest amount reported in each district.
+    measure_type: output
+    agency: AG2
+    format: {fmt}
+    frequency: monthly
+    visibility: internal
+    geographies: [district]
+    computation:
+      kind: computed
+      source: events
+      aggregation: latest
+      value_column: amount
+{citywide}"""
+
+
+@pytest.mark.parametrize(("fmt", "citywide", "message"), [
+    ("count", "", "the latest reading of source 'events' is one area's, not the city's: declare computation.citywide"),
+    ("percent", "      citywide: {method: sum}\n", "areas' percent do not add up to the city's"),
+    ("rate", "      citywide: {method: weighted}\n", "method 'weighted' needs a weight_column"),
+    ("rate", "      citywide: {method: weighted, weight_column: pop}\n", "has no column 'pop'"),
+    ("rate", "      citywide: {method: rows}\n", "method 'rows' needs filters"),
+])
+def test_latest_of_several_areas_needs_an_honest_citywide_value(registry_copy: Path, fmt: str, citywide: str,
+                                                               message: str) -> None:
+    path = registry_copy / "measures/AG2-police.yaml"
+    path.write_text(path.read_text() + LATEST_BY_DISTRICT.format(fmt=fmt, citywide=citywide))
+    key = "      citywide:" if citywide else "    computation:"
+    line = max(n for n, text in enumerate(path.read_text().splitlines(), start=1) if text.startswith(key))
+    [problem] = [p for p in blocking(registry_copy) if message in p]
+    assert f"measures/AG2-police.yaml:{line}: error[" in problem
+
+
+def test_quality_rules_are_tuned_in_the_registry_and_typos_are_refused(registry_copy: Path) -> None:
+    edit(registry_copy, METRICS_FILE, "    visibility: public\n    geographies: [district]\n    computation: {kind: "
+         "computed, source: events, aggregation: count}", "    visibility: public\n    geographies: [district]\n"
+         "    quality: {outlier: {k: 8}, not_reported: false}\n    computation: {kind: computed, source: events, "
+         "aggregation: count}")
+    assert blocking(registry_copy) == []
+    tuned = read_registry(registry_copy).metrics["events_count"].quality
+    assert tuned.outlier.k == 8 and not tuned.not_reported.enabled and tuned.scale.enabled
+    line = edit(registry_copy, METRICS_FILE, "quality: {outlier: {k: 8}", "quality: {outlier: {kk: 8}")
+    assert any(f"{METRICS_FILE}:{line}: error[schema]" in p and "quality.outlier.kk: unknown key" in p
+               for p in blocking(registry_copy))
