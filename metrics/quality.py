@@ -157,6 +157,9 @@ def _single(metric: MetricSpec, row: ValueRow, coverage: Coverage, fy_start: int
         through = coverage.end
         flags.append(Flag(QualityRule.PARTIAL, f"the source's data ends on {coverage.end:%Y-%m-%d}, before "
                           f"{period_label(row.period_start, Grain(row.grain), fy_start)} ends on {end:%Y-%m-%d}"))
+    if len(flags) == len(row.flags) and value is row.value and numerator is row.numerator \
+            and denominator is row.denominator:
+        return row  # nothing found: most values
     return dataclasses.replace(row, value=value, numerator=numerator, denominator=denominator, flags=tuple(flags),
                                covered_through=through)
 
