@@ -18,7 +18,8 @@ def parse_date(text: str, field: str) -> dt.date:
 
 
 def required_text(value: str, field: str, limit: int) -> str:
-    value = value.strip()
+    """The text without surrounding spaces or NUL characters (no database stores those); refused if empty."""
+    value = value.replace("\x00", "").strip()
     if not value:
         raise InputError(f"{field}: this field is required")
     if len(value) > limit:

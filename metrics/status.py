@@ -114,7 +114,7 @@ def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Y
         return YearToDate(year, label, annual.value, 1.0 if complete else share,
                           fiscal_year_end(year, fy_start) if complete else through, annual.numerator,
                           annual.denominator)
-    pieces = quarters or months
+    pieces = quarters or months or sorted(in_year, key=lambda v: v.period_start)  # calendar grains: as they are
     numbers = [v.value for v in pieces if v.value is not None]
     numerator = denominator = None
     if metric.total is PeriodTotal.SUM:
@@ -145,7 +145,7 @@ def _day(day: dt.date) -> str:
 
 
 def _pieces_label(pieces: list[ValueRow], year: int, fy_start: int, through: dt.date) -> str:
-    if pieces[0].grain == Grain.MONTH:
+    if pieces[0].grain != Grain.FISCAL_QUARTER:
         return f"FY{year} through {_day(through)}"
     numbers = [fiscal_quarter(v.period_start, fy_start) for v in pieces]
     if numbers == list(range(numbers[0], numbers[-1] + 1)):

@@ -125,3 +125,9 @@ def test_agency_users_see_only_their_agencies_flagged_values_and_residents_none(
     assert [f.metric.id for f in gate.flagged(POLICE)] == ["patrol_spend"]
     with pytest.raises(Forbidden):
         gate.flagged(ANONYMOUS)
+
+
+def test_a_nul_character_in_the_reason_is_dropped_not_a_server_error(gate: Gate) -> None:
+    review(gate, "wrong", reason="Typed\x00 with a NUL")
+    with get_engine().connect() as conn:
+        assert json.loads(entries(conn, object_type="value_review")[0].after)["reason"] == "Typed with a NUL"

@@ -113,3 +113,10 @@ def test_score_inverted_when_lower_is_better_and_capped() -> None:
     assert assess(down, fy_value(1), city=CITY, today=TODAY).score == SCORE_CAP
     assert assess(metric(), fy_value(0.475, numerator=475, denominator=1000), city=CITY,
                   today=TODAY).score == pytest.approx(0.5)
+
+
+def test_a_metric_with_calendar_grains_only_is_judged_not_crashed() -> None:
+    m = metric(format="count", grains=["year"], targets=[{"fiscal_year": 2026, "value": 100}],
+               computation={"kind": "computed", "source": "s", "aggregation": "latest", "value_column": "v"})
+    result = assess(m, [ValueRow("year", dt.date(2025, 1, 1), "city", "", 120.0)], city=CITY, today=TODAY)
+    assert result.value == 120.0 and result.status is Status.INFORMATIONAL  # no FY2025 target: shown, not judged
