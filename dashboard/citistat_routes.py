@@ -130,7 +130,7 @@ def register_citistat_routes(app: Dash) -> None:
             outcome = ("it counts for status again" if verdict is Verdict.CONFIRMED
                        else "it stays out of every judgement")
             return f"/metrics/{metric_id}#data-quality", f"Review saved: {outcome}."
-        return _post(f"/metrics/{metric_id}#data-quality", act)
+        return _post(f"/metrics/{metric_id}#data-quality", act, form="review")
 
     @server.post("/commentary/<int:comment_id>/withdraw")
     def withdraw(comment_id: int) -> Response:

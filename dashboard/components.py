@@ -123,7 +123,9 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
 def _trend_alt(row: MeasureRow) -> str:
     known = [v for v in row.spark if v is not None]
     direction = "up" if known[-1] > known[0] else "down" if known[-1] < known[0] else "flat"
-    return f"Trend over the last {len(row.spark)} periods: {direction}, latest {row.latest}"
+    gaps = len(row.spark) - len(known)
+    held = f" ({gaps} held out as questionable)" if gaps else ""
+    return f"Trend over {len(known)} of the last {len(row.spark)} periods{held}: {direction}, latest {row.latest}"
 
 
 def filter_form(path: str, query: Mapping[str, str | None], agencies: Sequence[tuple[str, str]] | None,

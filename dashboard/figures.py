@@ -40,16 +40,22 @@ def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
     return fig
 
 
-def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: float | None) -> go.Figure:
-    """Values as a line with markers (open for partial periods), the target as a dashed step line, the baseline
-    dotted. Values the quality gate holds out are separate purple crosses that do not set the axis range: one
-    beyond it sits on the edge as a triangle pointing where it lies. With nothing else to show, they set it."""
+def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: float | None,
+                 held_label: str = "Questionable (not used)") -> go.Figure:
+    """Values as a line with markers, a partial period apart as an open circle, the target as a dashed step
+    line, the baseline dotted. Values the quality gate holds out are separate purple crosses that do not set the
+    axis range: one beyond it sits on the edge as a triangle pointing where it lies. With nothing else to show,
+    they set it."""
     fig = go.Figure()
     labels = [p.label for p in points]
     used = [None if p.held_out else p.value for p in points]
-    fig.add_trace(go.Scatter(x=labels, y=used, name="Value", mode="lines+markers", line={"color": NAVY, "width": 3},
-                             marker={"size": 8, "symbol": ["circle-open" if p.partial else "circle" for p in points],
-                                     "line": {"width": 2, "color": NAVY}}))
+    fig.add_trace(go.Scatter(x=labels, y=[None if p.partial else v for p, v in zip(points, used, strict=True)],
+                             name="Value", mode="lines+markers", line={"color": NAVY, "width": 3},
+                             marker={"size": 8, "symbol": "circle"}))
+    if any(p.partial and not p.held_out for p in points):
+        fig.add_trace(go.Scatter(x=labels, y=[v if p.partial else None for p, v in zip(points, used, strict=True)],
+                                 name="Partial period", mode="markers",
+                                 marker={"size": 10, "symbol": "circle-open", "color": NAVY, "line": {"width": 2}}))
     targets = [p.target for p in points]
     if any(t is not None for t in targets):
         fig.add_trace(go.Scatter(x=labels, y=targets, name="Target", mode="lines+markers",
@@ -69,7 +75,7 @@ def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: floa
         low, high = low - (pad if low < 0 else 0.0), high + pad
         fig.add_trace(go.Scatter(
             x=[p.label for p in held], y=[min(max(p.value or 0.0, low), high) for p in held],
-            name="Questionable (not used)", mode="markers", hoverinfo="text", cliponaxis=False,
+            name=held_label, mode="markers", hoverinfo="text", cliponaxis=False,
             hovertext=[f"{p.label}: {format_value(p.value, fmt)}, not used: {p.held_out}" for p in held],
             marker={"size": 12, "color": QUESTIONABLE, "line": {"width": 2, "color": QUESTIONABLE},
                     "symbol": ["triangle-up-open" if (p.value or 0) > high else "triangle-down-open"
@@ -85,7 +91,7 @@ def district_bar(keys: Sequence[str], values: Sequence[float | None], reference:
                            name=label))
     if reference is not None:
         fig.add_hline(y=reference, line={"color": TARGET, "dash": "dash", "width": 2},
-                      annotation_text=reference_label.split(" (")[0].capitalize(), annotation_position="top right")
+                      annotation_text=reference_label.capitalize(), annotation_position="top right")
     fig.update_xaxes(type="category")
     return _layout(fig, fmt, 320)
 
@@ -152,16 +158,23 @@ def _blend(share: float) -> str:
 
 
 def sparkline(values: Sequence[float | None], width: int = 110, height: int = 28) -> str:
-    """A data: URI of a small SVG line (for an ``img`` with alt text)."""
+    """A data: URI of a small SVG line (for an ``img`` with alt text), broken where a value is missing."""
     points = [(i, v) for i, v in enumerate(values) if v is not None]
     if len(points) < 2:
         return ""
     low, high = min(v for _, v in points), max(v for _, v in points)
     span = (high - low) or 1.0
     step = (width - 6) / (len(values) - 1)
-    coords = " ".join(f"{3 + i * step:.1f},{height - 3 - (v - low) / span * (height - 6):.1f}" for i, v in points)
-    last_x, last_y = coords.split(" ")[-1].split(",")
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-           f'<polyline fill="none" stroke="{NAVY}" stroke-width="2" points="{coords}"/>'
-           f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="{NAVY}"/></svg>')
+    xy = {i: (3 + i * step, height - 3 - (v - low) / span * (height - 6)) for i, v in points}
+    runs: list[list[int]] = []
+    for i, _ in points:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    lines = "".join(f'<polyline fill="none" stroke="{NAVY}" stroke-width="2" points="'
+                    + " ".join(f"{xy[i][0]:.1f},{xy[i][1]:.1f}" for i in run) + '"/>' for run in runs)
+    last_x, last_y = xy[points[-1][0]]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">{lines}'
+           f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3" fill="{NAVY}"/></svg>')
     return "data:image/svg+xml;utf8," + urllib.parse.quote(svg)

@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.figures import Point
-from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series
+from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series, series_summary
 from data.access import Gate, Viewer
 from data.reviews import Review
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
-from metrics.spec import Grain, MetricSpec
+from metrics.spec import FormatType, Grain, MetricSpec
 from metrics.status import Assessment
-from metrics.values import CITY, Flag, QualityRule, ValueRow
+from metrics.values import CITY, Flag, ValueRow
 
 BREAKDOWN = "council_district"
 
@@ -50,7 +50,7 @@ class MetricPage:
     district_rows: list[TableRow]  # the breakdown table: one row per council district
     city_value: float | None
     last_refresh: dt.datetime | None
-    flagged: list[ValueRow]  # held out or reviewed: citywide at every grain, and the districts shown
+    flagged: list[ValueRow]  # held out for review, or reviewed: every grain and place, citywide first
     partial: list[ValueRow]  # citywide periods the source covers only in part
     reviews: dict[tuple[str, dt.date, str, str], Review]
     sample: str | None  # what the sample is, when the source is one
@@ -74,18 +74,12 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
                      city[(grain, p.start)].denominator, p.target, city[(grain, p.start)].note, city[(grain, p.start)])
             for p in points] if grain is not None else []
     district_period, district_rows, city_value = _breakdown(metric, values, fy_start)
-    shown = [*city.values(), *(r.source for r in district_rows)]
     source = reads.registry.sources.get(metric.computation.source)
     return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows, district_period,
                       district_rows, city_value, snapshot.last_success.get(metric.id),
-                      sorted((v for v in shown if _listed(v)), key=_newest_first),
+                      sorted((f.row for f in reads.questionable(viewer, metric_id)), key=_newest_first),
                       sorted((v for v in city.values() if v.partial), key=_newest_first),
                       reads.reviews(viewer, metric_id), source.coverage.sample if source else None)
-
-
-def _listed(value: ValueRow) -> bool:
-    """Flagged values the page lists one by one: a sample is said once for the whole measure."""
-    return bool(value.verdict) or any(f.rule is not QualityRule.SAMPLE for f in value.held_out)
 
 
 def _newest_first(value: ValueRow) -> tuple[bool, int, int, str]:
@@ -113,20 +107,45 @@ def _breakdown(metric: MetricSpec, values: list[ValueRow], fy_start: int
     return None, [], None
 
 
-def to_csv(page: MetricPage) -> str:
-    """The page's two tables as one CSV (values raw: percent as 0–1 fractions), with the quality gate's findings:
-    whether each value counts for status, the flags and their reasons, where a partial period's data ends, the
-    performance team's review, and whether the values are a sample."""
+def district_reference(page: MetricPage) -> tuple[float | None, str]:
+    """What a district is compared with, and its label: the city's rate, or for counts, sums and stocks (which
+    add up to the city) the average district, never the citywide total. Held-out values are left out, unless
+    every one is (a sample): then they are used, and the label says so."""
+    m = page.metric
+    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
+    caveat = " (sample)" if page.sample else ""
+    if not m.additive:
+        return page.city_value, f"city {fmt(page.city_value)}{caveat}"
+    rows = [r for r in page.district_rows if r.value is not None]
+    known = [r.value for r in rows if not r.source.questionable] or [r.value for r in rows]
+    average = sum(v for v in known if v is not None) / len(known) if known else None
+    if average is not None and m.format is FormatType.COUNT:
+        average = round(average)
+    return average, f"average district {fmt(average)}{caveat}"
+
+
+def all_grains(reads: Gate, viewer: Viewer, metric_id: str, today: dt.date) -> list[MetricPage]:
+    """The metric page at each of its grains (for the download of every value)."""
+    first = metric_page(reads, viewer, metric_id, {}, today)
+    return [metric_page(reads, viewer, metric_id, {"grain": g.value}, today) for g in first.grains] or [first]
+
+
+def to_csv(pages: list[MetricPage]) -> str:
+    """The pages' values tables, then the district table once, as one CSV (values raw: percent as 0–1
+    fractions), with the quality gate's findings: whether each value counts for status, the flags and their
+    reasons, where a partial period's data ends, the performance team's review, and whether it is a sample."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["metric_id", "metric", "geography", "place", "grain", "period", "value", "numerator",
                      "denominator", "target", "note", "used_for_status", "quality_flags", "quality_reasons",
                      "data_through", "review", "sample"])
-    grain = GRAIN_NAMES[page.grain] if page.grain else ""
-    for row in page.rows:
-        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, grain, row.period,
-                         _raw(row.value), _raw(row.numerator), _raw(row.denominator), _raw(row.target),
-                         row.note or "", *_quality(page, row)])
+    for page in pages:
+        grain = GRAIN_NAMES[page.grain] if page.grain else ""
+        for row in page.rows:
+            writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, grain, row.period,
+                             _raw(row.value), _raw(row.numerator), _raw(row.denominator), _raw(row.target),
+                             row.note or "", *_quality(page, row)])
+    page = pages[0]
     for row in page.district_rows:
         writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, "", row.period,
                          _raw(row.value), _raw(row.numerator), _raw(row.denominator), "", "", *_quality(page, row)])
@@ -136,7 +155,7 @@ def to_csv(page: MetricPage) -> str:
 def _quality(page: MetricPage, row: TableRow) -> list[str]:
     value = row.source
     review = page.reviews.get(value.key) if value.verdict else None
-    verdict = f"{value.verdict.value} by {review.reviewer}: {review.reason}" if review and value.verdict else ""
+    verdict = f"{value.verdict.value}: {review.reason}" if review and value.verdict else ""  # open data: no staff names
     return ["no" if value.questionable else "yes", ";".join(f.rule.value for f in value.flags),
             " | ".join(f"{f.rule.value}: {f.reason}" for f in value.flags),
             value.covered_through.isoformat() if value.covered_through else "", verdict, page.sample or ""]
@@ -148,18 +167,4 @@ def _raw(value: float | None) -> str:
 
 def chart_summary(page: MetricPage) -> str:
     """The trend chart in words (its text alternative)."""
-    m, points = page.metric, [p for p in page.points if p.value is not None and not p.held_out]
-    held = len([p for p in page.points if p.held_out])
-    left_out = f" {held} questionable value{'s are' if held != 1 else ' is'} marked apart and not used." if held else ""
-    if not points:
-        return "There are no usable values to chart." + left_out
-    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    first, last = points[0], points[-1]
-    high = max(points, key=lambda p: p.value or 0)
-    low = min(points, key=lambda p: p.value or 0)
-    grain = GRAIN_NAMES[page.grain].lower() if page.grain else "period"
-    target = f", against a target of {fmt(last.target)}" if last.target is not None else ""
-    count = f"{len(points)} {grain} value{'s' if len(points) != 1 else ''}"
-    return (f"{count} from {first.label} to {last.label}. The latest, {last.label}, is "
-            f"{fmt(last.value)}{target}. Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} "
-            f"({low.label}).{left_out}")
+    return series_summary(page.metric, page.points, GRAIN_NAMES[page.grain].lower() if page.grain else "period")

@@ -9,7 +9,7 @@ from dash import Dash
 from flask import Response, current_app, request
 
 from dashboard.context import current_viewer, gate, today
-from dashboard.metric_data import metric_page, to_csv
+from dashboard.metric_data import all_grains, metric_page, to_csv
 from data.access import Forbidden, NotFound, Viewer
 from data.followup_store import follow_up
 from data.sessions import session
@@ -87,12 +87,15 @@ def register_routes(app: Dash) -> None:
     def download_metric(metric_id: str) -> Response:
         if current_app.config.get("CITISTAT_SITE") == "internal" and not current_viewer().internal:
             return Response("Sign in first.\n", status=401, mimetype="text/plain")
+        query = request.args.to_dict()
+        every = query.get("grain") == "all"  # every grain's values, not just the page's
         try:
-            page = metric_page(gate(), current_viewer(), metric_id, request.args.to_dict(), today())
+            pages = (all_grains(gate(), current_viewer(), metric_id, today()) if every and len(query) == 1
+                     else [metric_page(gate(), current_viewer(), metric_id, query, today())])
         except Forbidden:
             return Response("Not available to your account.\n", status=403, mimetype="text/plain")
         except NotFound:
             return Response("No such measure.\n", status=404, mimetype="text/plain")
-        grain = f"-{page.grain.value}" if page.grain else ""
-        return Response(to_csv(page), mimetype="text/csv",
+        grain = "-all" if every else f"-{pages[0].grain.value}" if pages[0].grain else ""
+        return Response(to_csv(pages), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{metric_id}{grain}.csv"'})

@@ -40,9 +40,10 @@ def _staff_links() -> list[Any]:
     from dashboard.context import gate
 
     waiting = sum(1 for f in gate().flagged(viewer) if f.row.verdict is None)
+    count = f" ({waiting} {'to review' if viewer.can_manage else 'questionable'})" if waiting else ""
     links = [dcc.Link("CitiStat", href="/citistat", className="nav-item-link"),
              dcc.Link("Follow-ups", href="/follow-ups", className="nav-item-link"),
-             dcc.Link(["Data health", html.Span(f" ({waiting} to review)", className="nav-count") if waiting else None],
+             dcc.Link(["Data health", html.Span(count, className="nav-count") if count else None],
                       href="/data-health", className="nav-item-link")]
     if viewer.role is Role.ADMIN:
         links.append(dcc.Link("Audit log", href="/admin/audit", className="nav-item-link"))

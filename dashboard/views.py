@@ -71,6 +71,26 @@ def series(metric: MetricSpec, values: Iterable[ValueRow], grain: Grain, fy_star
             for v in rows]
 
 
+def series_summary(metric: MetricSpec, points: list[Point], noun: str) -> str:
+    """A series in words (a chart's text alternative): its span, the latest, highest and lowest usable values
+    and how many values the quality gate held out."""
+    usable = [p for p in points if p.value is not None and not p.held_out]
+    held = len([p for p in points if p.held_out])
+    left_out = f" {held} questionable value{'s are' if held != 1 else ' is'} marked apart and not used." if held else ""
+    if not usable:
+        return "There are no usable values to chart." + left_out
+    fmt = lambda v: format_value(v, metric.format, metric.unit)  # noqa: E731
+    first, last = usable[0], usable[-1]
+    whole = [p for p in usable if not p.partial] or usable  # a few days of data is not a low
+    high = max(whole, key=lambda p: p.value or 0)
+    low = min(whole, key=lambda p: p.value or 0)
+    target = f", against a target of {fmt(last.target)}" if last.target is not None else ""
+    count = f"{len(usable)} {noun} value{'s' if len(usable) != 1 else ''}"
+    return (f"{count} from {first.label} to {last.label}. The latest, {last.label}, is "
+            f"{fmt(last.value)}{target}. Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} "
+            f"({low.label}).{left_out}")
+
+
 def _target(metric: MetricSpec, value: ValueRow, grain: Grain, fy_start: int) -> float | None:
     target = target_for(metric, grain, value.period_start, fy_start)
     if target is not None and value.partial and metric.total is PeriodTotal.SUM:

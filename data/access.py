@@ -271,35 +271,41 @@ class Gate:
 
 
     def flagged(self, viewer: Viewer) -> list[FlaggedValue]:
-        """Every current value the gate holds out for review, of the metrics whose data health the viewer sees.
-
-        Values the performance team confirmed are listed too (with their review), so the list is the whole
-        record; a value marked wrong stays held out. Values held out only for coming from a sample are not
-        listed: there is nothing to check with the agency (the source says what it is).
-        """
+        """Every current value held out for review, of the metrics whose data health the viewer sees."""
         scope = {m.id: m for m in self._health_scope(viewer)}
+        return self._cached(("flagged", viewer.scope), lambda: _flagged(scope))
 
-        def read() -> list[FlaggedValue]:
-            with get_engine().connect() as conn:
-                rows = conn.execute(select(VALUE).where(VALUE.c.valid_to.is_(None), VALUE.c.flags.is_not(None),
-                                                        VALUE.c.metric_id.in_(list(scope)))
-                                    .order_by(VALUE.c.metric_id, VALUE.c.geography, VALUE.c.period_start)).all()
-                found = reviews.latest_reviews(conn, scope)
-            out = []
-            for r in rows:
-                [row] = reviews.with_verdicts(r.metric_id, [value_row(r)], found)
-                if any(f.rule.holds_out and f.rule is not QualityRule.SAMPLE for f in row.flags) \
-                        or row.verdict is Verdict.WRONG:
-                    review = found.get((r.metric_id, *row.key)) if row.verdict else None
-                    out.append(FlaggedValue(scope[r.metric_id], row, review))
-            return out
-
-        return self._cached(("flagged", viewer.scope), read)
+    def questionable(self, viewer: Viewer, metric_id: str) -> list[FlaggedValue]:
+        """The metric's current values held out for review, in every place (its page lists and reviews them)."""
+        metric = self.metric(viewer, metric_id)
+        return self._cached(("questionable", metric_id), lambda: _flagged({metric_id: metric}))
 
     def _health_scope(self, viewer: Viewer) -> list[MetricSpec]:
         """Metrics whose data health the signed-in viewer sees: an agency user its agencies' own."""
         self.require_internal(viewer)
         return [m for m in self.metrics(viewer) if viewer.role is not Role.AGENCY or m.agency in viewer.agencies]
+
+
+def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:
+    """Current values of ``metrics`` the gate holds out, or that the performance team reviewed.
+
+    Confirmed values are listed too (with their review), so the list is the whole record; a value marked wrong
+    stays held out. Values held out only for coming from a sample are not listed: there is nothing to check
+    with the agency (the source says what it is, and pages say it once for the measure).
+    """
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(VALUE).where(VALUE.c.valid_to.is_(None), VALUE.c.flags.is_not(None),
+                                                VALUE.c.metric_id.in_(list(metrics)))
+                            .order_by(VALUE.c.metric_id, VALUE.c.geography, VALUE.c.period_start)).all()
+        found = reviews.latest_reviews(conn, metrics)
+    out = []
+    for r in rows:
+        [row] = reviews.with_verdicts(r.metric_id, [value_row(r)], found)
+        reviewable = any(f.rule.holds_out and f.rule is not QualityRule.SAMPLE for f in row.flags)
+        if reviewable or row.verdict is Verdict.WRONG:
+            review = found.get((r.metric_id, *row.key)) if row.verdict else None
+            out.append(FlaggedValue(metrics[r.metric_id], row, review))
+    return out
 
 
 def _reviewed(conn: Connection, metric_ids: list[str], *, as_of: dt.datetime | None = None,

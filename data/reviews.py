@@ -51,7 +51,7 @@ def review_value(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, pla
         raise Forbidden("only the performance team reviews values")
     gate.metric(viewer, metric_id)
     if verdict not in Verdict.__members__.values():
-        raise InputError("Verdict: choose confirmed or wrong")
+        raise InputError("Verdict: choose 'Correct as reported' or 'Wrong'")
     grain_text, _, start_text = period.partition(":")
     if grain_text not in Grain.__members__.values():
         raise InputError(f"Period: '{period[:40]}' is not a period of this measure")

@@ -11,7 +11,8 @@ def _trim(number: float, decimals: int) -> str:
 
 
 def format_value(value: float | None, fmt: FormatType | None, unit: str | None = None) -> str:
-    """``0.712`` percent → ``71.2%``; ``1250000`` currency → ``$1.25M``; ``3.5`` days → ``3.5 days``."""
+    """``0.712`` percent → ``71.2%``; ``1250000`` currency → ``$1.25M``; ``3.5`` days → ``3.5 days``; a count or
+    rate with a unit says it (``1.42 in millions``, ``350 tons``)."""
     if value is None:
         return "—"
     if fmt is FormatType.PERCENT:
@@ -23,7 +24,7 @@ def format_value(value: float | None, fmt: FormatType | None, unit: str | None =
     if fmt is FormatType.DAYS:
         return f"{_trim(value, 1)} day{'' if value == 1 else 's'}"
     number = _trim(value, 0) if abs(value) >= 1000 else _trim(value, 2)
-    return f"{number} {unit}" if unit and fmt is FormatType.RATE else number
+    return f"{number} {unit}" if unit and fmt in (FormatType.RATE, FormatType.COUNT) else number
 
 
 def format_count(value: float | None) -> str:

@@ -33,7 +33,7 @@ from metrics.periods import (
 )
 from metrics.quality import ReferenceFinding, trusted
 from metrics.spec import City, ComputationKind, Direction, FormatType, Frequency, Grain, MetricSpec, PeriodTotal
-from metrics.values import CITY, ValueRow, usable
+from metrics.values import CITY, QualityRule, ValueRow, Verdict, usable
 
 NEAR_RELATIVE = 0.10
 NEAR_PERCENT_POINTS = 0.05
@@ -182,6 +182,8 @@ def assess(metric: MetricSpec, values: list[ValueRow], *, city: City, today: dt.
     reason = (f"the last refresh failed on {last_refresh_failed:%Y-%m-%d}, so the values shown are the last good ones"
               if last_refresh_failed else
               f"newer {metric.frequency.value} data was due by {overdue:%Y-%m-%d}")
+    if any(v.end > ytd.data_through for v in held):
+        reason += ", and the figures reported since are held out as questionable"
     sentence = f"Stale: data through {ytd.data_through:%Y-%m-%d}; {reason}. Last reading — {judged.sentence}"
     return dataclasses.replace(judged, status=Status.STALE, sentence=sentence, judged_as=judged.status)
 
@@ -197,7 +199,7 @@ def _unjudged(metric: MetricSpec, values: list[ValueRow], fy_start: int,
     latest = held[-1]
     sentence = (f"Not judged: every value of this measure is held out by the quality gate. The latest, "
                 f"{period_label(latest.period_start, Grain(latest.grain), fy_start)} "
-                f"({_shown_value(metric, latest)}): {why_held_out(latest)}.")
+                f"({shown_value(metric, latest)}): {why_held_out(latest)}.")
     return Assessment(Status.NOT_JUDGED, sentence, "quality gate", latest.value, data_through=latest.end,
                       held_out=tuple(held), references=references)
 
@@ -210,7 +212,7 @@ def _held_out_note(metric: MetricSpec, held: tuple[ValueRow, ...], fy_start: int
     same: dict[tuple[str, str], list[str]] = {}
     for v in held:
         if v.grain == finest:
-            same.setdefault((_shown_value(metric, v), why_held_out(v)), []).append(
+            same.setdefault((shown_value(metric, v), why_held_out(v)), []).append(
                 period_label(v.period_start, finest, fy_start))
     shown = [f"{', '.join(periods)} ({value}: {why})" for (value, why), periods in same.items()]
     more = f"; and {len(shown) - 3} more" if len(shown) > 3 else ""
@@ -218,12 +220,20 @@ def _held_out_note(metric: MetricSpec, held: tuple[ValueRow, ...], fy_start: int
 
 
 def why_held_out(value: ValueRow) -> str:
-    """The first reason the value is held out, in words."""
-    return value.held_out[0].reason if value.held_out else "marked wrong by the performance team"
+    """Why the value is held out, in words: the performance team's verdict, else the gate's first reason."""
+    if value.verdict is Verdict.WRONG:
+        return "marked wrong by the performance team"
+    return value.held_out[0].reason if value.held_out else ""
 
 
-def _shown_value(metric: MetricSpec, value: ValueRow) -> str:
-    return "no number" if value.value is None else format_value(value.value, metric.format, metric.unit)
+def shown_value(metric: MetricSpec, value: ValueRow) -> str:
+    """The value as pages show it; a percent on another scale also as the agency reported it."""
+    if value.value is None:
+        return "no number"
+    text = format_value(value.value, metric.format, metric.unit)
+    if metric.format is FormatType.PERCENT and any(f.rule is QualityRule.SCALE for f in value.flags):
+        text += f", reported as {f'{value.value:,.4f}'.rstrip('0').rstrip('.')}"
+    return text
 
 
 def _references_note(references: tuple[ReferenceFinding, ...]) -> str:

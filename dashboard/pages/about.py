@@ -46,19 +46,24 @@ def layout() -> html.Div:
         html.H2("Values we do not vouch for", className="h4 mt-4"),
         html.P("Before any value is used, a quality gate checks it. A value that is implausible is shown, marked "
                "“Questionable value” with the reason, and kept out of every status, score, projection and CitiStat "
-               "agenda until the performance team has checked it with the agency:"),
+               "agenda until the performance team has checked it with the agency (a value it confirms counts "
+               "again, marked “Confirmed correct”):"),
         html.Ul([
-            html.Li([html.Strong("Wrong scale: "), "a percentage outside 0–100%, or a target or baseline on "
-                     "another scale than the values (such a target or baseline is not used)."]),
+            html.Li([html.Strong("Wrong scale: "), "a percentage outside 0–100%; a reported figure a hundred times "
+                     "or more off the measure's usual size (a count where millions were meant); or a target or "
+                     "baseline on another scale than the values (such a target or baseline is not used)."]),
             html.Li([html.Strong("Impossible value: "), "not a number, infinite, or a negative count."]),
-            html.Li([html.Strong("Likely not reported: "), "exactly zero after a run of reported figures that "
-                     "were not zero."]),
+            html.Li([html.Strong("Likely not reported: "), "a quarter of exactly zero after a run of reported "
+                     "figures that were not zero. A year the agency reports as zero, and zeros lasting more than a "
+                     "year, are taken as reported and judged."]),
             html.Li([html.Strong("Outlier: "), "a sudden jump to five or more times the values around it, far "
-                     "beyond their usual spread."]),
+                     "beyond their usual spread, unless the same season a year apart or the agency's own annual "
+                     "total confirms it."]),
             html.Li([html.Strong("Sample: "), "figures computed from a sample of records describe the sample, "
                      "not the city; they are labelled and not judged."]),
             html.Li([html.Strong("Partial period: "), "when the data ends before a period does, the period is "
-                     "labelled partial and compared with its target pro-rated to the days covered."]),
+                     "labelled partial; a measure that adds up over time is compared with its target pro-rated to "
+                     "the days covered."]),
         ]),
         html.H2("Scores", className="h4 mt-4"),
         html.P("A measure's score is its value divided by its target (turned around when lower is better), "

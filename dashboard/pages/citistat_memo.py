@@ -12,6 +12,7 @@ from dashboard.components import aria, follow_up_table
 from dashboard.context import current_viewer, gate
 from dashboard.figures import trend_figure
 from dashboard.page import guarded, record_id
+from dashboard.views import series_summary
 
 dash.register_page(__name__, path_template="/citistat/<session_id>/memo", title="Briefing memo", name="Memo")
 
@@ -53,9 +54,7 @@ def _item(number: int, item: Item) -> html.Section:
 def _chart(item: Item) -> Any:
     if not item.points:
         return html.P("No values up to the cutoff.")
-    last = item.points[-1]
-    words = (f"{len(item.points)} periods from {item.points[0].label} to {last.label}; latest {item.fmt(last.value)}"
-             + (f" against a target of {item.fmt(last.target)}." if last.target is not None else "."))
+    words = series_summary(item.metric, item.points, "period")
     figure = trend_figure(item.points, item.metric.format, None)
     figure.update_layout(height=240)
     return html.Figure([html.Div(dcc.Graph(figure=figure, config={"displayModeBar": False, "staticPlot": True}),

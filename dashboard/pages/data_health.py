@@ -31,20 +31,22 @@ def layout() -> html.Div:
     failed = [r for r in runs if r.status == "failed"]
     stale = [r for r in runs if assessments[r.metric.id].status is Status.STALE]
     waiting = [f for f in flagged if f.row.verdict is None]
+    who = "your" if viewer.can_manage else "the performance team's"
     return html.Div([
         html.H1("Data health"),
         html.P(f"{len(runs)} metrics: {len(failed)} failed at their last refresh, {len(stale)} stale. "
                f"The quality gate holds out {len(flagged) - _count(flagged, Verdict.CONFIRMED)} values; "
-               f"{len(waiting)} are waiting for the performance team's review.", className="lead"),
-        _questionable(flagged),
+               f"{len(waiting)} are waiting for {who} review.", className="lead"),
+        _questionable(flagged, {r.metric.id for r in runs}, viewer.can_manage),
         html.H2("Source loads", className="h4 mt-4"),
-        html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                                        ("Source", "File", "Status", "Finished", "Loaded", "Rejected", "Error")])),
-                    html.Tbody([html.Tr([html.Td(r.source_id), html.Td(r.file), html.Td(r.status),
-                                         html.Td(f"{r.finished_at:%Y-%m-%d %H:%M}" if r.finished_at else ""),
-                                         html.Td(f"{r.rows_loaded:,}"), html.Td(f"{r.rows_rejected:,}"),
-                                         html.Td(r.error or "")]) for r in loads])],
-                   className="table table-sm"),
+        scroll_region(html.Table([
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                                ("Source", "File", "Status", "Finished", "Loaded", "Rejected", "Error")])),
+            html.Tbody([html.Tr([html.Td(r.source_id), html.Td(r.file), html.Td(r.status),
+                                 html.Td(f"{r.finished_at:%Y-%m-%d %H:%M}" if r.finished_at else ""),
+                                 html.Td(f"{r.rows_loaded:,}"), html.Td(f"{r.rows_rejected:,}"),
+                                 html.Td(r.error or "")]) for r in loads])],
+            className="table table-sm"), "Source loads"),
         html.H2("Metrics", className="h4 mt-4"),
         scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
@@ -64,12 +66,12 @@ def _count(flagged: list[FlaggedValue], verdict: Verdict | None) -> int:
     return sum(1 for f in flagged if f.row.verdict is verdict)
 
 
-def _questionable(flagged: list[FlaggedValue]) -> html.Section:
+def _questionable(flagged: list[FlaggedValue], scope: set[str], reviewer: bool) -> html.Section:
     """Counts by agency and rule, then every value still waiting for a review, citywide ones first."""
     names = {a.id: a.name for a in gate().registry.agencies.values()}
     tally: Counter[tuple[str, str, Verdict | None]] = Counter()
     for f in flagged:
-        rule = f.row.held_out[0].rule.label if f.row.held_out else f.row.flags[0].rule.label
+        rule = next(flag.rule.label for flag in f.row.flags if flag.rule.holds_out)
         tally[(names.get(f.metric.agency, f.metric.agency), rule, f.row.verdict)] += 1
     groups = sorted({(agency, rule) for agency, rule, _ in tally})
     summary = html.Tbody([html.Tr([html.Th(agency, scope="row"), html.Td(rule),
@@ -81,11 +83,13 @@ def _questionable(flagged: list[FlaggedValue]) -> html.Section:
     registry = gate().registry
     samples = [html.Li(f"{s.title}: {s.coverage.sample}. Its {len(users)} measures are shown as a sample and not "
                        "judged.") for s in registry.sources.values() if s.coverage.sample
-               and (users := [m for m in registry.metrics.values() if m.computation.source == s.id])]
+               and (users := [m for m in scope if registry.metrics[m].computation.source == s.id])]
+    how = ("Review each one on its measure's page." if reviewer else
+           "The performance team reviews each one with the agency; the measure's page says why it is held out.")
     return html.Section([
         html.H2("Questionable values", className="h4 mt-4", id="questionable"),
         html.P("Values the quality gate holds out of every status, score and agenda until the performance team "
-               "confirms them (they count again) or marks them wrong. Review each one on its measure's page."),
+               f"confirms them (they count again) or marks them wrong. {how}"),
         html.Div([html.P("Sources that are samples (nothing to review: the source says what it is):", className="mb-1"),
                   html.Ul(samples)]) if samples else None,
         scroll_region(html.Table([

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from dashboard.components import aria, breadcrumb, scroll_region
 from dashboard.context import current_viewer, gate, today
-from dashboard.metric_data import BREAKDOWN, metric_page
+from dashboard.metric_data import BREAKDOWN, district_reference, metric_page
 from dashboard.page import guarded
 from dashboard.quality import value_caveat
 from data.access import NotFound
@@ -33,13 +33,8 @@ def layout(district: str = "") -> html.Div:
         if here is None:
             continue
         fmt = lambda v, m=m: format_value(v, m.format, m.unit)  # noqa: E731
-        if not m.additive:
-            reference, label = page.city_value, f"city {fmt(page.city_value)}"
-        else:  # counts, sums and stocks add up to the city: compare with the average district, not the total
-            known = [r.value for r in page.district_rows if r.value is not None and not r.source.questionable]
-            reference = sum(known) / len(known) if known else None
-            label = f"average district {fmt(reference)}"
-        shown = here.value if not here.source.questionable else None
+        reference, label = district_reference(page)
+        shown = here.value if not here.source.questionable or page.sample else None
         rows.append(html.Tr([
             html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}"), scope="row"),
             html.Td(page.district_period), html.Td([fmt(here.value), value_caveat(here.source)]), html.Td(label),

@@ -22,7 +22,7 @@ from dashboard.components import (
 )
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import district_bar, district_map, trend_figure
-from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, metric_page
+from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, district_reference, metric_page
 from dashboard.page import guarded
 from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES
@@ -46,18 +46,21 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
         html.H1(m.title),
         html.Div([assessment_chip(page.assessment), html.P(page.assessment.sentence, className="status-sentence")],
                  className="status-box", role="status"),
-        quality_section(page, fy_start, current_viewer().can_manage),
+        quality_section(page, fy_start, current_viewer()),
         _facts(page),
         html.H2("Trend", className="h4 mt-4"),
         _grain_tabs(page),
         html.Figure([
-            _chart(trend_figure(page.points, m.format, _baseline(page))),
+            _chart(trend_figure(page.points, m.format, _baseline(page),
+                                "Sample (not judged)" if page.sample else "Questionable (not used)")),
             html.Figcaption(chart_summary(page), className="chart-summary"),
         ]) if page.points else html.P("No values yet."),
         _values_table(m, page.rows, f"Values by {GRAIN_NAMES[page.grain].lower() if page.grain else 'period'}"),
-        html.P(html.A("Download these values (CSV)", href=href(f"/download/metrics/{m.id}.csv",
-                                                                {"grain": page.grain.value if page.grain else None}),
-                      className="btn btn-outline-primary btn-sm", download=f"{m.id}.csv")),
+        html.P([html.A("Download these values (CSV)", href=href(f"/download/metrics/{m.id}.csv",
+                                                                 {"grain": page.grain.value if page.grain else None}),
+                       className="btn btn-outline-primary btn-sm me-2", download=f"{m.id}.csv"),
+                html.A("Download every value (CSV)", href=f"/download/metrics/{m.id}.csv?grain=all",
+                       className="btn btn-outline-primary btn-sm", download=f"{m.id}-all.csv")]),
         _districts(page),
         _commentary(page),
         _about(page),
@@ -219,9 +222,10 @@ def _districts(page: MetricPage) -> html.Div | None:
     best = max(judged, key=lambda r: r.value or 0)
     worst = min(judged, key=lambda r: r.value or 0)
     fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    reference, reference_label = _district_reference(page, judged)
+    reference, reference_label = district_reference(page)
+    total = f" (city total {fmt(page.city_value)})" if m.additive else ""
     summary = (f"{held}{page.district_period}: highest in {geography.label.lower()} {best.place} ({fmt(best.value)}), "
-               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); {reference_label}. "
+               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); {reference_label}{total}. "
                "Averages hide: see each district's own page.")
     chart = district_map(geography, keys, values, m.format)
     return html.Div([
@@ -236,18 +240,6 @@ def _districts(page: MetricPage) -> html.Div | None:
         html.P([dcc.Link(f"{geography.label} {k}", href=f"/districts/{k}", className="me-2") for k in keys],
                className="district-links"),
     ])
-
-
-def _district_reference(page: MetricPage, rows: list[TableRow]) -> tuple[float | None, str]:
-    """What districts are compared with: the city's rate, or for counts (which add up to the city) the average of
-    ``rows``, never the citywide total."""
-    m = page.metric
-    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    if not m.additive:
-        return page.city_value, f"city {fmt(page.city_value)}"
-    known = [r.value for r in rows if r.value is not None]
-    average = sum(known) / len(known) if known else None
-    return average, f"average district {fmt(average)} (city total {fmt(page.city_value)})"
 
 
 def _about(page: MetricPage) -> html.Div:

@@ -49,6 +49,10 @@ def test_the_citys_implausible_values_are_held_out_of_status_and_scores(served: 
         assert assessments[metric_id].status is Status.NOT_JUDGED and "from a sample" in assessments[metric_id].sentence
     rows = download(f"{served}/download/metrics/pm_290.csv")
     assert rows and all(r["used_for_status"] == "no" and r["quality_flags"] == "scale" for r in rows)
+    every = download(f"{served}/download/metrics/pm_196.csv?grain=all")  # meals served: Q2 and Q3 reported as 0
+    held = [(r["period"], r["used_for_status"], r["quality_flags"]) for r in every if r["geography"] == "city"
+            and r["period"] in ("FY2026 Q2", "FY2026 Q3")]
+    assert held == [("FY2026 Q2", "no", "not_reported"), ("FY2026 Q3", "no", "not_reported")]
     notes = download(f"{served}/download/metrics/pm_92.csv?grain=fiscal_year")
     assert any(r["note"] for r in notes) and not any("_x000D_" in r["note"] for r in notes)
     assert all(r["sample"].startswith("3,000 requests") for r in download(f"{served}/download/metrics/"

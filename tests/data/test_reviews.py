@@ -108,7 +108,7 @@ def test_only_the_performance_team_reviews(gate: Gate, viewer: Viewer) -> None:
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("verdict", "maybe", "Verdict: choose confirmed or wrong"),
+    ("verdict", "", "Verdict: choose 'Correct as reported' or 'Wrong'"),
     ("period", "month:2024-01-01", "Period: this measure has no current month value starting 2024-01-01"),
     ("period", "week:2025-10-01", "Period: 'week:2025-10-01' is not a period of this measure"),
     ("reason", "   ", "Reason (what was checked, and with whom): this field is required"),

@@ -22,3 +22,9 @@ from metrics.spec import FormatType
 ])
 def test_format_value(value: float | None, fmt: FormatType, text: str) -> None:
     assert format_value(value, fmt) == text
+
+
+def test_counts_and_rates_say_their_unit() -> None:
+    assert format_value(1.42, FormatType.COUNT, "in millions") == "1.42 in millions"
+    assert format_value(2.5, FormatType.RATE, "per 100 miles") == "2.5 per 100 miles"
+    assert format_value(0.5, FormatType.PERCENT, "in millions") == "50%"

@@ -193,7 +193,7 @@ def test_a_held_out_latest_value_leaves_status_to_the_last_good_one() -> None:
                      ValueRow("fiscal_quarter", dt.date(2025, 10, 1), "city", "", 583809.5)], Coverage(), 7)
     result = assess(m, rows, city=CITY, today=dt.date(2025, 12, 1))
     assert result.status is Status.NEAR_TARGET and result.value == 0.3
-    assert "FY2026 Q2 (58,380,950%: outside 0%–100% for a percent" in result.sentence
+    assert "FY2026 Q2 (58,380,950%, reported as 583,809.5: outside 0%–100% for a percent" in result.sentence
 
 
 def test_reported_figures_on_another_scale_than_the_measure_are_held_out_and_its_targets_kept() -> None:
@@ -214,3 +214,32 @@ def test_a_seasonal_flow_is_neither_off_scale_nor_an_outlier() -> None:
               for n, v in enumerate([4222.0, 4165.0, 3924.0, 3847.0, 3402.0])]
     values += quarters(3302.0, 13.0, 17.0, 66.0, 3112.0, 27.0, 7.0, first=dt.date(2024, 7, 1))
     assert all(not r for r in flagged(credits, values))
+
+
+def years(*values: float, first: int = 2021) -> list[ValueRow]:
+    return [ValueRow("fiscal_year", dt.date(first - 1 + i, 7, 1), "city", "", v) for i, v in enumerate(values)]
+
+
+def test_a_lasting_zero_is_the_agencys_word_and_judged_not_hidden() -> None:
+    """Bike lanes: 10 miles, then a year reported as 0, then 0 every quarter since: a chronic miss, not a gap."""
+    m = metric(format="count", targets=[{"fiscal_year": 2026, "value": 10}])
+    reported_zero_year = years(12.0, 10.0, 14.0, 0.0, first=2022) + quarters(0.0, 0.0, 0.0, first=dt.date(2025, 7, 1))
+    assert all(not r for r in flagged(m, reported_zero_year))
+    long_gap = quarters(400.0, 410.0, 405.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # zeros for a year and a half
+    assert flagged(m, long_gap)[3:] == [{QualityRule.NOT_REPORTED}] * 4 + [set()] * 2
+
+
+def test_quarters_that_add_up_to_the_agencys_annual_figure_are_not_outliers() -> None:
+    """A one-time $4M grant in a quarter, confirmed by the year's total: real money, not a spike."""
+    grants = metric(format="currency")
+    year_quarters = [60_000.0, 82_000.0, 4_703_881.0, 90_000.0]
+    values = years(sum(year_quarters), first=2025) + quarters(75_000.0, 70_000.0, *year_quarters, 85_000.0, 78_000.0,
+                                                              first=dt.date(2024, 1, 1))
+    assert all(not r for r in flagged(grants, values))
+    uncorroborated = quarters(75_000.0, 70_000.0, *year_quarters, 85_000.0, 78_000.0, first=dt.date(2024, 1, 1))
+    assert {QualityRule.OUTLIER} in flagged(grants, uncorroborated)
+
+
+def test_a_value_between_a_lower_and_a_higher_neighbour_is_not_a_spike() -> None:
+    out = flagged(metric(), quarters(400.0, 420.0, 390.0, 2500.0, 14000.0, 2600.0, 410.0, 395.0, 405.0))
+    assert out[3] == set() and out[5] == set() and out[4] == {QualityRule.OUTLIER}
