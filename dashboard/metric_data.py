@@ -107,18 +107,23 @@ def _breakdown(metric: MetricSpec, values: list[ValueRow], fy_start: int
     return None, [], None
 
 
+def judged_districts(page: MetricPage) -> list[TableRow]:
+    """The district values comparisons rest on: those the gate does not hold out, or, when it holds out every
+    one (a sample), all of them, shown for reference."""
+    known = [r for r in page.district_rows if r.value is not None]
+    return [r for r in known if not r.source.questionable] or known
+
+
 def district_reference(page: MetricPage) -> tuple[float | None, str]:
     """What a district is compared with, and its label: the city's rate, or for counts, sums and stocks (which
-    add up to the city) the average district, never the citywide total. Held-out values are left out, unless
-    every one is (a sample): then they are used, and the label says so."""
+    add up to the city) the average district, never the citywide total (see ``judged_districts``)."""
     m = page.metric
     fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
     caveat = " (sample)" if page.sample else ""
     if not m.additive:
         return page.city_value, f"city {fmt(page.city_value)}{caveat}"
-    rows = [r for r in page.district_rows if r.value is not None]
-    known = [r.value for r in rows if not r.source.questionable] or [r.value for r in rows]
-    average = sum(v for v in known if v is not None) / len(known) if known else None
+    known = [r.value for r in judged_districts(page) if r.value is not None]
+    average = sum(known) / len(known) if known else None
     if average is not None and m.format is FormatType.COUNT:
         average = round(average)
     return average, f"average district {fmt(average)}{caveat}"

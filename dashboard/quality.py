@@ -51,7 +51,7 @@ def quality_section(page: MetricPage, fy_start: int, viewer: Viewer) -> html.Sec
         form = _review_form(m.id, value, _label(value, fy_start), number, typed) if viewer.can_manage else None
         items.append(_flagged_item(m, value, page.reviews.get(value.key), fy_start, viewer.internal, form))
     for finding in page.assessment.references:
-        what = "not shown on the chart" if finding.what == "Baseline" else "not used for status"
+        what = "not shown on the chart" if finding.target is None else "not used for status"
         items.append(html.Li([_icon(QUESTIONABLE_ICON), html.Strong(f" {finding.what} on another scale: "),
                               f"{finding.reason} — {what}, until the City corrects its record."],
                              className="quality-item"))

@@ -191,8 +191,8 @@ class Gate:
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh finishes or a value is reviewed: the cache key that invalidates page data."""
         with get_engine().connect() as conn:
-            runs = tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id))).one())
-            return (*runs, reviews.version(conn))
+            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id),
+                                             reviews.version())).one())
 
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
         """Status, citywide values and last refresh of every visible metric (cached per data version)."""

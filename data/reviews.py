@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, ScalarSelect, func, insert, select
 
 from data.audit import record
 from data.db import get_engine
@@ -101,9 +101,9 @@ def with_verdicts(metric_id: str, rows: list[ValueRow], found: dict[Key, Review]
     return out
 
 
-def version(conn: Connection) -> int:
-    """Changes with every review (status and pages depend on them)."""
-    return int(conn.execute(select(func.coalesce(func.max(REVIEW.c.id), 0))).scalar_one())
+def version() -> ScalarSelect[Any]:
+    """Changes with every review (status and pages depend on them): a subquery, so it rides on another read."""
+    return select(func.coalesce(func.max(REVIEW.c.id), 0)).scalar_subquery()
 
 
 def _review(r: Any) -> Review:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from metrics.periods import MONTHS_IN, period_end, period_label
 from metrics.quality_series import by_place, fmt, label, not_reported, off_scale, outliers, propagate, ratio
-from metrics.spec import Aggregation, ComputationKind, FormatType, Grain, MetricSpec, PeriodTotal
+from metrics.spec import Aggregation, ComputationKind, FormatType, Grain, MetricSpec, PeriodTotal, Target
 from metrics.values import CITY, Flag, QualityRule, ValueRow, usable
 
 COUNT_AGGREGATIONS = (Aggregation.COUNT, Aggregation.CUMULATIVE_COUNT)
@@ -56,6 +56,7 @@ class ReferenceFinding:
 
     what: str  # "Baseline" or "FY2026 target"
     reason: str
+    target: Target | None = None  # the target left out; None for the baseline
 
 
 def check(metric: MetricSpec, rows: Iterable[ValueRow], coverage: Coverage, fy_start: int) -> list[ValueRow]:
@@ -115,7 +116,7 @@ def trusted(metric: MetricSpec, values: list[ValueRow]) -> tuple[MetricSpec, tup
     for target in metric.targets:
         if reason := off(target.value, target.quarter is not None):
             period = f"FY{target.fiscal_year}" + (f" Q{target.quarter}" if target.quarter else "")
-            findings.append(ReferenceFinding(f"{period} target", reason))
+            findings.append(ReferenceFinding(f"{period} target", reason, target))
         else:
             kept.append(target)
     if not findings:

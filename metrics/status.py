@@ -237,7 +237,7 @@ def shown_value(metric: MetricSpec, value: ValueRow) -> str:
 
 
 def _references_note(references: tuple[ReferenceFinding, ...]) -> str:
-    targets = [r for r in references if r.what.endswith("target")]
+    targets = [r for r in references if r.target is not None]
     return "".join(f" The {r.what} is not used: {r.reason}." for r in targets)
 
 

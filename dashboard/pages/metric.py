@@ -22,7 +22,15 @@ from dashboard.components import (
 )
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import district_bar, district_map, trend_figure
-from dashboard.metric_data import BREAKDOWN, MetricPage, TableRow, chart_summary, district_reference, metric_page
+from dashboard.metric_data import (
+    BREAKDOWN,
+    MetricPage,
+    TableRow,
+    chart_summary,
+    district_reference,
+    judged_districts,
+    metric_page,
+)
 from dashboard.page import guarded
 from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES
@@ -135,7 +143,7 @@ def _breadcrumb(m: MetricSpec) -> html.Nav:
 def _baseline(page: MetricPage) -> float | None:
     """The baseline, unless it is on another scale than the values (then the page says so instead)."""
     m = page.metric
-    if m.baseline is None or any(r.what == "Baseline" for r in page.assessment.references):
+    if m.baseline is None or any(r.target is None for r in page.assessment.references):
         return None
     return m.baseline.value
 
@@ -147,7 +155,7 @@ def _year_target(page: MetricPage) -> float | None:
         return None
     year = fiscal_year(a.data_through, gate().registry.city.fiscal_year_start_month)
     target = page.metric.annual_target(year)
-    if target is None or any(r.what == f"FY{year} target" for r in a.references):
+    if target is None or any(r.target == target for r in a.references):
         return None
     return target.value
 
@@ -213,10 +221,10 @@ def _districts(page: MetricPage) -> html.Div | None:
     m = page.metric
     geography = gate().registry.city.geographies[BREAKDOWN]
     keys = [r.place for r in page.district_rows]
-    usable = [r for r in page.district_rows if r.value is not None and not r.source.questionable]
-    every_held = not usable  # then they are shown, for reference, rather than an empty map
+    judged = judged_districts(page)
+    every_held = all(r.source.questionable for r in judged)  # then they are shown, for reference
     values = [r.value if every_held or not r.source.questionable else None for r in page.district_rows]
-    judged = usable or page.district_rows
+    judged = judged or page.district_rows
     held = ("Every value here is held out by the quality gate (see Data quality above) and shown for reference "
             "only. ") if every_held else ""
     best = max(judged, key=lambda r: r.value or 0)
