@@ -24,6 +24,7 @@ from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
 from data.store import read_values, value_row
+from metrics.issues import Issue
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service, Visibility
@@ -279,6 +280,11 @@ class Gate:
         """The metric's current values held out for review, in every place (its page lists and reviews them)."""
         metric = self.metric(viewer, metric_id)
         return self._cached(("questionable", metric_id), lambda: _flagged({metric_id: metric}))
+
+    def set_aside(self, viewer: Viewer) -> tuple[Issue, ...]:
+        """Registry errors that keep objects out of the site, for the admins who maintain the registry."""
+        self.require_internal(viewer)
+        return self.registry.set_aside if viewer.can_manage else ()
 
     def _health_scope(self, viewer: Viewer) -> list[MetricSpec]:
         """Metrics whose data health the signed-in viewer sees: an agency user its agencies' own."""

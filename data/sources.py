@@ -1,52 +1,53 @@
-"""Source tables: their SQLAlchemy shape from the registry, and the loader that fills them from files.
+"""Source tables: their SQLAlchemy shape from the registry, and the all-or-nothing load that fills them.
 
-A load is one transaction that replaces the table's rows, so running it twice gives the same table, and a
-failed load leaves the previous rows. Rows that cannot be typed are rejected with their line and reason;
-every other row is kept. Text is cleaned of Excel's residue on the way in (the file is never edited).
+A load reads the whole file into a new table and swaps it in within one transaction, so running it twice gives
+the same table, and any failure (file, encoding, header, more rejected rows than the source tolerates) leaves
+the previous table untouched and is recorded as a failed load. A row with a bad cell is rejected with its line
+and reason; every other row is kept. Cells are typed by :mod:`data.cells`, files read by :mod:`data.source_files`.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import gzip
-import io
 import json
 import logging
 import os
-import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Date, DateTime, Engine, Float, Index, Integer, MetaData, Table, Text, insert
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    insert,
+)
 
+from data.cells import RowRejected, parse_cell
 from data.config import PROJECT_ROOT
 from data.db import get_engine, session_scope
 from data.models import RunStatus, SourceLoad, utcnow
-from metrics.periods import add_months, fiscal_year_start
-from metrics.spec import ColumnSpec, ColumnType, LoadFormat, SourceSpec, Transform
+from data.source_files import LoadError, Record, read_records
+from metrics.query import LINE
+from metrics.spec import ColumnType, SourceSpec
 
 logger = logging.getLogger(__name__)
 
-NULLS = frozenset({"", "NA", "N/A", "NULL", "null", "NaN"})
-ROW_NUMBER_COLUMN = "source_line"
-SQL_TYPES = {ColumnType.TEXT: Text, ColumnType.INTEGER: Integer, ColumnType.FLOAT: Float,
+ROW_NUMBER_COLUMN = LINE
+SQL_TYPES = {ColumnType.TEXT: Text, ColumnType.INTEGER: BigInteger, ColumnType.FLOAT: Float,
              ColumnType.DATE: Date, ColumnType.DATETIME: DateTime}
 BATCH = 5000
-EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # how Excel's XML writes a character such as a carriage return
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Text as people wrote it: Excel escapes (``_x000D_``) decoded, line ends made plain, control characters
-    dropped, spaces trimmed at the ends of lines and of the text, and no more than one blank line in a row."""
-    text = EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    text = CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    return re.sub(r"\n{3,}", "\n\n", text)
+KEPT_REJECTIONS = 500  # examples kept in the load record; every rejection is counted
 
 
 def source_engine(source: SourceSpec) -> Engine:
@@ -56,16 +57,16 @@ def source_engine(source: SourceSpec) -> Engine:
     return get_engine(os.path.expandvars(source.connection))
 
 
-def source_table(source: SourceSpec, metadata: MetaData | None = None) -> Table:
+def source_table(source: SourceSpec, metadata: MetaData | None = None, *, name: str | None = None) -> Table:
     """The table declared by ``source``, plus the file line each row came from; its time column is indexed
-    (the refresh reads where the data ends from it)."""
+    (the refresh reads where the data ends from it). ``name`` gives the same shape under another name, unindexed."""
     columns: list[Column[Any]] = [Column(c.name, SQL_TYPES[c.type], nullable=not c.required) for c in source.columns]
-    return Table(source.table, metadata or MetaData(), Column(ROW_NUMBER_COLUMN, Integer), *columns,
-                 Index(f"ix_{source.table}_time"[:63], source.time_column))
+    index = [] if name else [Index(f"ix_{source.table}_time"[:63], source.time_column)]
+    return Table(name or source.table, metadata or MetaData(), Column(ROW_NUMBER_COLUMN, Integer), *columns, *index)
 
 
-class RowRejected(ValueError):
-    pass
+def staging_name(source: SourceSpec) -> str:
+    return f"{source.table[:50]}__loading"
 
 
 @dataclass
@@ -74,139 +75,113 @@ class LoadReport:
     file: str
     rows_read: int = 0
     rows_loaded: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _parse(column: ColumnSpec, raw: str | None, tz: ZoneInfo) -> Any:
-    text = raw
-    if text is not None and column.type is ColumnType.TEXT:
-        text = clean_text(text)
-    elif text is not None and Transform.STRIP in column.transform:
-        text = text.strip()
-    if text is None or text.strip() in NULLS:
-        if column.required:
-            raise RowRejected(f"{column.name} is empty")
-        return None
-    try:
-        if column.type is ColumnType.TEXT:
-            if Transform.UPPER in column.transform:
-                text = text.upper()
-            if Transform.TITLE in column.transform:
-                text = text.title()
-            return text
-        if column.type is ColumnType.INTEGER:
-            number = float(text)
-            if not number.is_integer():
-                raise ValueError
-            return int(number)
-        if column.type is ColumnType.FLOAT:
-            return float(text)
-        moment = (dt.datetime.strptime(text.strip(), column.datetime_format) if column.datetime_format
-                  else dt.datetime.fromisoformat(text.strip()))
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(tz).replace(tzinfo=None)
-        return moment.date() if column.type is ColumnType.DATE else moment
-    except ValueError:
-        expected = {ColumnType.INTEGER: "a whole number", ColumnType.FLOAT: "a number",
-                    ColumnType.DATE: "a date", ColumnType.DATETIME: "a date and time"}[column.type]
-        fmt = f" in format {column.datetime_format}" if column.datetime_format else ""
-        raise RowRejected(f"{column.name} {text!r} is not {expected}{fmt}") from None
-
-
-def _open(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path), encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
-
-
-def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with _open(path) as handle:
-        reader = csv.DictReader(handle)
-        for record in reader:
-            yield reader.line_num, record
-
-
-def _beacon_records(path: Path, fy_start_month: int) -> Iterator[tuple[int, dict[str, str]]]:
-    """Reshape the City's wide measure_actuals rows into one record per measure and period."""
-    for line, row in _csv_records(path):
-        if not (row.get("fiscal_year") or "").strip().isdigit():
-            yield line, {"measure_id": row.get("measure_id", ""), "fiscal_year": row.get("fiscal_year", "")}
-            continue
-        year = int(row["fiscal_year"])
-        start = fiscal_year_start(year, fy_start_month)
-        for quarter in range(1, 5):
-            if (row.get(f"q{quarter}_value") or "").strip():
-                yield line, {"measure_id": row["measure_id"], "fiscal_year": row["fiscal_year"],
-                             "period": f"Q{quarter}", "grain": "fiscal_quarter",
-                             "period_start": add_months(start, 3 * (quarter - 1)).isoformat(),
-                             "value": row[f"q{quarter}_value"], "note": row.get(f"q{quarter}_notes", "")}
-        if (row.get("annual_actual") or "").strip():
-            yield line, {"measure_id": row["measure_id"], "fiscal_year": row["fiscal_year"], "period": "FY",
-                         "grain": "fiscal_year", "period_start": start.isoformat(),
-                         "value": row["annual_actual"], "note": row.get("annual_actual_notes", "")}
+    rows_rejected: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # the first KEPT_REJECTIONS, with line and reason
+    reasons: Counter[str] = field(default_factory=Counter)  # every rejection counted by kind ("district is empty")
 
 
 def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
                 progress: Callable[[str], None] = logger.info) -> LoadReport:
-    """Replace ``source``'s table with the typed rows of its load file; record the load."""
+    """Replace ``source``'s table with the typed rows of its load file, all or nothing; record the load.
+
+    Raises :class:`LoadError` (or the database's error) when the load fails; the previous table is kept.
+    """
     if source.load is None:
         raise ValueError(f"source '{source.id}' declares no load file")
-    path = PROJECT_ROOT / source.load.file
     report = LoadReport(source.id, source.load.file)
     with session_scope() as session:
         record = SourceLoad(source_id=source.id, file=source.load.file)
         session.add(record)
         session.flush()
         load_id = record.id
+    engine = source_engine(source)
+    status, error = RunStatus.FAILED, "interrupted"  # until the load says otherwise
     try:
-        if not path.exists():
-            raise FileNotFoundError(f"source '{source.id}': load file {source.load.file} not found")
-        records = (_beacon_records(path, fy_start_month) if source.load.format is LoadFormat.BEACON_MEASURE_ACTUALS
-                   else _csv_records(path))
-        _write(source, _typed_rows(source, records, ZoneInfo(timezone), report), report, progress)
-        status, error = RunStatus.SUCCESS, None
-    except Exception as exc:  # the load is recorded as failed; the previous rows stay
-        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        records = read_records(source, PROJECT_ROOT / source.load.file, fy_start_month)
+        _fill_staging(source, engine, _typed_rows(source, records, ZoneInfo(timezone), report), report, progress)
+        _check_rejections(source, report)
+        _swap(source, engine)
+        status, error = RunStatus.SUCCESS, ""
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
+        source_table(source, name=staging_name(source)).drop(engine, checkfirst=True)
         raise
     finally:
         with session_scope() as session:
             load = session.get(SourceLoad, load_id)
             assert load is not None
-            load.finished_at, load.status, load.error = utcnow(), status, error
+            load.finished_at, load.status, load.error = utcnow(), status, error or None
             load.rows_read, load.rows_loaded, load.rows_rejected = (report.rows_read, report.rows_loaded,
-                                                                     len(report.rejected))
-            load.rejections = json.dumps([{"line": n, "reason": r} for n, r in report.rejected[:500]])
+                                                                     report.rows_rejected)
+            load.rejections = json.dumps([{"line": n, "reason": r} for n, r in report.rejected])
     return report
 
 
-def _typed_rows(source: SourceSpec, records: Iterator[tuple[int, dict[str, str]]], tz: ZoneInfo,
-                report: LoadReport) -> Iterator[dict[str, Any]]:
+def _typed_rows(source: SourceSpec, records: Iterator[Record], tz: ZoneInfo, report: LoadReport
+                ) -> Iterator[dict[str, Any]]:
     for line, record in records:
         report.rows_read += 1
         try:
-            row = {c.name: _parse(c, record.get(c.csv or c.name), tz) for c in source.columns}
+            if isinstance(record, RowRejected):
+                raise record
+            row = {c.name: parse_cell(c, record.get(c.csv or c.name), tz) for c in source.columns}
         except RowRejected as exc:
-            report.rejected.append((line, str(exc)))
+            report.rows_rejected += 1
+            report.reasons[exc.kind] += 1
+            if len(report.rejected) < KEPT_REJECTIONS:
+                report.rejected.append((line, str(exc)))
             continue
         row[ROW_NUMBER_COLUMN] = line
         yield row
 
 
-def _write(source: SourceSpec, rows: Iterator[dict[str, Any]], report: LoadReport,
-           progress: Callable[[str], None]) -> None:
-    table = source_table(source)
-    with source_engine(source).begin() as conn:
-        # Recreated, not altered: the declaration may have changed, and a load replaces every row anyway.
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
+def _fill_staging(source: SourceSpec, engine: Engine, rows: Iterator[dict[str, Any]], report: LoadReport,
+                  progress: Callable[[str], None]) -> None:
+    """Every typed row into a new table beside the live one (recreated: the declaration may have changed)."""
+    staging = source_table(source, name=staging_name(source))
+    staging.drop(engine, checkfirst=True)  # left by a load that was killed
+    staging.create(engine)
+    with engine.begin() as conn:
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH:
-                conn.execute(insert(table), batch)
+                conn.execute(insert(staging), batch)
                 report.rows_loaded += len(batch)
                 batch = []
                 progress(f"  {source.id}: {report.rows_loaded:,} rows")
         if batch:
-            conn.execute(insert(table), batch)
+            conn.execute(insert(staging), batch)
             report.rows_loaded += len(batch)
+
+
+def _check_rejections(source: SourceSpec, report: LoadReport) -> None:
+    assert source.load is not None
+    if report.rows_read == 0:
+        raise LoadError(f"{source.load.file} has a header but no rows; the previous table is kept")
+    tolerated = source.load.max_rejected_share
+    if report.rows_rejected > tolerated * report.rows_read:
+        kinds = "; ".join(f"{n:,} × {kind}" for kind, n in report.reasons.most_common(3))
+        first = report.rejected[0]
+        raise LoadError(f"{report.rows_rejected:,} of {report.rows_read:,} rows rejected "
+                        f"({report.rows_rejected / report.rows_read:.1%}), more than the {tolerated:.1%} this source "
+                        f"tolerates (load.max_rejected_share); the previous table is kept. Most common: {kinds}. "
+                        f"First: {source.load.file}:{first[0]}: {first[1]}")
+
+
+def _swap(source: SourceSpec, engine: Engine) -> None:
+    """The new table replaces the live one in one transaction (readers see the old rows or the new, never none)."""
+    with engine.connect() as conn:
+        _begin(conn)
+        quote = conn.dialect.identifier_preparer.quote
+        source_table(source).drop(conn, checkfirst=True)
+        conn.exec_driver_sql(f"ALTER TABLE {quote(staging_name(source))} RENAME TO {quote(source.table)}")
+        for index in source_table(source).indexes:
+            index.create(conn)
+        conn.commit()
+
+
+def _begin(conn: Connection) -> None:
+    """Python's sqlite3 commits table changes at once unless a transaction was begun explicitly."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -19,7 +19,8 @@ def _say(message: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from metrics.issues import Level
+    from metrics.issues import Level, RegistryError
+    from metrics.publishable import publishable
     from metrics.registry import read_registry
     from metrics.validation import validate_registry
 
@@ -34,6 +35,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     _say(f"\n{len(registry.metrics)} metrics, {len(registry.sources)} sources checked: "
          f"{len(blocking)} error(s), {len(acknowledged)} acknowledged data-entry error(s) in the City's records, "
          f"{len(warnings)} warning(s){'' if args.warnings else ' (show them with --warnings)'}.")
+    try:
+        _say_set_aside(publishable(registry))
+    except RegistryError:
+        _say("A broken file stops everything: fix it first.")
     if args.strict and acknowledged:
         return 1
     return 1 if blocking else 0
@@ -55,14 +60,24 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
 
 def _registry(args: argparse.Namespace) -> Registry:
     from metrics.issues import RegistryError
-    from metrics.registry import load_registry
+    from metrics.publishable import load_registry
 
     try:
-        return load_registry(args.registry)
+        registry = load_registry(args.registry)
     except RegistryError as exc:
         _say(str(exc))
         _say("Fix these (python -m metrics validate lists them all) and run again.")
         raise SystemExit(1) from None
+    _say_set_aside(registry)
+    return registry
+
+
+def _say_set_aside(registry: Registry) -> None:
+    owners = sorted({f"{i.owner[0]} '{i.owner[1]}'" for i in registry.set_aside if i.owner})
+    if owners:
+        _say(f"Set aside (not loaded, refreshed or published until fixed): {', '.join(owners)}.")
+        for issue in registry.set_aside[:20]:
+            _say(f"  {issue}")
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -85,11 +100,15 @@ def cmd_load(args: argparse.Namespace) -> int:
             failed += 1
             _say(f"  FAILED: {exc}")
             continue
-        _say(f"  {report.rows_loaded:,} rows loaded, {len(report.rejected):,} rejected of {report.rows_read:,} read")
+        _say(f"  {report.rows_loaded:,} rows loaded, {report.rows_rejected:,} rejected of {report.rows_read:,} read")
+        for kind, count in report.reasons.most_common():
+            _say(f"    {count:,} × {kind}")
         for line, reason in report.rejected[: args.show_rejected]:
             _say(f"    {source.load.file if source.load else ''}:{line}: rejected: {reason}")
-        if len(report.rejected) > args.show_rejected:
-            _say(f"    … {len(report.rejected) - args.show_rejected} more (all are kept in the source_load record)")
+        if report.rows_rejected > args.show_rejected:
+            kept = len(report.rejected)
+            _say(f"    … {report.rows_rejected - min(kept, args.show_rejected):,} more; the first {kept:,} are kept "
+                 "in the load record (data health)")
     return 1 if failed else 0
 
 

@@ -46,13 +46,38 @@ def compute_values(metric: MetricSpec, source: SourceSpec, conn: Connection, fy_
     """Run the metric's one query in the source database and roll the result up. Returns the values."""
     table = source_table(source)
     if metric.computation.kind is ComputationKind.REPORTED:
-        rows = conn.execute(reported_query(metric, source, table)).mappings().all()
-        return [ValueRow(Grain(r["grain"]), _as_date(r["period_start"]), CITY, "", float(r["value"]),
-                         note=(r["note"] or None)) for r in rows if r["value"] is not None]
+        return reported_values(metric, source, conn.execute(reported_query(metric, source, table)).mappings().all())
     rows = conn.execute(computed_query(metric, source, table, conn.dialect.name)).mappings().all()
     if metric.computation.aggregation is Aggregation.LATEST:
         return roll_up_latest(metric, rows, fy_start_month)
     return roll_up(metric, rows, fy_start_month)
+
+
+def reported_values(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any]) -> list[ValueRow]:
+    """Reported figures as values: a row without an area is the city's; a row for an area the metric does not
+    declare is left out. Two rows for the same period and place are an error naming both lines (which one is
+    right cannot depend on the order of the file)."""
+    seen: dict[tuple[str, dt.date, str, str], Any] = {}
+    out = []
+    for row in rows:
+        if row["value"] is None:
+            continue
+        areas = {g: key for g in source.geographies if (key := _geo_key(row[g])) is not None}
+        if not areas:
+            place = (CITY, "")
+        elif (declared := [g for g in metric.geographies if g in areas]):
+            place = (declared[0], areas[declared[0]])
+        else:
+            continue
+        start = _as_date(row["period_start"])
+        if (seen_at := seen.get((row["grain"], start, *place))) is not None:
+            where = "the city" if place[0] == CITY else f"{place[0]} {place[1]}"
+            raise ValueError(f"source '{source.id}' has two rows for {metric.computation.key} {row['grain']} "
+                             f"{start} in {where} (lines {seen_at['line']} and {row['line']}): keep one")
+        seen[(row["grain"], start, *place)] = row
+        out.append(ValueRow(Grain(row["grain"]), start, place[0], place[1], float(row["value"]),
+                            note=(row["note"] or None)))
+    return out
 
 
 def source_coverage(source: SourceSpec, conn: Connection) -> Coverage:

@@ -22,7 +22,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Issue:
-    """One finding. ``acknowledged`` holds the registry's note when the finding is kept on purpose."""
+    """One finding. ``acknowledged`` holds the registry's note when the finding is kept on purpose; ``owner`` is
+    the one object it belongs to (``("metric", "pm_1")``), or ``None`` when it concerns a whole file."""
 
     level: Level
     rule: str
@@ -30,6 +31,7 @@ class Issue:
     location: Location
     acknowledged: str | None = None
     metric_id: str | None = None
+    owner: tuple[str, str] | None = None
 
     @property
     def blocks(self) -> bool:
@@ -41,11 +43,11 @@ class Issue:
 
 
 class RegistryError(Exception):
-    """Raised when a registry has blocking issues; the message lists them."""
+    """Raised when a file of the registry (or ``city.yaml``) is broken; the message lists the problems."""
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
         blocking = [i for i in issues if i.blocks]
         lines = "\n".join(str(i) for i in blocking[:50])
         more = f"\n… and {len(blocking) - 50} more" if len(blocking) > 50 else ""
-        super().__init__(f"The metric registry has {len(blocking)} blocking problem(s):\n{lines}{more}")
+        super().__init__(f"The metric registry has {len(blocking)} problem(s) that stop everything:\n{lines}{more}")

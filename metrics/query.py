@@ -6,15 +6,17 @@ rows by :mod:`metrics.compute`; mean and ratio travel as sums and counts so the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Table
 
-from metrics.spec import Aggregation, CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpec
+from metrics.spec import Aggregation, CitywideMethod, ColumnSpec, ColumnType, Filter, FilterOp, MetricSpec, SourceSpec
 
 MONTH = "month_start"
+LINE = "source_line"  # the file line of each row of a loaded source table
 CITY_ROW = "is_city"
 
 
@@ -32,19 +34,49 @@ def _days_between(dialect: str, start: ColumnElement[Any], end: ColumnElement[An
     return func.extract("epoch", end - start) / 86400.0
 
 
-def _condition(table: Table, f: Filter) -> ColumnElement[bool]:
+def filter_value(column: ColumnSpec, value: Any) -> Any:
+    """A filter's value typed by its column, so every backend compares like with like (``"2014-01-01"`` on a
+    date column is a date). Raises ``ValueError`` when the value cannot be of the column's type."""
+    if isinstance(value, list):
+        return [filter_value(column, v) for v in value]
+    if value is None:
+        return None
+    match column.type:
+        case ColumnType.TEXT:
+            return str(value)
+        case ColumnType.INTEGER:
+            number = float(value)
+            if isinstance(value, bool) or not number.is_integer():
+                raise ValueError(f"{value!r} is not a whole number")
+            return int(number)
+        case ColumnType.FLOAT:
+            if isinstance(value, bool):
+                raise ValueError(f"{value!r} is not a number")
+            return float(value)
+        case ColumnType.DATE:
+            return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) \
+                else dt.date.fromisoformat(str(value))
+        case ColumnType.DATETIME:
+            if isinstance(value, dt.datetime):
+                return value
+            return dt.datetime.fromisoformat(str(value))
+
+
+def _condition(source: SourceSpec, table: Table, f: Filter) -> ColumnElement[bool]:
     col = table.c[f.column]
     other = table.c[f.other_column] if f.other_column else None
-    operand: Any = other if other is not None else f.value
+    spec = source.column(f.column)
+    value = filter_value(spec, f.value) if spec is not None else f.value
+    operand: Any = other if other is not None else value
     match f.op:
         case FilterOp.EQ:
             return col == operand
         case FilterOp.NE:
             return col != operand
         case FilterOp.IN:
-            return col.in_(list(f.value))
+            return col.in_(list(value))
         case FilterOp.NOT_IN:
-            return col.not_in(list(f.value))
+            return col.not_in(list(value))
         case FilterOp.LT:
             return col < operand
         case FilterOp.LE:
@@ -59,8 +91,8 @@ def _condition(table: Table, f: Filter) -> ColumnElement[bool]:
             return col.is_not(None)
 
 
-def _all(table: Table, filters: tuple[Filter, ...]) -> ColumnElement[bool]:
-    return and_(true(), *(_condition(table, f) for f in filters))
+def _all(source: SourceSpec, table: Table, filters: tuple[Filter, ...]) -> ColumnElement[bool]:
+    return and_(true(), *(_condition(source, table, f) for f in filters))
 
 
 def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect: str) -> Select[Any]:
@@ -75,7 +107,7 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
     month = _month_bucket(dialect, time).label(MONTH)
     geographies = query_geographies(metric)
     geos = [table.c[source.geographies[g]].label(g) for g in geographies]
-    where = and_(time.is_not(None), _all(table, c.filters))
+    where = and_(time.is_not(None), _all(source, table, c.filters))
     value: ColumnElement[Any] | None = None
     if c.days_between:
         value = _days_between(dialect, table.c[c.days_between[0]], table.c[c.days_between[1]])
@@ -88,7 +120,7 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         if c.citywide and c.citywide.method is CitywideMethod.WEIGHTED and c.citywide.weight_column:
             extra.append(table.c[c.citywide.weight_column].label("weight"))
         if c.citywide and c.citywide.method is CitywideMethod.ROWS:
-            city_row = case((_all(table, c.citywide.filters), 1), else_=0).label(CITY_ROW)
+            city_row = case((_all(source, table, c.citywide.filters), 1), else_=0).label(CITY_ROW)
             extra.append(city_row)
             groups.append(city_row)
         # Every row that ties for the latest moment of its group is kept: ties are combined in Python.
@@ -103,7 +135,7 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         assert value is not None
         aggregates = [func.sum(value).label("total"), func.count(value).label("n")]
     else:
-        hit = case((_all(table, c.numerator_filters), 1), else_=0)
+        hit = case((_all(source, table, c.numerator_filters), 1), else_=0)
         aggregates = [func.sum(hit).label("numerator"), func.count().label("denominator")]
     group = [month, *geos]
     return select(*group, *aggregates).where(where).group_by(*group)
@@ -121,13 +153,12 @@ def coverage_query(source: SourceSpec, table: Table) -> Select[Any]:
 
 
 def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Select[Any]:
-    """The reported figures of one measure: ``grain, period_start, value, note``."""
+    """The reported figures of one measure: ``grain, period_start, value, note``, the file line, and one column
+    per geography of the source (all empty on the city's own rows)."""
     layout = source.reported
     assert layout is not None
     note = table.c[layout.note_column] if layout.note_column else literal(None)
     return (select(table.c[layout.grain_column].label("grain"), table.c[source.time_column].label("period_start"),
-                   table.c[layout.value_column].label("value"), note.label("note"))
+                   table.c[layout.value_column].label("value"), note.label("note"), table.c[LINE].label("line"),
+                   *(table.c[column].label(geography) for geography, column in source.geographies.items()))
             .where(table.c[layout.key_column] == metric.computation.key))
-
-
-

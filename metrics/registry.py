@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from metrics.issues import Issue, Level, Location, RegistryError
+from metrics.issues import Issue, Level, Location
 from metrics.spec import Agency, City, Goal, MetricSpec, Pillar, Service, SourceSpec
 from metrics.yaml_lines import LineMap, line_of, load_yaml
 
@@ -44,6 +44,7 @@ class Registry:
     metrics: dict[str, MetricSpec]
     locations: dict[tuple[str, str], Location] = field(default_factory=dict)
     parse_issues: tuple[Issue, ...] = ()
+    set_aside: tuple[Issue, ...] = ()  # the blocking issues of objects left out so the rest can publish
 
     def where(self, kind: str, object_id: str, key: str | None = None) -> Location:
         """Where an object, or one of its keys (a dotted path such as ``targets.1.value``), was declared."""
@@ -89,8 +90,9 @@ class _Reader:
             self.error("yaml", f"cannot parse YAML: {exc}", path, 1)
         return None
 
-    def error(self, rule: str, message: str, path: Path, line: int) -> None:
-        self.issues.append(Issue(Level.ERROR, rule, message, Location(self.rel(path), line)))
+    def error(self, rule: str, message: str, path: Path, line: int, owner: tuple[str, str] | None = None) -> None:
+        self.issues.append(Issue(Level.ERROR, rule, message, Location(self.rel(path), line),
+                                 metric_id=owner[1] if owner and owner[0] == "metric" else None, owner=owner))
 
     def models(self, path: Path, key: str, model: type[M], kind: str) -> list[M]:
         data = self.read(path)
@@ -113,7 +115,7 @@ class _Reader:
                     where = ".".join(str(p) for p in err["loc"])
                     name = item.get("id", "?") if isinstance(item, dict) else "?"
                     message = f"{kind} '{name}': {where + ': ' if where else ''}{_plain(err)}"
-                    self.error("schema", message, path, line_of(item, err["loc"], line))
+                    self.error("schema", message, path, line_of(item, err["loc"], line), (kind, str(name)))
                 continue
             parsed.append(obj)
             object_id = str(getattr(obj, "id", ""))
@@ -131,7 +133,7 @@ class _Reader:
                 first = self.locations[(kind, object_id)]
                 self.issues.append(Issue(Level.ERROR, "duplicate-id",
                                          f"{kind} id '{object_id}' is declared more than once (first at {first})",
-                                         self.second_location(object_id, files, first)))
+                                         self.second_location(object_id, files, first), owner=(kind, object_id)))
                 continue
             out[object_id] = obj
         return out
@@ -204,14 +206,3 @@ def read_registry(root: Path) -> Registry:
         locations=reader.locations,
         parse_issues=tuple(reader.issues),
     )
-
-
-def load_registry(root: Path) -> Registry:
-    """Read and validate the registry; raise :class:`RegistryError` listing every blocking problem."""
-    from metrics.validation import validate_registry
-
-    registry = read_registry(root)
-    issues = validate_registry(registry)
-    if any(i.blocks for i in issues):
-        raise RegistryError(issues)
-    return registry

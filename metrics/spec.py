@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from metrics.quality_settings import QualitySpec
 
@@ -209,6 +210,17 @@ class ColumnSpec(_Frozen):
 class LoadSpec(_Frozen):
     file: str  # relative to the project root
     format: LoadFormat = LoadFormat.CSV
+    encoding: str = "utf-8"  # any codec Python knows: utf-8, cp1252, latin-1, utf-16 …
+    max_rejected_share: float = Field(default=0.01, ge=0, le=1)  # more rejected rows than this fails the load
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, name: str) -> str:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"unknown encoding '{name}' (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+        return name
 
 
 class ReportedLayout(_Frozen):

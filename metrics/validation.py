@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from data.config import PROJECT_ROOT
 from metrics.issues import Issue, Level
+from metrics.query import filter_value
 from metrics.registry import Registry
 from metrics.spec import (
     Aggregation,
@@ -27,7 +28,7 @@ Rule = Callable[[Registry], Iterator[Issue]]
 
 def _issue(registry: Registry, level: Level, rule: str, message: str, metric: MetricSpec, key: str) -> Issue:
     return Issue(level, rule, f"metric '{metric.id}': {message}", registry.where("metric", metric.id, key),
-                 metric_id=metric.id)
+                 metric_id=metric.id, owner=("metric", metric.id))
 
 
 def references(registry: Registry) -> Iterator[Issue]:
@@ -54,11 +55,11 @@ def references(registry: Registry) -> Iterator[Issue]:
     for goal in registry.goals.values():
         if goal.pillar not in registry.pillars:
             yield Issue(Level.ERROR, "unknown-pillar", f"goal '{goal.id}': unknown pillar '{goal.pillar}'",
-                        registry.where("goal", goal.id, "pillar"))
+                        registry.where("goal", goal.id, "pillar"), owner=("goal", goal.id))
     for service in registry.services.values():
         if service.agency not in registry.agencies:
             yield Issue(Level.ERROR, "unknown-agency", f"service '{service.id}': unknown agency '{service.agency}'",
-                        registry.where("service", service.id, "agency"))
+                        registry.where("service", service.id, "agency"), owner=("service", service.id))
 
 
 def computations(registry: Registry) -> Iterator[Issue]:
@@ -66,8 +67,10 @@ def computations(registry: Registry) -> Iterator[Issue]:
     for m in registry.metrics.values():
         source = registry.sources.get(m.computation.source)
         if source is None:
-            yield _issue(registry, Level.ERROR, "unknown-source",
-                         f"unknown source table '{m.computation.source}'", m, "computation")
+            aside = any(i.owner == ("source", m.computation.source) for i in registry.set_aside)
+            why = "is set aside for its own errors" if aside else "is not declared in sources.yaml"
+            yield _issue(registry, Level.ERROR, "unknown-source", f"source '{m.computation.source}' {why}", m,
+                         "computation")
             continue
         yield from _computation_issues(registry, m, source)
         for geography in m.geographies:
@@ -106,6 +109,11 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
     for f in filters:
         if f.op in (FilterOp.IN, FilterOp.NOT_IN) and not isinstance(f.value, list):
             yield bad(f"filter on '{f.column}' with op '{f.op}' needs a list value")
+        elif (spec := source.column(f.column)) is not None and not f.other_column:
+            try:
+                filter_value(spec, f.value)
+            except (ValueError, TypeError):
+                yield bad(f"filter on '{f.column}': value {f.value!r} is not of the column's type ({spec.type})")
     yield from _citywide_issues(registry, m, source)
 
 
@@ -242,12 +250,12 @@ def sources(registry: Registry) -> Iterator[Issue]:
         for column in named:
             if column not in declared:
                 yield Issue(Level.ERROR, "unknown-column", f"source '{s.id}': column '{column}' is not declared",
-                            registry.where("source", s.id, "columns"))
+                            registry.where("source", s.id, "columns"), owner=("source", s.id))
         for geography in s.geographies:
             if geography not in registry.city.geographies:
                 yield Issue(Level.ERROR, "unknown-geography",
                             f"source '{s.id}': geography '{geography}' is not declared in city.yaml",
-                            registry.where("source", s.id, "geographies"))
+                            registry.where("source", s.id, "geographies"), owner=("source", s.id))
         if s.load and not (PROJECT_ROOT / s.load.file).exists():
             yield Issue(Level.WARNING, "missing-file", f"source '{s.id}': load file '{s.load.file}' not found",
                         registry.where("source", s.id, "load"))

@@ -15,7 +15,8 @@ from alembic.config import Config
 
 from data.config import PROJECT_ROOT
 from data.db import dispose_engines
-from metrics.registry import Registry, load_registry
+from metrics.publishable import load_registry
+from metrics.registry import Registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 os.environ.setdefault("APP_ENV", "development")  # a built-in secret key and plain-HTTP cookies for tests

@@ -14,6 +14,7 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
 from data.access import FlaggedValue
 from metrics.formatting import format_value
+from metrics.issues import Issue
 from metrics.periods import period_label
 from metrics.spec import Grain
 from metrics.status import Status
@@ -37,6 +38,7 @@ def layout() -> html.Div:
         html.P(f"{len(runs)} metrics: {len(failed)} failed at their last refresh, {len(stale)} stale. "
                f"The quality gate holds out {len(flagged) - _count(flagged, Verdict.CONFIRMED)} values; "
                f"{len(waiting)} are waiting for {who} review.", className="lead"),
+        _set_aside(reads.set_aside(viewer)),
         _questionable(flagged, {r.metric.id for r in runs}, viewer.can_manage),
         html.H2("Source loads", className="h4 mt-4"),
         scroll_region(html.Table([
@@ -60,6 +62,23 @@ def layout() -> html.Div:
             ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
         ], className="table table-sm"), "Metric refreshes"),
     ])
+
+
+def _set_aside(issues: tuple[Issue, ...]) -> html.Section | None:
+    """Registry objects left out of the site because of their own errors (the rest publishes)."""
+    if not issues:
+        return None
+    owners = sorted({f"{i.owner[0]} '{i.owner[1]}'" for i in issues if i.owner})
+    return html.Section([
+        html.H2("Set aside by registry errors", className="h4 mt-4", id="set-aside"),
+        html.P(f"{len(owners)} registry entries are not published until their errors are fixed: "
+               f"{', '.join(owners[:12])}{' …' if len(owners) > 12 else ''}. Everything else publishes. "
+               "`python -m metrics validate` lists the same errors."),
+        scroll_region(html.Table([
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Where", "Rule", "Error")])),
+            html.Tbody([html.Tr([html.Td(html.Code(str(i.location))), html.Td(i.rule), html.Td(i.message)])
+                        for i in issues])], className="table table-sm"), "Registry errors"),
+    ], className="alert alert-warning", **aria(labelledby="set-aside"))
 
 
 def _count(flagged: list[FlaggedValue], verdict: Verdict | None) -> int:

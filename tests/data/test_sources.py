@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import MetricValue, SourceLoad
+from data.source_files import LoadError
 from data.sources import load_source, source_table
 from metrics.spec import SourceSpec
 
 
-def spec_for(path: Path) -> SourceSpec:
+def spec_for(path: Path, **load: object) -> SourceSpec:
+    """A 311-style source reading ``path``; ``load`` adds load settings (the tests' files reject up to half)."""
     return SourceSpec.model_validate({
         "id": "requests", "title": "Requests", "table": "src_requests", "time_column": "created_at",
         "geographies": {"district": "district"},
@@ -26,7 +28,8 @@ def spec_for(path: Path) -> SourceSpec:
             {"name": "district", "csv": "District", "type": "integer"},
             {"name": "neighborhood", "csv": "Hood", "transform": ["strip", "upper"]},
         ],
-        "load": {"file": str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)},
+        "load": {"file": str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path),
+                 "max_rejected_share": 0.5} | load,
     })
 
 
@@ -75,7 +78,7 @@ def test_missing_file_fails_and_keeps_previous_rows(database: str, malformed_csv
     spec = spec_for(malformed_csv)
     load_source(spec, fy_start_month=7, timezone="UTC")
     malformed_csv.unlink()
-    with pytest.raises(FileNotFoundError, match="requests.csv not found"):
+    with pytest.raises(LoadError, match="requests.csv not found"):
         load_source(spec, fy_start_month=7, timezone="UTC")
     with get_engine().connect() as conn:
         assert conn.execute(select(func.count()).select_from(source_table(spec))).scalar() == 3

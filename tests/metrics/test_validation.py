@@ -11,7 +11,8 @@ import pytest
 
 from data.config import PROJECT_ROOT
 from metrics.issues import Level, RegistryError
-from metrics.registry import load_registry, read_registry
+from metrics.publishable import load_registry
+from metrics.registry import read_registry
 from metrics.validation import validate_registry
 from tests.conftest import FIXTURES
 
@@ -46,7 +47,7 @@ def test_fixture_registry_is_valid(registry_copy: Path) -> None:
     ("    agency: AG1\n", "    agency: AG9\n", "unknown agency 'AG9'"),
     ('    goal: "2.1"\n', '    goal: "7.7"\n', "unknown goal '7.7'"),
     ("    services: [SV1]\n", "    services: [SV7]\n", "unknown service 'SV7'"),
-    ("source: events, aggregation: count}", "source: evnts, aggregation: count}", "unknown source table 'evnts'"),
+    ("source: events, aggregation: count}", "source: evnts, aggregation: count}", "source 'evnts' is not declared"),
     ("    geographies: [district]\n", "    geographies: [ward]\n", "has no geography 'ward'"),
     ("    direction: decrease\n", "    direction: downward\n", "direction: Input should be"),
     ("      - {fiscal_year: 2026, value: 0.9}", "      - {fiscal_year: 2026, value: 90}", "percent target 90"),
@@ -77,9 +78,41 @@ def test_broken_yaml_is_reported_with_its_line(registry_copy: Path) -> None:
     assert any("pillars.yaml:3:" in p and "cannot parse YAML" in p for p in blocking(registry_copy))
 
 
-def test_load_registry_refuses_an_invalid_registry(registry_copy: Path) -> None:
-    edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG9\n")
-    with pytest.raises(RegistryError, match="unknown agency 'AG9'"):
+def test_an_invalid_metric_is_set_aside_and_the_rest_publishes(registry_copy: Path) -> None:
+    line = edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG9\n")
+    everything = read_registry(registry_copy)
+    registry = load_registry(registry_copy)
+    [aside] = [i for i in registry.set_aside if i.rule == "unknown-agency"]
+    assert aside.owner is not None and aside.owner[0] == "metric"
+    assert str(aside.location).endswith(f"{METRICS_FILE}:{line}")
+    assert set(registry.metrics) == set(everything.metrics) - {aside.owner[1]}
+
+
+def test_a_filter_on_a_missing_column_sets_aside_that_metric_only(registry_copy: Path) -> None:
+    edit(registry_copy, METRICS_FILE, "{column: closed_at, op: not_null}", "{column: closd_at, op: not_null}")
+    registry = load_registry(registry_copy)
+    assert [(i.owner, i.rule) for i in registry.set_aside] == [(("metric", "closed_on_time"), "unknown-column")]
+    assert len(registry.metrics) == len(read_registry(registry_copy).metrics) - 1
+
+
+def test_an_invalid_source_sets_aside_its_metrics_and_says_why(registry_copy: Path) -> None:
+    edit(registry_copy, "sources.yaml", "time_column: happened_at", "time_column: happend_at")
+    registry = load_registry(registry_copy)
+    assert registry.sources == {} and registry.metrics == {}
+    reasons = {i.owner: i.message for i in registry.set_aside}
+    assert reasons[("source", "events")] == "source 'events': column 'happend_at' is not declared"
+    assert all("source 'events' is set aside for its own errors" in m for o, m in reasons.items() if o[0] == "metric")
+
+
+def test_a_schema_error_in_one_metric_sets_aside_that_metric(registry_copy: Path) -> None:
+    edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG1\n    colour: blue\n")
+    registry = load_registry(registry_copy)
+    assert {i.rule for i in registry.set_aside} == {"schema"} and registry.metrics
+
+
+def test_only_a_broken_file_stops_everything(registry_copy: Path) -> None:
+    edit(registry_copy, "pillars.yaml", '  - {id: "2"', '  - {id: "2"]')
+    with pytest.raises(RegistryError, match="pillars.yaml:3: .*cannot parse YAML"):
         load_registry(registry_copy)
 
 
