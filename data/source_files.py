@@ -33,7 +33,7 @@ def read_records(source: SourceSpec, path: Path, fy_start_month: int) -> Iterato
     lines = _decoded_lines(path, source.load.encoding, source.load.file)
     if source.load.format is LoadFormat.BEACON_MEASURE_ACTUALS:
         return _beacon_records(_csv_records(lines, BEACON_HEADERS, source.load.file), fy_start_month)
-    declared = tuple(c.csv or c.name for c in source.columns)
+    declared = tuple(c.csv or c.name for c in source.columns if c.locate is None)
     return _csv_records(lines, declared, source.load.file)
 
 

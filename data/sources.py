@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,13 +33,14 @@ from sqlalchemy import (
     insert,
 )
 
+from data.areas import AreaFinder
 from data.cells import RowRejected, parse_cell
 from data.config import PROJECT_ROOT
 from data.db import get_engine, session_scope
 from data.models import RunStatus, SourceLoad, utcnow
 from data.source_files import LoadError, Record, read_records
 from metrics.query import LINE
-from metrics.spec import ColumnType, SourceSpec
+from metrics.spec import ColumnType, GeographySpec, SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +82,12 @@ class LoadReport:
 
 
 def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
+                geographies: Mapping[str, GeographySpec] | None = None,
                 progress: Callable[[str], None] = logger.info) -> LoadReport:
     """Replace ``source``'s table with the typed rows of its load file, all or nothing; record the load.
 
-    Raises :class:`LoadError` (or the database's error) when the load fails; the previous table is kept.
+    ``geographies`` (the city's) place the rows of columns declared with ``locate``. Raises :class:`LoadError`
+    (or the database's error) when the load fails; the previous table is kept.
     """
     if source.load is None:
         raise ValueError(f"source '{source.id}' declares no load file")
@@ -98,7 +101,10 @@ def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
     status, error = RunStatus.FAILED, "interrupted"  # until the load says otherwise
     try:
         records = read_records(source, PROJECT_ROOT / source.load.file, fy_start_month)
-        _fill_staging(source, engine, _typed_rows(source, records, ZoneInfo(timezone), report), report, progress)
+        finders = {c.name: AreaFinder((geographies or {})[c.locate.geography], PROJECT_ROOT)
+                   for c in source.columns if c.locate}
+        rows = _typed_rows(source, records, ZoneInfo(timezone), finders, report)
+        _fill_staging(source, engine, rows, report, progress)
         _check_rejections(source, report)
         _swap(source, engine)
         status, error = RunStatus.SUCCESS, ""
@@ -117,14 +123,17 @@ def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
     return report
 
 
-def _typed_rows(source: SourceSpec, records: Iterator[Record], tz: ZoneInfo, report: LoadReport
-                ) -> Iterator[dict[str, Any]]:
+def _typed_rows(source: SourceSpec, records: Iterator[Record], tz: ZoneInfo, finders: dict[str, AreaFinder],
+                report: LoadReport) -> Iterator[dict[str, Any]]:
+    read = [c for c in source.columns if c.locate is None]
+    located = [(c.name, c.locate.point, finders[c.name]) for c in source.columns if c.locate]
     for line, record in records:
         report.rows_read += 1
         try:
             if isinstance(record, RowRejected):
                 raise record
-            row = {c.name: parse_cell(c, record.get(c.csv or c.name), tz) for c in source.columns}
+            row = {c.name: parse_cell(c, record.get(c.csv or c.name), tz) for c in read}
+            row |= {name: finder.area_of(row[point]) for name, point, finder in located}
         except RowRejected as exc:
             report.rows_rejected += 1
             report.reasons[exc.kind] += 1

@@ -95,10 +95,12 @@ def cmd_load(args: argparse.Namespace) -> int:
         _say(f"Loading {source_id} from {source.load.file if source.load else '(no file)'} …")
         try:
             report = load_source(source, fy_start_month=registry.city.fiscal_year_start_month,
-                                 timezone=registry.city.timezone, progress=_say)
+                                 timezone=registry.city.timezone, geographies=registry.city.geographies,
+                                 progress=_say)
         except Exception as exc:  # reported, and the next source still loads
             failed += 1
             _say(f"  FAILED: {exc}")
+            _say("  The previous table and its values are kept.")
             continue
         _say(f"  {report.rows_loaded:,} rows loaded, {report.rows_rejected:,} rejected of {report.rows_read:,} read")
         for kind, count in report.reasons.most_common():

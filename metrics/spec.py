@@ -198,6 +198,13 @@ class Service(_Frozen):
     description: str | None = None
 
 
+class Locate(_Frozen):
+    """A column the loader fills, not the file: the area of ``geography`` whose boundary holds ``point``."""
+
+    geography: ColumnName
+    point: ColumnName  # a declared column holding "(latitude, longitude)" or "POINT (longitude latitude)"
+
+
 class ColumnSpec(_Frozen):
     name: ColumnName
     type: ColumnType = ColumnType.TEXT
@@ -205,6 +212,7 @@ class ColumnSpec(_Frozen):
     datetime_format: str | None = None  # strptime format; ISO 8601 when absent
     transform: tuple[Transform, ...] = ()
     required: bool = False  # a row without it is rejected
+    locate: Locate | None = None  # filled from a point and the city's boundaries (no header in the file)
 
 
 class LoadSpec(_Frozen):

@@ -256,9 +256,27 @@ def sources(registry: Registry) -> Iterator[Issue]:
                 yield Issue(Level.ERROR, "unknown-geography",
                             f"source '{s.id}': geography '{geography}' is not declared in city.yaml",
                             registry.where("source", s.id, "geographies"), owner=("source", s.id))
+        for column in s.columns:
+            if column.locate:
+                yield from _locate_issues(registry, s, column.name, column.locate.geography, column.locate.point)
         if s.load and not (PROJECT_ROOT / s.load.file).exists():
             yield Issue(Level.WARNING, "missing-file", f"source '{s.id}': load file '{s.load.file}' not found",
                         registry.where("source", s.id, "load"))
+
+
+def _locate_issues(registry: Registry, s: SourceSpec, name: str, geography: str, point: str) -> Iterator[Issue]:
+    def bad(message: str) -> Issue:
+        return Issue(Level.ERROR, "locate", f"source '{s.id}': column '{name}': {message}",
+                     registry.where("source", s.id, "columns"), owner=("source", s.id))
+
+    spec = registry.city.geographies.get(geography)
+    if spec is None or spec.boundaries is None:
+        yield bad(f"geography '{geography}' has no boundaries in city.yaml to place points in")
+    elif not (PROJECT_ROOT / spec.boundaries).exists():
+        yield bad(f"the boundaries of '{geography}' ({spec.boundaries}) are not found")
+    point_column = s.column(point)
+    if point_column is None or point_column.locate is not None:
+        yield bad(f"point column '{point}' is not a declared column of the file")
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (references, computations, scales, directions, completeness, sources)

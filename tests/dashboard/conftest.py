@@ -28,7 +28,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
     with fresh_store(request.param, tmp_path_factory.mktemp("served")):
         for source in baltimore_registry.sources.values():
-            load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone, progress=lambda _: None)
+            load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone,
+                        geographies=baltimore_registry.city.geographies, progress=lambda _: None)
         refresh_all(baltimore_registry)
         app = create_app(baltimore_registry)
         with socket.socket() as probe:

@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data.db import get_engine
 from data.models import SourceLoad
 from data.source_files import LoadError
 from data.sources import load_source, source_table
+from metrics.registry import Registry
 from metrics.spec import SourceSpec
 from tests.data.test_sources import spec_for
 
@@ -176,3 +177,32 @@ def test_a_percent_z_format_reads_hour_only_offsets(database: str, tmp_path: Pat
     with get_engine().connect() as conn:
         moments = list(conn.execute(select(table.c.paid_at).order_by(table.c.payment_id)).scalars())
     assert moments == [dt.datetime(2024, 7, 1, 16, 30), dt.datetime(2024, 7, 1, 15, 30)]
+
+
+def test_a_located_column_holds_the_area_of_each_rows_point(database: str, tmp_path: Path,
+                                                            baltimore_registry: Registry) -> None:
+    path = tmp_path / "notices.csv"
+    path.write_text('Id,Where\n1,"(39.30941765, -76.65104057)"\n2,POINT (-76.65104057 39.30941765)\n3,\n'
+                    '4,"(40.5, -76.0)"\n5,somewhere\n')
+    spec = SourceSpec.model_validate({
+        "id": "notices", "title": "Notices", "table": "src_notices", "time_column": "notice_id",
+        "geographies": {"csa": "csa"},
+        "columns": [{"name": "notice_id", "csv": "Id", "type": "integer", "required": True},
+                    {"name": "location", "csv": "Where"},
+                    {"name": "csa", "locate": {"geography": "csa", "point": "location"}}],
+        "load": {"file": str(path)}})
+    load_source(spec, fy_start_month=7, timezone="UTC", geographies=baltimore_registry.city.geographies)
+    table = source_table(spec)
+    with get_engine().connect() as conn:
+        areas = list(conn.execute(select(table.c.csa).order_by(table.c.notice_id)).scalars())
+    assert areas == ["Sandtown-Winchester/Harlem Park", "Sandtown-Winchester/Harlem Park", None, None, None]
+
+
+def test_every_baltimore_vacant_notice_is_placed_in_a_community_statistical_area(
+        database: str, baltimore_registry: Registry) -> None:
+    source = baltimore_registry.sources["vacant_building_notices"]
+    load_source(source, fy_start_month=7, timezone="UTC", geographies=baltimore_registry.city.geographies)
+    table = source_table(source)
+    with get_engine().connect() as conn:
+        placed, areas = conn.execute(select(func.count(table.c.csa), func.count(table.c.csa.distinct()))).one()
+    assert (placed, areas) == (16747, 55)  # two CSA boundaries have self-crossing rings: repaired, not skipped

@@ -31,7 +31,8 @@ def value_counts() -> dict[str, int]:
 @pytest.mark.slow
 def test_kill_half_way_then_rerun(database: str, baltimore_registry: Registry) -> None:
     for source in baltimore_registry.sources.values():
-        load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone, progress=lambda _: None)
+        load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone,
+                        geographies=baltimore_registry.city.geographies, progress=lambda _: None)
     process = subprocess.Popen([sys.executable, "-m", "metrics", "refresh"], cwd=PROJECT_ROOT, env=dict(os.environ),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
