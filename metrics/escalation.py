@@ -23,9 +23,10 @@ from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, fiscal_year, period_label
 from metrics.quality import trusted
 from metrics.spec import Direction, Frequency, Grain, MetricSpec, PeriodTotal
-from metrics.status import Assessment, Status, near_band, year_to_date
+from metrics.status import Assessment, Status, near_band
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow, usable
+from metrics.year_to_date import year_to_date
 
 Z90 = 1.645
 MIN_PERIODS = 2

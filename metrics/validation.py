@@ -256,9 +256,9 @@ def sources(registry: Registry) -> Iterator[Issue]:
                 yield Issue(Level.ERROR, "unknown-geography",
                             f"source '{s.id}': geography '{geography}' is not declared in city.yaml",
                             registry.where("source", s.id, "geographies"), owner=("source", s.id))
-        for column in s.columns:
-            if column.locate:
-                yield from _locate_issues(registry, s, column.name, column.locate.geography, column.locate.point)
+        for spec in s.columns:
+            if spec.locate:
+                yield from _locate_issues(registry, s, spec.name, spec.locate.geography, spec.locate.point)
         if s.load and not (PROJECT_ROOT / s.load.file).exists():
             yield Issue(Level.WARNING, "missing-file", f"source '{s.id}': load file '{s.load.file}' not found",
                         registry.where("source", s.id, "load"))
