@@ -17,7 +17,10 @@ _ENGINES: list[Engine] = []
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """Return the process-wide engine for ``url`` (default: the value store named by $DATABASE_URL)."""
+    """Return the process-wide engine for ``url`` (default: the value store named by $DATABASE_URL).
+
+    Errors never carry the statement's values (``hide_parameters``): they are recorded on data health and in
+    logs that people outside the data's agency read."""
     return _engine(url or Settings.from_env().database_url)
 
 
@@ -27,10 +30,10 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     _ENGINES.append(engine)
     return engine
 

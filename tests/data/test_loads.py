@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import SourceLoad
 from data.source_files import LoadError
 from data.sources import load_source, source_table
 from metrics.registry import Registry
 from metrics.spec import SourceSpec
+from tests.conftest import FIXTURES
 from tests.data.test_sources import spec_for
 
 GOOD = ("Id,Created,District,Hood\n"
@@ -206,3 +211,25 @@ def test_every_baltimore_vacant_notice_is_placed_in_a_community_statistical_area
     with get_engine().connect() as conn:
         placed, areas = conn.execute(select(func.count(table.c.csa), func.count(table.c.csa.distinct()))).one()
     assert (placed, areas) == (16747, 55)  # two CSA boundaries have self-crossing rings: repaired, not skipped
+
+
+def test_the_cli_says_truthfully_what_is_kept_and_fails_on_a_failed_load(database: str, tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    shutil.copytree(FIXTURES / "registry", registry)
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,happened_at,district,due_at,closed_at,amount\n"
+                    + "".join(f"e{n},2025-08-01 10:00:00,{'x' if n % 2 else 1},,,\n" for n in range(1200)))
+    sources = registry / "sources.yaml"
+    sources.write_text(sources.read_text() + f"    load: {{file: {path}, max_rejected_share: 0.5}}\n")
+    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout
+    assert "600 rows loaded, 600 rejected of 1,200 read" in run.stdout
+    assert "600 × district is not a whole number" in run.stdout
+    assert "… 590 more; the first 500 are kept in the load record (data health)" in run.stdout
+    path.write_text(path.read_text().replace("happened_at", "happend_at"))
+    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1
+    assert "FAILED: " in run.stdout and "the header has no 'happened_at' (closest: 'happend_at')" in run.stdout
+    assert "The previous table and its values are kept." in run.stdout
