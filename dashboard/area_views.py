@@ -70,7 +70,8 @@ def geography_page(geography_id: str) -> html.Div:
     found = areas(reads, viewer, geography_id)
     measured = breakdowns(reads, viewer, geography_id)
     title = plural(spec.label)
-    figure = area_map(geography_id, spec, {a.key: float(a.measures) for a in found}, FormatType.COUNT)
+    counts = {a.key: float(a.measures) for a in found} if any(a.measures for a in found) else {}
+    figure = area_map(geography_id, spec, counts, FormatType.COUNT, "measures with values")
     lead = (f"{len(found)} areas. Every measure broken down by {spec.label.lower()} shows each area's latest value "
             "beside the city's. Pick an area on the map or in the list." if measured else
             f"{len(found)} areas. No measure you can see is broken down by {spec.label.lower()} yet.")
