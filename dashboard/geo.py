@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 import urllib.parse
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from data.config import PROJECT_ROOT
 from metrics.spec import GeographySpec
 
+logger = logging.getLogger(__name__)
 Ring = list[tuple[float, float]]
 DETAIL = 1 / 1500  # of the map's larger side: below a pixel on a page-wide map, so outlines look the same
 
@@ -39,15 +41,23 @@ def boundaries(geography: GeographySpec) -> Boundaries | None:
 
 
 @functools.cache
-def _read(path: str, key_property: str) -> Boundaries:
-    data = json.loads((PROJECT_ROOT / path).read_text(encoding="utf-8"))
+def _read(path: str, key_property: str) -> Boundaries | None:
+    """The file's polygons; an unreadable file gives no map (logged once), a feature without the key is skipped."""
+    try:
+        features = json.loads((PROJECT_ROOT / path).read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("boundaries %s unreadable, no map drawn: %s", path, exc)
+        return None
     shapes: dict[str, list[Ring]] = {}
     names: dict[str, str] = {}
     xs: list[float] = []
     ys: list[float] = []
-    for feature in data["features"]:
-        name = str(feature["properties"][key_property])
-        geometry = feature["geometry"]
+    for feature in features:
+        geometry = (feature.get("geometry") or {}) if isinstance(feature, dict) else {}
+        key = (feature.get("properties") or {}).get(key_property) if isinstance(feature, dict) else None
+        if key is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            continue
+        name = str(key)
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
         rings = [[(float(c[0]), float(c[1])) for c in polygon[0]] for polygon in polygons]
         shapes.setdefault(name.upper(), []).extend(rings)
@@ -58,7 +68,7 @@ def _read(path: str, key_property: str) -> Boundaries:
     if not xs:
         return Boundaries({}, names, (0.0, 0.0, 1.0, 1.0))
     tolerance = max(max(xs) - min(xs), max(ys) - min(ys)) * DETAIL
-    simplified = {key: [_simplify(ring, tolerance) for ring in rings] for key, rings in shapes.items()}
+    simplified = {upper: [_simplify(ring, tolerance) for ring in rings] for upper, rings in shapes.items()}
     return Boundaries(simplified, names, (min(xs), min(ys), max(xs), max(ys)))
 
 

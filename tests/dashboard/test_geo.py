@@ -9,6 +9,7 @@ import pytest
 from dashboard.area_views import plural, split_address
 from dashboard.figures import MANY_AREAS, SHOWN_EACH_END, area_bar
 from dashboard.geo import _read, area_href, area_name, area_title, boundaries, key_order
+from dashboard.maps import area_map
 from metrics.registry import Registry
 from metrics.spec import FormatType, GeographySpec
 
@@ -35,9 +36,12 @@ def test_names_match_the_data_case_insensitively(baltimore_registry: Registry) -
     assert area_title(council, "7") == "Council district 7"
 
 
-def test_a_geography_without_boundaries_has_no_map() -> None:
+def test_a_geography_without_boundaries_or_with_an_unreadable_file_has_no_map() -> None:
     assert boundaries(GeographySpec(label="Ward")) is None
     assert area_name(GeographySpec(label="Ward"), "27") == "27"
+    missing = GeographySpec(label="Ward", boundaries="data/no-such-boundaries.geojson", key_property="name")
+    assert boundaries(missing) is None
+    assert area_map("ward", missing, {"27": 1.0}, FormatType.COUNT) is None
 
 
 @pytest.mark.parametrize("key", ["BUTCHER'S HILL", "PANWAY/BRADDISH AVENUE", "Château d'Eau / Nord", "7",
