@@ -1,20 +1,16 @@
-"""Pure figure builders: trend with target line, district map and bar chart, and sparklines (SVG)."""
+"""Pure figure builders: trend with target line, area bar chart, map colours, and sparklines (SVG)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import plotly.graph_objects as go
 
-from data.config import PROJECT_ROOT
 from metrics.formatting import format_value
-from metrics.spec import FormatType, GeographySpec
+from metrics.spec import FormatType
 
 INK, NAVY, TARGET, BASELINE, GRID = "#1b1f24", "#14283f", "#b35806", "#57606a", "#d0d7de"
 QUESTIONABLE = "#8250df"  # a purple the status colours do not use; 5.0:1 on white
@@ -84,71 +80,37 @@ def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: floa
     return _layout(fig, fmt, 360)
 
 
-def district_bar(keys: Sequence[str], values: Sequence[float | None], reference: float | None, reference_label: str,
-                 fmt: FormatType | None, label: str) -> go.Figure:
-    """Each area's value, with the reference it is compared with (the city's rate, or the average area)."""
-    fig = go.Figure(go.Bar(x=[f"{label} {k}" for k in keys], y=list(values), marker={"color": NAVY},
-                           name=label))
+MANY_AREAS = 20  # beyond this, the bar chart shows the highest and lowest areas and the table lists them all
+SHOWN_EACH_END = 10
+
+
+def area_bar(names: Sequence[str], values: Sequence[float | None], reference: float | None, reference_label: str,
+             fmt: FormatType | None, label: str) -> go.Figure:
+    """Each area's value with the reference it is compared with (the city's rate, or the average area). Up to
+    ``MANY_AREAS`` areas stand as columns in the order given; more lie as horizontal bars, the
+    ``SHOWN_EACH_END`` highest over the lowest, so 278 neighbourhoods stay readable."""
+    if len(names) <= MANY_AREAS:
+        fig = go.Figure(go.Bar(x=list(names), y=list(values), marker={"color": NAVY}, name="Value"))
+        if reference is not None:
+            fig.add_hline(y=reference, line={"color": TARGET, "dash": "dash", "width": 2},
+                          annotation_text=reference_label.capitalize(), annotation_position="top right")
+        fig.update_xaxes(type="category", title={"text": label})
+        return _layout(fig, fmt, 320)
+    ranked = sorted(((v, n) for n, v in zip(names, values, strict=True) if v is not None), reverse=True)
+    shown = ranked if len(ranked) <= 2 * SHOWN_EACH_END else ranked[:SHOWN_EACH_END] + ranked[-SHOWN_EACH_END:]
+    fig = go.Figure(go.Bar(y=[n for _, n in shown], x=[v for v, _ in shown], orientation="h",
+                           marker={"color": NAVY}, name="Value"))
     if reference is not None:
-        fig.add_hline(y=reference, line={"color": TARGET, "dash": "dash", "width": 2},
-                      annotation_text=reference_label.capitalize(), annotation_position="top right")
-    fig.update_xaxes(type="category")
-    return _layout(fig, fmt, 320)
-
-
-@functools.cache
-def _boundaries(path: str, key_property: str) -> dict[str, Any]:
-    """The GeoJSON, keys upper-cased as our values are, coordinates rounded to ~10 m to keep pages light."""
-    data = json.loads((PROJECT_ROOT / path).read_text())
-
-    def rounded(coords: Any) -> Any:
-        return [rounded(c) for c in coords] if isinstance(coords[0], list) else [round(c, 4) for c in coords]
-
-    for feature in data["features"]:
-        feature["id"] = str(feature["properties"][key_property]).upper()
-        feature["properties"] = {}
-        feature["geometry"]["coordinates"] = rounded(feature["geometry"]["coordinates"])
-    return data
-
-
-def district_map(geography: GeographySpec, keys: Sequence[str], values: Sequence[float | None],
-                 fmt: FormatType | None) -> go.Figure | None:
-    """Districts as filled polygons on plain axes: no base map, so nothing is fetched from the internet."""
-    if not geography.boundaries:
-        return None
-    shapes = {f["id"]: f["geometry"] for f in _boundaries(geography.boundaries, geography.key_property)["features"]}
-    known = [v for v in values if v is not None]
-    low, high = (min(known), max(known)) if known else (0.0, 1.0)
-    fig = go.Figure()
-    for key, value in zip(keys, values, strict=True):
-        geometry = shapes.get(key.upper())
-        if geometry is None:
-            continue
-        rings = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for polygon in rings:
-            xs += [c[0] for c in polygon[0]] + [None]
-            ys += [c[1] for c in polygon[0]] + [None]
-        share = 0.5 if value is None or high == low else (value - low) / (high - low)
-        label = f"{geography.label} {key}: {format_value(value, fmt)}"
-        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line={"color": INK, "width": 1},
-                                 fillcolor=_blend(share), name=label, text=label, hoverinfo="text",
-                                 hoveron="fills", showlegend=False))
-        points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
-        fig.add_annotation(x=sum(p[0] for p in points) / len(points), y=sum(p[1] for p in points) / len(points),
-                           text=key, showarrow=False, font={"size": 11, "color": INK if share < 0.55 else "#fff"})
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                             marker={"colorscale": MAP_SCALE, "cmin": low, "cmax": high, "color": [low],
-                                     "showscale": True, "colorbar": {"thickness": 12, "tickformat":
-                                                                     ".0%" if fmt is FormatType.PERCENT else ",.0f"}}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.29)  # 1 / cos(39.3°): Baltimore's latitude
-    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#fff")
+        fig.add_vline(x=reference, line={"color": TARGET, "dash": "dash", "width": 2},
+                      annotation_text=reference_label.capitalize(), annotation_position="bottom right")
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True)  # the caption names the areas
+    fig.update_xaxes(rangemode="tozero", gridcolor=GRID, tickformat=".0%" if fmt is FormatType.PERCENT else None)
+    fig.update_layout(height=80 + 22 * len(shown), margin={"l": 8, "r": 8, "t": 8, "b": 8},
+                      font={"color": INK, "size": 12}, showlegend=False, hovermode="y")
     return fig
 
 
-def _blend(share: float) -> str:
+def blend(share: float) -> str:
     """A colour on ``MAP_SCALE`` (light to dark navy) for a 0–1 share."""
     (a_at, a_hex), (b_at, b_hex) = ((MAP_SCALE[0], MAP_SCALE[1]) if share <= 0.5 else (MAP_SCALE[1], MAP_SCALE[2]))
     t = (share - a_at) / (b_at - a_at)

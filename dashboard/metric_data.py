@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.figures import Point
+from dashboard.geo import key_order
 from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series, series_summary
 from data.access import Gate, Viewer
 from data.reviews import Review
@@ -18,7 +19,7 @@ from metrics.spec import FormatType, Grain, MetricSpec
 from metrics.status import Assessment
 from metrics.values import CITY, Flag, ValueRow
 
-BREAKDOWN = "council_district"
+BREAKDOWN_GRAINS = (Grain.FISCAL_YEAR, Grain.YEAR, Grain.FISCAL_QUARTER, Grain.QUARTER, Grain.MONTH)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,21 @@ class TableRow:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """One geography's latest period of a metric: a row per area, and the citywide value of that period."""
+
+    geography: str
+    label: str  # the geography's label in city.yaml
+    period: str
+    rows: list[TableRow]
+    city_value: float | None
+
+    def row(self, key: str) -> TableRow | None:
+        """The area's row, its key matched case-insensitively."""
+        return next((r for r in self.rows if r.place.upper() == key.upper()), None)
+
+
+@dataclass(frozen=True)
 class MetricPage:
     metric: MetricSpec
     assessment: Assessment
@@ -46,14 +62,15 @@ class MetricPage:
     grain: Grain | None
     points: list[Point]
     rows: list[TableRow]  # the values table, citywide, at the chosen grain
-    district_period: str | None
-    district_rows: list[TableRow]  # the breakdown table: one row per council district
-    city_value: float | None
+    breakdowns: list[Breakdown]  # one per geography the metric declares and has values for, in declared order
     last_refresh: dt.datetime | None
     flagged: list[ValueRow]  # held out for review, or reviewed: every grain and place, citywide first
     partial: list[ValueRow]  # citywide periods the source covers only in part
     reviews: dict[tuple[str, dt.date, str, str], Review]
     sample: str | None  # what the sample is, when the source is one
+
+    def breakdown(self, geography: str) -> Breakdown | None:
+        return next((b for b in self.breakdowns if b.geography == geography), None)
 
 
 def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str, str], today: dt.date) -> MetricPage:
@@ -62,8 +79,6 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     fy_start = reads.registry.city.fiscal_year_start_month
     snapshot = reads.snapshot(viewer, today)
     values = reads.values(viewer, metric_id, geography="city")
-    if BREAKDOWN in metric.geographies:
-        values = values + reads.values(viewer, metric_id, geography=BREAKDOWN)
     grains = grains_of(values)
     default = default_grain(metric, grains)
     grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)
@@ -73,10 +88,9 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     rows = [TableRow(CITY, reads.registry.city.name, p.label, p.value, city[(grain, p.start)].numerator,
                      city[(grain, p.start)].denominator, p.target, city[(grain, p.start)].note, city[(grain, p.start)])
             for p in points] if grain is not None else []
-    district_period, district_rows, city_value = _breakdown(metric, values, fy_start)
     source = reads.registry.sources.get(metric.computation.source)
-    return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows, district_period,
-                      district_rows, city_value, snapshot.last_success.get(metric.id),
+    return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows,
+                      breakdowns(reads, viewer, metric), snapshot.last_success.get(metric.id),
                       sorted((f.row for f in reads.questionable(viewer, metric_id)), key=_newest_first),
                       sorted((v for v in city.values() if v.partial), key=_newest_first),
                       reads.reviews(viewer, metric_id), source.coverage.sample if source else None)
@@ -87,46 +101,52 @@ def _newest_first(value: ValueRow) -> tuple[bool, int, int, str]:
     return (value.geography != CITY, -value.end.toordinal(), MONTHS_IN[Grain(value.grain)], value.geo_key)
 
 
-def _breakdown(metric: MetricSpec, values: list[ValueRow], fy_start: int
-               ) -> tuple[str | None, list[TableRow], float | None]:
-    """Latest period with council-district values, at the coarsest grain the metric has."""
-    if BREAKDOWN not in metric.geographies:
-        return None, [], None
-    places = [v for v in values if v.geography == BREAKDOWN]
-    for grain in (Grain.FISCAL_YEAR, Grain.FISCAL_QUARTER, Grain.MONTH):
+def breakdowns(reads: Gate, viewer: Viewer, metric: MetricSpec) -> list[Breakdown]:
+    """The latest breakdown of ``metric`` by each geography it declares that city.yaml knows."""
+    found = (breakdown(reads, viewer, metric, g) for g in metric.geographies if g in reads.registry.city.geographies)
+    return [b for b in found if b is not None]
+
+
+def breakdown(reads: Gate, viewer: Viewer, metric: MetricSpec, geography: str) -> Breakdown | None:
+    """The latest period with values by ``geography``, at the coarsest grain the metric has (None without any)."""
+    if geography not in metric.geographies or geography == CITY:
+        return None
+    places = reads.values(viewer, metric.id, geography=geography)
+    fy_start = reads.registry.city.fiscal_year_start_month
+    for grain in BREAKDOWN_GRAINS:
         at_grain = [v for v in places if v.grain == grain]
         if not at_grain:
             continue
         latest = max(v.period_start for v in at_grain)
         label = period_label(latest, grain, fy_start)
-        rows = sorted((v for v in at_grain if v.period_start == latest), key=lambda v: (len(v.geo_key), v.geo_key))
-        city = next((v.value for v in values if v.geography == CITY and v.grain == grain
-                     and v.period_start == latest), None)
-        return label, [TableRow(BREAKDOWN, r.geo_key, label, r.value, r.numerator, r.denominator, None, None, r)
-                       for r in rows], city
-    return None, [], None
+        rows = sorted((v for v in at_grain if v.period_start == latest), key=lambda v: key_order(v.geo_key))
+        city = next((v.value for v in reads.values(viewer, metric.id, geography=CITY)
+                     if v.grain == grain and v.period_start == latest), None)
+        table = [TableRow(geography, r.geo_key, label, r.value, r.numerator, r.denominator, None, None, r)
+                 for r in rows]
+        return Breakdown(geography, reads.registry.city.geographies[geography].label, label, table, city)
+    return None
 
 
-def judged_districts(page: MetricPage) -> list[TableRow]:
-    """The district values comparisons rest on: those the gate does not hold out, or, when it holds out every
+def judged_areas(breakdown: Breakdown) -> list[TableRow]:
+    """The area values comparisons rest on: those the gate does not hold out, or, when it holds out every
     one (a sample), all of them, shown for reference."""
-    known = [r for r in page.district_rows if r.value is not None]
+    known = [r for r in breakdown.rows if r.value is not None]
     return [r for r in known if not r.source.questionable] or known
 
 
-def district_reference(page: MetricPage) -> tuple[float | None, str]:
-    """What a district is compared with, and its label: the city's rate, or for counts, sums and stocks (which
-    add up to the city) the average district, never the citywide total (see ``judged_districts``)."""
-    m = page.metric
-    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    caveat = " (sample)" if page.sample else ""
-    if not m.additive:
-        return page.city_value, f"city {fmt(page.city_value)}{caveat}"
-    known = [r.value for r in judged_districts(page) if r.value is not None]
+def area_reference(metric: MetricSpec, breakdown: Breakdown, sample: str | None) -> tuple[float | None, str]:
+    """What an area is compared with, and its label: the city's rate, or for counts, sums and stocks (which add
+    up to the city) the average area of that geography, never the citywide total (see ``judged_areas``)."""
+    fmt = lambda v: format_value(v, metric.format, metric.unit)  # noqa: E731
+    caveat = " (sample)" if sample else ""
+    if not metric.additive:
+        return breakdown.city_value, f"city {fmt(breakdown.city_value)}{caveat}"
+    known = [r.value for r in judged_areas(breakdown) if r.value is not None]
     average = sum(known) / len(known) if known else None
-    if average is not None and m.format is FormatType.COUNT:
+    if average is not None and metric.format is FormatType.COUNT:
         average = round(average)
-    return average, f"average district {fmt(average)}{caveat}"
+    return average, f"average {breakdown.label.lower()} {fmt(average)}{caveat}"
 
 
 def all_grains(reads: Gate, viewer: Viewer, metric_id: str, today: dt.date) -> list[MetricPage]:
@@ -136,7 +156,8 @@ def all_grains(reads: Gate, viewer: Viewer, metric_id: str, today: dt.date) -> l
 
 
 def to_csv(pages: list[MetricPage]) -> str:
-    """The pages' values tables, then the district table once, as one CSV (values raw: percent as 0–1
+    """The pages' values tables, then each geography's latest breakdown once (the geography column says
+    which), as one CSV (values raw: percent as 0–1
     fractions), with the quality gate's findings: whether each value counts for status, the flags and their
     reasons, where a partial period's data ends, the performance team's review, and whether it is a sample."""
     out = io.StringIO()
@@ -151,7 +172,7 @@ def to_csv(pages: list[MetricPage]) -> str:
                              _raw(row.value), _raw(row.numerator), _raw(row.denominator), _raw(row.target),
                              row.note or "", *_quality(page, row)])
     page = pages[0]
-    for row in page.district_rows:
+    for row in (r for b in page.breakdowns for r in b.rows):
         writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, "", row.period,
                          _raw(row.value), _raw(row.numerator), _raw(row.denominator), "", "", *_quality(page, row)])
     return out.getvalue()

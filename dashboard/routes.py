@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dash import Dash
 from flask import Response, current_app, request
 
+from dashboard import area_data
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import all_grains, metric_page, to_csv
 from data.access import Forbidden, NotFound, Viewer
@@ -15,10 +16,11 @@ from data.followup_store import follow_up
 from data.sessions import session
 
 SIGN_IN_PAGES = frozenset({"/sign-in", "/sign-out"})
-OPEN_PAGES = frozenset({"/", "/search", "/about", "/404"})
+OPEN_PAGES = frozenset({"/", "/search", "/about", "/404", "/areas"})
 STAFF_PAGES = frozenset({"/data-health", "/admin/audit", "/citistat", "/follow-ups"})
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
 TEMPLATE = re.compile(r"^/(metrics|agencies|services|pillars|goals|districts)/([^/]+)$")
+AREA_TEMPLATE = re.compile(r"^/areas/([^/]+)(?:/(.+))?$")  # the path arrives decoded: a key's "%2F" is a "/"
 STAFF_TEMPLATE = re.compile(r"^/(?:citistat/(\d{1,9})(?:/memo)?|follow-ups/(\d{1,9}))$")
 
 
@@ -28,8 +30,8 @@ def page_status(path: str) -> int:
     Query strings are the page's job; the page shows the matching message whatever the status.
     """
     path = path.rstrip("/") or "/"
-    match, staff = TEMPLATE.match(path), STAFF_TEMPLATE.match(path)
-    if match is None and staff is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
+    match, staff, area = TEMPLATE.match(path), STAFF_TEMPLATE.match(path), AREA_TEMPLATE.match(path)
+    if match is None and staff is None and area is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
         return 404
     if path in SIGN_IN_PAGES:
         return 200
@@ -39,6 +41,8 @@ def page_status(path: str) -> int:
         return 401
     if staff is not None:
         return _staff_object_status(viewer, *staff.groups())
+    if area is not None:
+        return 200 if _area_known(viewer, *area.groups()) else 404
     if match is None:
         return 200
     kind, key = match.groups()
@@ -64,10 +68,21 @@ def _staff_object_status(viewer: Viewer, session_id: str | None, follow_up_id: s
     return 200
 
 
+def _area_known(viewer: Viewer, geography_id: str, key: str | None) -> bool:
+    try:
+        if key is None:
+            area_data.geography(gate(), geography_id)
+        else:
+            area_data.find_area(gate(), viewer, geography_id, key)
+    except NotFound:
+        return False
+    return True
+
+
 def _known(kind: str, key: str) -> bool:
     registry = gate().registry
     if kind == "districts":
-        return key.isdigit() and 1 <= int(key) <= 99
+        return _area_known(current_viewer(), "council_district", key)
     collections: dict[str, Mapping[str, object]] = {"agencies": registry.agencies, "services": registry.services,
                                                     "pillars": registry.pillars, "goals": registry.goals}
     return key in collections[kind]

@@ -63,6 +63,7 @@ def shell(city_name: str) -> html.Div:
             ], md=7),
             dbc.Col(html.Nav([
                 dcc.Link("Overview", href="/", className="nav-item-link"),
+                dcc.Link("Areas", href="/areas", className="nav-item-link"),
                 dcc.Link("About the data", href="/about", className="nav-item-link"),
                 *_staff_links(),
                 html.Form([

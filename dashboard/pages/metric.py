@@ -1,4 +1,4 @@
-"""Metric detail ``/metrics/<id>``: status and why, trend against target, values table, districts, definition."""
+"""Metric detail ``/metrics/<id>``: status and why, trend against target, values table, areas, definition."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.breakdown import breakdown_section, chart
 from dashboard.citistat_routes import recalled
 from dashboard.components import (
     aria,
@@ -21,19 +22,11 @@ from dashboard.components import (
     scroll_region,
 )
 from dashboard.context import current_viewer, gate, today
-from dashboard.figures import district_bar, district_map, trend_figure
-from dashboard.metric_data import (
-    BREAKDOWN,
-    MetricPage,
-    TableRow,
-    chart_summary,
-    district_reference,
-    judged_districts,
-    metric_page,
-)
+from dashboard.figures import trend_figure
+from dashboard.metric_data import MetricPage, TableRow, chart_summary, metric_page
 from dashboard.page import guarded
 from dashboard.quality import quality_section, value_caveat
-from dashboard.views import GRAIN_NAMES
+from dashboard.views import GRAIN_NAMES, choice
 from data.commentary import comments
 from metrics.formatting import format_count, format_value
 from metrics.periods import fiscal_year, period_label
@@ -41,13 +34,14 @@ from metrics.spec import MetricSpec, Visibility
 from metrics.status import Status
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
-GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 
 
-@guarded("grain")
+@guarded("grain", "geography")
 def layout(metric_id: str = "", **query: Any) -> html.Div:
     page = metric_page(gate(), current_viewer(), metric_id, query, today())
     m = page.metric
+    geographies = gate().registry.city.geographies
+    chosen = choice(query, "geography", [b.geography for b in page.breakdowns])
     fy_start = gate().registry.city.fiscal_year_start_month
     return html.Div([
         _breadcrumb(m),
@@ -59,7 +53,7 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
         html.H2("Trend", className="h4 mt-4"),
         _grain_tabs(page),
         html.Figure([
-            _chart(trend_figure(page.points, m.format, _baseline(page),
+            chart(trend_figure(page.points, m.format, _baseline(page),
                                 "Sample (not judged)" if page.sample else "Questionable (not used)")),
             html.Figcaption(chart_summary(page), className="chart-summary"),
         ]) if page.points else html.P("No values yet."),
@@ -69,7 +63,7 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
                        className="btn btn-outline-primary btn-sm me-2", download=f"{m.id}.csv"),
                 html.A("Download every value (CSV)", href=f"/download/metrics/{m.id}.csv?grain=all",
                        className="btn btn-outline-primary btn-sm", download=f"{m.id}-all.csv")]),
-        _districts(page),
+        breakdown_section(page, geographies, chosen),
         _commentary(page),
         _about(page),
     ])
@@ -122,11 +116,6 @@ def _comment_form(page: MetricPage) -> html.Form:
                                value=typed.get("body", ""))], className="mt-2"),
         dbc.Button("Publish comment", type="submit", color="primary", className="mt-2"),
     ], action=f"/metrics/{m.id}/commentary", method="post", className="comment-form")
-
-
-def _chart(figure: Any) -> html.Div:
-    """A chart hidden from screen readers: its caption and table say the same in words."""
-    return html.Div(dcc.Graph(figure=figure, config=GRAPH_CONFIG), className="chart", **aria(hidden="true"))
 
 
 def _breadcrumb(m: MetricSpec) -> html.Nav:
@@ -213,41 +202,6 @@ def _values_table(m: MetricSpec, rows: Sequence[TableRow], caption: str, first: 
         scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
                                   html.Tbody(body)], className="table table-sm values-table"), caption),
     ], className="values", open=len(rows) <= 12)
-
-
-def _districts(page: MetricPage) -> html.Div | None:
-    if not page.district_rows:
-        return None
-    m = page.metric
-    geography = gate().registry.city.geographies[BREAKDOWN]
-    keys = [r.place for r in page.district_rows]
-    judged = judged_districts(page)
-    every_held = all(r.source.questionable for r in judged)  # then they are shown, for reference
-    values = [r.value if every_held or not r.source.questionable else None for r in page.district_rows]
-    judged = judged or page.district_rows
-    held = ("Every value here is held out by the quality gate (see Data quality above) and shown for reference "
-            "only. ") if every_held else ""
-    best = max(judged, key=lambda r: r.value or 0)
-    worst = min(judged, key=lambda r: r.value or 0)
-    fmt = lambda v: format_value(v, m.format, m.unit)  # noqa: E731
-    reference, reference_label = district_reference(page)
-    total = f" (city total {fmt(page.city_value)})" if m.additive else ""
-    summary = (f"{held}{page.district_period}: highest in {geography.label.lower()} {best.place} ({fmt(best.value)}), "
-               f"lowest in {geography.label.lower()} {worst.place} ({fmt(worst.value)}); {reference_label}{total}. "
-               "Averages hide: see each district's own page.")
-    chart = district_map(geography, keys, values, m.format)
-    return html.Div([
-        html.H2(f"By {geography.label.lower()}, {page.district_period}", className="h4 mt-4"),
-        html.P(summary, className="chart-summary"),
-        dbc.Row([
-            dbc.Col(html.Figure(_chart(chart)), lg=6) if chart else None,
-            dbc.Col(html.Figure(_chart(district_bar(keys, values, reference, reference_label, m.format,
-                                                    "District"))), lg=6),
-        ]),
-        _values_table(m, page.district_rows, f"{geography.label} values, {page.district_period}", first="Place"),
-        html.P([dcc.Link(f"{geography.label} {k}", href=f"/districts/{k}", className="me-2") for k in keys],
-               className="district-links"),
-    ])
 
 
 def _about(page: MetricPage) -> html.Div:

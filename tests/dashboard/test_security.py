@@ -145,7 +145,7 @@ def serve(database: str, test_registry: Registry, monkeypatch: pytest.MonkeyPatc
 INTERNAL_PATHS = ["/metrics/patrol_spend", "/metrics/patrol_spend/", "//metrics/patrol_spend",
                   "/metrics/./patrol_spend", "/metrics/PATROL_SPEND", "/metrics/patrol_spend%00", "/data-health",
                   "/admin/audit", "/pillars/1", "/goals/1.1", "/agencies/AG2", "/services/SV2", "/districts/1",
-                  "/search"]
+                  "/search", "/areas", "/areas/district", "/areas/district/1", "/areas/district/1%2Fx"]
 
 
 def test_anonymous_callbacks_return_nothing_internal(serve: Callable[..., str]) -> None:

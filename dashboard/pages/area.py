@@ -1,0 +1,18 @@
+"""One geography ``/areas/<geography>`` (map and list of its areas) or one area ``/areas/<geography>/<key>``
+(the key percent-encoded: it may hold spaces, slashes, apostrophes or any script)."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboard.area_views import area_or_index, page_title
+from dashboard.page import guarded
+
+# Dash matches "<where>" against the rest of the path, slashes included: the key's own slashes arrive as %2F.
+dash.register_page(__name__, path_template="/areas/<where>", title=page_title, name="Area")
+
+
+@guarded()
+def layout(where: str = "") -> html.Div:
+    return area_or_index(where)
