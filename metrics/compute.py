@@ -98,6 +98,7 @@ def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> lis
     assert aggregation is not None
     grains = metric.grains or (Grain.MONTH,)
     levels: list[tuple[str, str | None]] = [(CITY, None), *((g, g) for g in metric.geographies)]
+    last = max((_as_date(row[MONTH]) for row in rows), default=None)  # a stock lasts to the source's last month
     out: list[ValueRow] = []
     for geography, column in levels:
         groups: dict[str, list[Any]] = defaultdict(list)
@@ -108,7 +109,7 @@ def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> lis
         for geo_key, members in sorted(groups.items()):
             months = _merge_months(aggregation, members)
             for grain in grains:
-                out += _to_grain(aggregation, months, grain, fy_start_month, geography, geo_key)
+                out += _to_grain(aggregation, months, grain, fy_start_month, geography, geo_key, last)
     return out
 
 
@@ -140,11 +141,11 @@ def _parts(aggregation: Aggregation, row: Any) -> tuple[float, ...]:
 
 
 def _to_grain(aggregation: Aggregation, months: dict[dt.date, tuple[float, ...]], grain: Grain,
-              fy_start_month: int, geography: str, geo_key: str) -> list[ValueRow]:
+              fy_start_month: int, geography: str, geo_key: str, last: dt.date | None = None) -> list[ValueRow]:
     if not months:
         return []
     if aggregation is Aggregation.CUMULATIVE_COUNT:
-        months = _running_total(months)
+        months = _running_total(months, last or max(months))
     periods: dict[dt.date, list[tuple[dt.date, tuple[float, ...]]]] = defaultdict(list)
     for month, parts in sorted(months.items()):
         periods[period_start(month, grain, fy_start_month)].append((month, parts))
@@ -155,9 +156,10 @@ def _to_grain(aggregation: Aggregation, months: dict[dt.date, tuple[float, ...]]
     return out
 
 
-def _running_total(months: dict[dt.date, tuple[float, ...]]) -> dict[dt.date, tuple[float, ...]]:
-    """Monthly counts → stock at each month's end, with months without events filled in."""
-    first, last = min(months), max(months)
+def _running_total(months: dict[dt.date, tuple[float, ...]], last: dt.date) -> dict[dt.date, tuple[float, ...]]:
+    """Monthly counts → stock at each month's end through ``last``, with months without events filled in (an
+    area whose last event is years old still holds its stock)."""
+    first = min(months)
     out: dict[dt.date, tuple[float, ...]] = {}
     total, month = 0.0, first
     while month <= last:
