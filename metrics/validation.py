@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -98,7 +99,7 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
     for key, column in _column_references(m):
         if source.column(column) is None:
             yield _issue(registry, Level.ERROR, "unknown-column",
-                         f"source '{source.id}' has no column '{column}'", m, key)
+                         f"source '{source.id}' has no column '{column}'{_closest(column, source)}", m, key)
     needs_value = c.aggregation in (Aggregation.SUM, Aggregation.MEAN, Aggregation.LATEST)
     if needs_value and not (c.value_column or c.days_between):
         yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
@@ -115,6 +116,11 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
             except (ValueError, TypeError):
                 yield bad(f"filter on '{f.column}': value {f.value!r} is not of the column's type ({spec.type})")
     yield from _citywide_issues(registry, m, source)
+
+
+def _closest(column: str, source: SourceSpec) -> str:
+    close = difflib.get_close_matches(column, [c.name for c in source.columns], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _citywide_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -> Iterator[Issue]:

@@ -71,9 +71,9 @@ def _set_aside(issues: tuple[Issue, ...]) -> html.Section | None:
     owners = sorted({f"{i.owner[0]} '{i.owner[1]}'" for i in issues if i.owner})
     return html.Section([
         html.H2("Set aside by registry errors", className="h4 mt-4", id="set-aside"),
-        html.P(f"{len(owners)} registry entries are not published until their errors are fixed: "
-               f"{', '.join(owners[:12])}{' …' if len(owners) > 12 else ''}. Everything else publishes. "
-               "`python -m metrics validate` lists the same errors."),
+        html.P([f"{len(owners)} registry {'entry is' if len(owners) == 1 else 'entries are'} not published until "
+                f"fixed: {', '.join(owners[:12])}{' …' if len(owners) > 12 else ''}. Everything else publishes. ",
+                html.Code("python -m metrics validate"), " lists the same errors."]),
         scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Where", "Rule", "Error")])),
             html.Tbody([html.Tr([html.Td(html.Code(str(i.location))), html.Td(i.rule), html.Td(i.message)])

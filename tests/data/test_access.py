@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Role, Viewer
+from metrics.publishable import publishable
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
 from tests.helpers import at, put_events
@@ -88,3 +90,15 @@ def test_write_permissions_follow_the_roles(test_registry: Registry) -> None:
     assert not Viewer(Role.VIEWER, "v").can_comment_on(works_metric)
     assert not ANONYMOUS.can_comment_on(works_metric)
     assert Viewer(Role.ADMIN, "a").can_manage and not works.can_manage and not Viewer(Role.VIEWER, "v").can_manage
+
+
+def test_registry_errors_on_data_health_are_for_admins(test_registry: Registry) -> None:
+    broken = publishable(dataclasses.replace(test_registry, metrics=test_registry.metrics | {
+        "typo": test_registry.metrics["events_count"].model_copy(update={"id": "typo", "agency": "AG9"})}))
+    reads = Gate(broken)
+    issues = reads.set_aside(Viewer(Role.ADMIN, "a"))
+    assert {i.owner for i in issues} == {("metric", "typo")}
+    assert any("unknown agency 'AG9'" in i.message for i in issues) and "typo" not in broken.metrics
+    assert reads.set_aside(Viewer(Role.AGENCY, "w", frozenset({"AG1"}))) == ()
+    with pytest.raises(Forbidden):
+        reads.set_aside(ANONYMOUS)
