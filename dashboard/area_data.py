@@ -81,6 +81,6 @@ def area_measures(reads: Gate, viewer: Viewer, geography_id: str, key: str) -> l
             continue
         source = reads.registry.sources.get(metric.computation.source)
         sample = source.coverage.sample if source else None
-        reference, label = area_reference(metric, shown, sample)
+        reference, label = area_reference(metric, shown, sample, reads.registry.city.geographies[geography_id])
         found.append(AreaMeasure(metric, shown, row, reference, label, not row.source.questionable or bool(sample)))
     return found

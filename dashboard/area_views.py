@@ -17,7 +17,7 @@ from dashboard.maps import MAP_ID, MAP_LOCATION_ID, area_map
 from dashboard.quality import value_caveat
 from data.access import NotFound
 from metrics.formatting import format_value
-from metrics.spec import Direction, FormatType, GeographySpec
+from metrics.spec import Direction, FormatType, GeographySpec, MetricSpec
 
 LINKED_AT_MOST = 20  # an area page links to its siblings when there are this few
 
@@ -119,13 +119,19 @@ def area_page(geography_id: str, key: str) -> html.Div:
 
 
 def _row(item: AreaMeasure) -> html.Tr:
+    """One measure; on a phone each cell stacks under its column's name (``data-label``, see style.css)."""
     m, row = item.metric, item.row
+    cells = [("Period", item.breakdown.period), ("Here", [format_value(row.value, m.format, m.unit),
+                                                          value_caveat(row.source)]),
+             ("Compared with", item.reference_label),
+             ("Difference", comparison(m, row.value if item.judged else None, item.reference))]
     return html.Tr([
         html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}?geography={item.breakdown.geography}"), scope="row"),
-        html.Td(item.breakdown.period), html.Td([format_value(row.value, m.format, m.unit), value_caveat(row.source)]),
-        html.Td(item.reference_label), html.Td(comparison(m.direction, row.value if item.judged else None,
-                                                          item.reference)),
-    ])
+        *(html.Td(content, **_label(name)) for name, content in cells)])
+
+
+def _label(name: str) -> dict[str, Any]:
+    return {"data-label": name}
 
 
 def _siblings(geography_id: str, spec: GeographySpec, area: Area) -> Any:
@@ -138,17 +144,24 @@ def _siblings(geography_id: str, spec: GeographySpec, area: Area) -> Any:
                     **aria(label=label), className="district-links")
 
 
-def comparison(direction: Direction, here: float | None, reference: float | None) -> str:
-    if here is None or reference is None or reference == 0:
+def comparison(metric: MetricSpec, here: float | None, reference: float | None) -> str:
+    """How far the area is from its reference: percentage points for percents, "2.4 times" from double on,
+    else a relative difference; better or worse when the measure has a direction."""
+    if here is None or reference is None or (reference == 0 and metric.format is not FormatType.PERCENT):
         return "—"
-    gap = here / reference - 1
-    if abs(gap) < 0.005:
+    if metric.format is FormatType.PERCENT:
+        gap, text = here - reference, f"{abs(here - reference) * 100:.1f} points"
+        same = abs(gap) < 0.0005
+    else:
+        gap = here / reference - 1
+        text, same = (f"{here / reference:.1f} times" if here / reference >= 2 else f"{abs(gap):.0%}"), abs(gap) < 0.005
+    if same:
         return "About the same"
-    side = "above" if gap > 0 else "below"
-    if direction is Direction.NONE:
-        return f"{abs(gap):.0%} {side}"
-    better = (gap > 0) == (direction is Direction.INCREASE)
-    return f"{abs(gap):.0%} {side} ({'better' if better else 'worse'})"
+    text += " as high" if gap > 0 and "times" in text else " above" if gap > 0 else " below"
+    if metric.direction is Direction.NONE:
+        return text
+    better = (gap > 0) == (metric.direction is Direction.INCREASE)
+    return f"{text} ({'better' if better else 'worse'})"
 
 
 def area_or_index(where: str) -> html.Div:

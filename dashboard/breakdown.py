@@ -41,7 +41,7 @@ def breakdown_section(page: MetricPage, geographies: dict[str, GeographySpec], c
     every_held = bool(judged) and all(r.source.questionable for r in judged)  # then shown, for reference
     values = {r.place: r.value if every_held or not r.source.questionable else None for r in shown.rows}
     names = {r.place: area_name(geography, r.place) for r in shown.rows}
-    reference, reference_label = area_reference(m, shown, page.sample)
+    reference, reference_label = area_reference(m, shown, page.sample, geography)
     noun = geography.label.lower()
     held = ("Every value here is held out by the quality gate (see Data quality above) and shown for reference "
             "only. ") if every_held else ""

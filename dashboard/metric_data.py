@@ -9,16 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.figures import Point
-from dashboard.geo import key_order
+from dashboard.geo import boundaries, key_order
 from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series, series_summary
 from data.access import Gate, Viewer
 from data.reviews import Review
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
-from metrics.spec import FormatType, Grain, MetricSpec
+from metrics.spec import Aggregation, FormatType, GeographySpec, Grain, MetricSpec
 from metrics.status import Assessment
 from metrics.values import CITY, Flag, ValueRow
 
+EVENT_TOTALS = (Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT)  # no event in an area is 0
 BREAKDOWN_GRAINS = (Grain.FISCAL_YEAR, Grain.YEAR, Grain.FISCAL_QUARTER, Grain.QUARTER, Grain.MONTH)
 
 
@@ -135,15 +136,25 @@ def judged_areas(breakdown: Breakdown) -> list[TableRow]:
     return [r for r in known if not r.source.questionable] or known
 
 
-def area_reference(metric: MetricSpec, breakdown: Breakdown, sample: str | None) -> tuple[float | None, str]:
+def area_reference(metric: MetricSpec, breakdown: Breakdown, sample: str | None,
+                   geography: GeographySpec | None = None) -> tuple[float | None, str]:
     """What an area is compared with, and its label: the city's rate, or for counts, sums and stocks (which add
-    up to the city) the average area of that geography, never the citywide total (see ``judged_areas``)."""
+    up to the city) the average area of that geography, never the citywide total (see ``judged_areas``).
+
+    Counted events are zero where none happened: with the geography's boundaries, the average is over every
+    area it has (an area without a row counts as 0), not just the areas with events."""
     fmt = lambda v: format_value(v, metric.format, metric.unit)  # noqa: E731
     caveat = " (sample)" if sample else ""
     if not metric.additive:
         return breakdown.city_value, f"city {fmt(breakdown.city_value)}{caveat}"
-    known = [r.value for r in judged_areas(breakdown) if r.value is not None]
-    average = sum(known) / len(known) if known else None
+    judged = judged_areas(breakdown)
+    known = [r.value for r in judged if r.value is not None]
+    areas = len(known)
+    outlines = boundaries(geography) if geography else None
+    if outlines and metric.computation.aggregation in EVENT_TOTALS:
+        listed = {r.place.upper() for r in breakdown.rows}
+        areas += len(set(outlines.names) - listed)  # areas with no event at all: zeros
+    average = sum(known) / areas if known and areas else None
     if average is not None and metric.format is FormatType.COUNT:
         average = round(average)
     return average, f"average {breakdown.label.lower()} {fmt(average)}{caveat}"
@@ -173,7 +184,8 @@ def to_csv(pages: list[MetricPage]) -> str:
                              row.note or "", *_quality(page, row)])
     page = pages[0]
     for row in (r for b in page.breakdowns for r in b.rows):
-        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, "", row.period,
+        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place,
+                         GRAIN_NAMES[Grain(row.source.grain)], row.period,
                          _raw(row.value), _raw(row.numerator), _raw(row.denominator), "", "", *_quality(page, row)])
     return out.getvalue()
 

@@ -82,7 +82,7 @@ def _label(value: ValueRow, fy_start: int) -> str:
 def _partial_item(page: MetricPage, fy_start: int) -> html.Li:
     end = page.partial[0].covered_through
     periods = ", ".join(period_label(v.period_start, Grain(v.grain), fy_start) for v in page.partial)
-    if not page.metric.targets:
+    if not page.metric.targets or page.assessment.rule == "calendar periods":
         how = "It shows what the data holds so far."
     elif page.metric.total is PeriodTotal.SUM:
         how = "It is compared with its target pro-rated to the days covered."

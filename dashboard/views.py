@@ -86,9 +86,10 @@ def series_summary(metric: MetricSpec, points: list[Point], noun: str) -> str:
     low = min(whole, key=lambda p: p.value or 0)
     target = f", against a target of {fmt(last.target)}" if last.target is not None else ""
     count = f"{len(usable)} {noun} value{'s' if len(usable) != 1 else ''}"
-    return (f"{count} from {first.label} to {last.label}. The latest, {last.label}, is "
-            f"{fmt(last.value)}{target}. Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} "
-            f"({low.label}).{left_out}")
+    extremes = (f"Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} ({low.label})." if high is not low
+                else f"The only full {noun} is {high.label} ({fmt(high.value)}).")
+    return f"{count} from {first.label} to {last.label}. The latest, {last.label}, is {fmt(last.value)}{target}. " \
+           f"{extremes}{left_out}"
 
 
 def _target(metric: MetricSpec, value: ValueRow, grain: Grain, fy_start: int) -> float | None:

@@ -9,6 +9,7 @@ scope and invalidated when a refresh finishes or a value is reviewed (the data v
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -112,13 +113,25 @@ class FlaggedValue:
 
 @dataclass(frozen=True)
 class LoadRow:
+    """The latest load of a source, and when the load its table holds finished."""
+
     source_id: str
     file: str
     status: str
     finished_at: dt.datetime | None
+    rows_read: int
     rows_loaded: int
     rows_rejected: int
     error: str | None
+    holds: dt.datetime | None  # the last successful load: what the table holds now
+    rejections: tuple[tuple[int, str], ...]  # the first rejected rows kept by the load: (line, reason)
+
+
+def _rejections(text: str | None) -> tuple[tuple[int, str], ...]:
+    try:
+        return tuple((int(r["line"]), str(r["reason"])) for r in json.loads(text or "[]"))
+    except (ValueError, TypeError, KeyError):
+        return ()
 
 
 class Gate:
@@ -261,14 +274,18 @@ class Gate:
             last_load = select(LOAD.c.source_id, func.max(LOAD.c.id).label("id")).group_by(LOAD.c.source_id).subquery()
             loads = conn.execute(select(LOAD).join(last_load, LOAD.c.id == last_load.c.id)
                                  .order_by(LOAD.c.source_id)).all()
+            held: dict[str, dt.datetime] = dict(conn.execute(select(LOAD.c.source_id, func.max(LOAD.c.finished_at))
+                                     .where(LOAD.c.status == RunStatus.SUCCESS).group_by(LOAD.c.source_id)).all())
+        sources = {m.computation.source for m in visible.values()}  # an agency sees the loads of its own sources
         rows = []
         for metric_id, metric in sorted(visible.items()):
             run = runs.get(metric_id)
             rows.append(HealthRow(metric, None, None, None, 0, None, None) if run is None else
                         HealthRow(metric, run.status, run.started_at, run.finished_at, run.rows_read, run.error,
                                   run.warnings))
-        return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_loaded, r.rows_rejected, r.error)
-                      for r in loads]
+        return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_read, r.rows_loaded,
+                              r.rows_rejected, r.error, held.get(r.source_id), _rejections(r.rejections))
+                      for r in loads if viewer.role is not Role.AGENCY or r.source_id in sources]
 
 
     def flagged(self, viewer: Viewer) -> list[FlaggedValue]:

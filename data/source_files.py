@@ -24,7 +24,12 @@ BEACON_HEADERS = ("measure_id", "fiscal_year", "q1_value", "q2_value", "q3_value
 
 
 class LoadError(Exception):
-    """The file cannot be loaded at all; the previous table is kept."""
+    """The file cannot be loaded at all; the previous table is kept. ``rejected`` holds the first rejected rows
+    (line, reason) when too many were."""
+
+    def __init__(self, message: str, rejected: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.rejected = rejected or []
 
 
 def read_records(source: SourceSpec, path: Path, fy_start_month: int) -> Iterator[Record]:

@@ -175,7 +175,7 @@ def _check_rejections(source: SourceSpec, report: LoadReport) -> None:
         raise LoadError(f"{report.rows_rejected:,} of {report.rows_read:,} rows rejected "
                         f"({report.rows_rejected / report.rows_read:.1%}), more than the {tolerated:.1%} this source "
                         f"tolerates (load.max_rejected_share); the previous table is kept. Most common: {kinds}. "
-                        f"First: {source.load.file}:{first[0]}: {first[1]}")
+                        f"First: {source.load.file}:{first[0]}: {first[1]}", report.rejected)
 
 
 def _swap(source: SourceSpec, engine: Engine) -> None:

@@ -72,6 +72,13 @@ def _registry(args: argparse.Namespace) -> Registry:
     return registry
 
 
+def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
+    aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
+    parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
+             else f"unknown {kind} '{i}'" for i in ids]
+    return "; ".join(parts).capitalize() + "."
+
+
 def _say_set_aside(registry: Registry) -> None:
     owners = sorted({f"{i.owner[0]} '{i.owner[1]}'" for i in registry.set_aside if i.owner})
     if owners:
@@ -87,7 +94,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     chosen = args.source or [s for s in registry.sources if registry.sources[s].load]
     unknown = [s for s in chosen if s not in registry.sources]
     if unknown:
-        _say(f"Unknown source(s): {', '.join(unknown)}. Known: {', '.join(sorted(registry.sources))}.")
+        _say(_unknown("source", unknown, registry) + f" Known: {', '.join(sorted(registry.sources))}.")
         return 2
     failed = 0
     for source_id in chosen:
@@ -100,6 +107,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         except Exception as exc:  # reported, and the next source still loads
             failed += 1
             _say(f"  FAILED: {exc}")
+            for line, reason in getattr(exc, "rejected", [])[: args.show_rejected]:
+                _say(f"    {source.load.file if source.load else ''}:{line}: rejected: {reason}")
             _say("  The previous table and its values are kept.")
             continue
         _say(f"  {report.rows_loaded:,} rows loaded, {report.rows_rejected:,} rejected of {report.rows_read:,} read")
@@ -120,7 +129,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     registry = _registry(args)
     unknown = [m for m in args.metric or [] if m not in registry.metrics]
     if unknown:
-        _say(f"Unknown metric(s): {', '.join(unknown)}.")
+        _say(_unknown("metric", unknown, registry))
         return 2
 
     def progress(index: int, total: int, result: RunResult) -> None:

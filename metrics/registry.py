@@ -84,8 +84,10 @@ class _Reader:
         try:
             return load_yaml(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-            self.error("yaml", f"cannot parse YAML: {exc.problem}", path, line)
+            ended = "end of stream" in (exc.problem or "") and exc.context_mark  # name where the unfinished thing began
+            mark = exc.context_mark if ended else exc.problem_mark
+            context = f" ({exc.context}, line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+            self.error("yaml", f"cannot parse YAML: {exc.problem}{context}", path, mark.line + 1 if mark else 1)
         except yaml.YAMLError as exc:
             self.error("yaml", f"cannot parse YAML: {exc}", path, 1)
         return None

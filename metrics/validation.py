@@ -21,6 +21,7 @@ from metrics.spec import (
     MetricSpec,
     SourceSpec,
 )
+from metrics.year_to_date import nests_in_fiscal_years
 
 PLACEHOLDERS = ("definition pending", "formula pending", "source pending", "nothing provided")
 
@@ -68,7 +69,8 @@ def computations(registry: Registry) -> Iterator[Issue]:
     for m in registry.metrics.values():
         source = registry.sources.get(m.computation.source)
         if source is None:
-            aside = any(i.owner == ("source", m.computation.source) for i in registry.set_aside)
+            aside = any(i.owner == ("source", m.computation.source) and i.blocks
+                        for i in (*registry.set_aside, *registry.parse_issues))
             why = "is set aside for its own errors" if aside else "is not declared in sources.yaml"
             yield _issue(registry, Level.ERROR, "unknown-source", f"source '{m.computation.source}' {why}", m,
                          "computation")
@@ -215,6 +217,11 @@ def directions(registry: Registry) -> Iterator[Issue]:
                 period = f"FY{year}" + (f" Q{quarter}" if quarter else "")
                 yield _issue(registry, Level.ERROR, "duplicate-target", f"{count} targets for {period}", m, "targets")
         yield from _targets_against_direction(registry, m)
+        fy_start = registry.city.fiscal_year_start_month
+        if m.targets and m.grains and not any(nests_in_fiscal_years(g, fy_start) for g in m.grains):
+            yield _issue(registry, Level.WARNING, "calendar-targets",
+                         "targets are set per fiscal year, and this metric is measured only in calendar years: they "
+                         "are never used for status (add month or fiscal grains to judge it)", m, "targets")
 
 
 def _targets_against_direction(registry: Registry, m: MetricSpec) -> Iterator[Issue]:

@@ -3,6 +3,7 @@ failures, stale metrics, loads."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -12,7 +13,7 @@ from dash import dcc, html
 from dashboard.components import aria, assessment_chip, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
-from data.access import FlaggedValue
+from data.access import FlaggedValue, LoadRow
 from metrics.formatting import format_value
 from metrics.issues import Issue
 from metrics.periods import period_label
@@ -40,15 +41,7 @@ def layout() -> html.Div:
                f"{len(waiting)} are waiting for {who} review.", className="lead"),
         _set_aside(reads.set_aside(viewer)),
         _questionable(flagged, {r.metric.id for r in runs}, viewer.can_manage),
-        html.H2("Source loads", className="h4 mt-4"),
-        scroll_region(html.Table([
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                                ("Source", "File", "Status", "Finished", "Loaded", "Rejected", "Error")])),
-            html.Tbody([html.Tr([html.Td(r.source_id), html.Td(r.file), html.Td(r.status),
-                                 html.Td(f"{r.finished_at:%Y-%m-%d %H:%M}" if r.finished_at else ""),
-                                 html.Td(f"{r.rows_loaded:,}"), html.Td(f"{r.rows_rejected:,}"),
-                                 html.Td(r.error or "")]) for r in loads])],
-            className="table table-sm"), "Source loads"),
+        _loads(loads),
         html.H2("Metrics", className="h4 mt-4"),
         scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
@@ -58,10 +51,37 @@ def layout() -> html.Div:
                 html.Td(assessment_chip(assessments[r.metric.id])),
                 html.Td(f"{r.started_at:%Y-%m-%d %H:%M}" if r.started_at else "never"),
                 html.Td(r.status or "—"), html.Td(f"{r.rows:,}"),
-                html.Td((r.error or r.warnings or "")[:300]),
+                html.Td(((r.error or "").split("\nTraceback")[0] or r.warnings or "")[:300]),
             ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
         ], className="table table-sm"), "Metric refreshes"),
     ])
+
+
+def _loads(loads: list[LoadRow]) -> html.Section:
+    """The latest load of each source: what it read, kept and rejected, why it failed, and what the table holds."""
+    def when(moment: dt.datetime | None) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
+
+    rows = [html.Tr([html.Th(r.source_id, scope="row"), html.Td(r.file), html.Td(r.status),
+                     html.Td(when(r.finished_at)), html.Td(f"{r.rows_read:,}"),
+                     html.Td(f"{r.rows_loaded:,}" if r.status == "success" else "none (previous table kept)"),
+                     html.Td(f"{r.rows_rejected:,}"), html.Td(when(r.holds)), html.Td(r.error or "")])
+            for r in loads]
+    rejected = [html.Details([
+        html.Summary(f"{r.source_id}: {r.rows_rejected:,} rejected rows"
+                     + (f" (the first {len(r.rejections):,} are kept)" if len(r.rejections) < r.rows_rejected else "")),
+        html.Ul([html.Li([html.Code(f"{r.file}:{line}"), f" {reason}"]) for line, reason in r.rejections],
+                className="small")], className="values") for r in loads if r.rejections]
+    return html.Section([
+        html.H2("Source loads", className="h4 mt-4", id="loads"),
+        html.P("A failed load changes nothing: the table keeps the rows of its last successful load "
+               "(\"Table holds\")."),
+        scroll_region(html.Table([
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Source", "File", "Status", "Finished", "Read",
+                                                                   "Loaded", "Rejected", "Table holds", "Error")])),
+            html.Tbody(rows)], className="table table-sm"), "Source loads"),
+        *rejected,
+    ], **aria(labelledby="loads"))
 
 
 def _set_aside(issues: tuple[Issue, ...]) -> html.Section | None:

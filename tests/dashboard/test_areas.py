@@ -113,7 +113,9 @@ def test_metric_page_breaks_down_by_each_declared_geography(served: str, browser
                                                            baltimore_registry: Registry) -> None:
     page, problems = open_page(browser, served + f"/metrics/{NEIGHBOURHOOD_METRIC}")
     choices = page.get_by_role("navigation", name="Break down by")
-    assert choices.get_by_role("link").all_inner_texts() == ["Council district", "Neighborhood"]
+    geographies = baltimore_registry.city.geographies
+    assert choices.get_by_role("link").all_inner_texts() == [
+        geographies[g].label for g in baltimore_registry.metrics[NEIGHBOURHOOD_METRIC].geographies]
     choices.get_by_role("link", name="Neighborhood").click()
     page.wait_for_selector("h2:text-matches('^By neighborhood, FY')")
     gate = Gate(baltimore_registry)
@@ -129,6 +131,18 @@ def test_metric_page_breaks_down_by_each_declared_geography(served: str, browser
     rows.first.get_by_role("link").click()
     page.wait_for_selector("h1:text-matches('neighborhood$')")
     assert page.locator("table.area-measures").get_by_role("link", name="Vacant Building Notices issued").count()
+    assert problems == []
+
+
+def test_the_demo_shows_vacant_notices_by_community_statistical_area(served: str, browser: Any,
+                                                                     baltimore_registry: Registry) -> None:
+    page, problems = open_page(browser, served + "/metrics/vacant_notices_open?geography=csa")
+    assert page.locator("h2#by-area").inner_text() == "By community statistical area, FY2019"
+    summary = page.locator("section.breakdown .chart-summary").first.inner_text()
+    assert "55 community statistical area values; highest in Southwest Baltimore (2,503)" in summary
+    assert "city total 16,747" in summary  # every notice is placed in an area: the areas add up to the city
+    page.goto(served + "/areas/csa/Southwest%20Baltimore")
+    page.wait_for_selector("h1:text('Southwest Baltimore community statistical area')")
     assert problems == []
 
 

@@ -17,6 +17,7 @@ from metrics.publishable import publishable
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
 from metrics.spec import Aggregation, Frequency, Grain, MetricSpec
+from metrics.validation import validate_registry
 from tests.conftest import fresh_store
 from tests.dashboard.test_page_cache import render
 from tests.helpers import at, put_events
@@ -118,3 +119,5 @@ def test_a_calendar_year_metric_is_shown_not_judged_against_fiscal_targets(gener
     assert (assessment.judged_as or assessment.status).value == "informational"  # stale or not, never judged
     assert assessment.rule == "calendar periods" and assessment.score is None
     assert "targets are set per fiscal year" in assessment.sentence
+    issues = validate_registry(registry)
+    assert any(i.rule == "calendar-targets" and i.metric_id == calendar.id for i in issues)

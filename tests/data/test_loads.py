@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from data.access import Gate, Role, Viewer
 from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import SourceLoad
@@ -233,3 +234,15 @@ def test_the_cli_says_truthfully_what_is_kept_and_fails_on_a_failed_load(databas
     assert run.returncode == 1
     assert "FAILED: " in run.stdout and "the header has no 'happened_at' (closest: 'happend_at')" in run.stdout
     assert "The previous table and its values are kept." in run.stdout
+
+
+def test_data_health_shows_kept_rejections_and_what_the_table_holds(database: str, tmp_path: Path,
+                                                                     test_registry: Registry) -> None:
+    spec, _ = _load_then_replace(tmp_path, (GOOD + "3,10/23/2019 09:00:00 AM,seven,Canton\n").encode(),
+                                 max_rejected_share=0.1)
+    reads = Gate(test_registry)
+    [load] = reads.health(Viewer(Role.ADMIN, "a"))[1]
+    assert (load.status, load.rows_read, load.rows_rejected) == ("failed", 3, 1)
+    assert load.rejections == ((4, "district 'seven' is not a whole number"),)
+    assert load.holds is not None and load.finished_at is not None and load.holds < load.finished_at
+    assert reads.health(Viewer(Role.AGENCY, "w", frozenset({"AG1"})))[1] == []  # no metric of theirs reads it

@@ -190,3 +190,21 @@ def test_quality_rules_are_tuned_in_the_registry_and_typos_are_refused(registry_
     line = edit(registry_copy, METRICS_FILE, "quality: {outlier: {k: 8}", "quality: {outlier: {kk: 8}")
     assert any(f"{METRICS_FILE}:{line}: error[schema]" in p and "quality.outlier.kk: unknown key" in p
                for p in blocking(registry_copy))
+
+
+def test_an_unfinished_quote_points_at_its_line_not_the_end_of_the_file(registry_copy: Path) -> None:
+    path = registry_copy / "pillars.yaml"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, '  - {id: "9", name: "unterminated}', "", ""]))
+    [problem] = [p for p in blocking(registry_copy) if "cannot parse YAML" in p]
+    assert f"pillars.yaml:{len(lines) + 1}:" in problem and "while scanning a quoted scalar" in problem
+
+
+def test_a_source_with_a_schema_error_sets_aside_its_metrics_and_says_why(registry_copy: Path) -> None:
+    sources = registry_copy / "sources.yaml"
+    sources.write_text(sources.read_text() + "    load: {file: events.csv, encoding: utf-9}\n")
+    registry = load_registry(registry_copy)
+    messages = [i.message for i in registry.set_aside]
+    assert any("unknown encoding 'utf-9'" in m for m in messages)
+    assert all("set aside for its own errors" in m for i, m in zip(registry.set_aside, messages, strict=True)
+               if i.owner and i.owner[0] == "metric")
