@@ -76,7 +76,8 @@ def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
     aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
     parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
              else f"unknown {kind} '{i}'" for i in ids]
-    return "; ".join(parts).capitalize() + "."
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 def _say_set_aside(registry: Registry) -> None:
