@@ -60,7 +60,7 @@ def csrf_token() -> str:
 
 def csrf_ok() -> bool:
     sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
-    return bool(sent) and bool(kept) and hmac.compare_digest(str(sent), str(kept))
+    return bool(sent) and bool(kept) and hmac.compare_digest(str(sent).encode(), str(kept).encode())  # any text
 
 
 def safe_next(target: str | None) -> str:

@@ -1,7 +1,8 @@
 """Refuses malformed callback requests with 400 before Dash sees them (Dash answers those with a 500).
 
 A well-formed request names a registered server-side callback, sends exactly its inputs and state (same
-ids and properties, in order) with string or empty values, and lists which of them changed.
+ids and properties, in order) with string or empty values (a pathname starting with "/"), names its outputs in
+the shape the callback has, and lists which of them changed.
 """
 
 from __future__ import annotations
@@ -30,9 +31,21 @@ def well_formed(payload: Any, callbacks: dict[str, Any]) -> bool:
             if not isinstance(item, dict) or item.get("id") != declared["id"] \
                     or item.get("property") != declared["property"] or not isinstance(item.get("value"), str | None):
                 return False
+            if item["property"] == "pathname" and not (item["value"] is None or item["value"].startswith("/")):
+                return False
     changed = payload.get("changedPropIds", [])
     return isinstance(changed, list) and all(isinstance(c, str) for c in changed) \
-        and isinstance(payload.get("outputs"), list | dict)
+        and _outputs_fit(payload.get("outputs"), str(output))
+
+
+def _outputs_fit(outputs: Any, output: str) -> bool:
+    """One output is an ``{id, property}`` object; several (``..a.b...c.d..``) a list of them, one each."""
+    def named(item: Any) -> bool:
+        return isinstance(item, dict) and isinstance(item.get("id"), str | dict) and isinstance(item.get("property"),
+                                                                                               str)
+    if output.startswith(".."):
+        return isinstance(outputs, list) and len(outputs) == output.count("...") + 1 and all(map(named, outputs))
+    return named(outputs)
 
 
 def install(app: Dash) -> None:

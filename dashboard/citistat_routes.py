@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dash import Dash
 from flask import Response, flash, redirect, request, session
+from werkzeug.routing import IntegerConverter, Map
 
 from dashboard.auth import csrf_ok
 from dashboard.briefing import briefing
@@ -53,8 +54,16 @@ def _post(back: str, action: Action, form: str | None = None) -> Response:
     return redirect(target)  # type: ignore[return-value]
 
 
+class RecordId(IntegerConverter):
+    """A stored record's id in an address: a positive whole number that fits its column (else 404)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register_citistat_routes(app: Dash) -> None:
     server = app.server
+    server.url_map.converters["id"] = RecordId
     field = lambda name: request.form.get(name, "")  # noqa: E731
 
     @server.post("/citistat")
@@ -66,35 +75,35 @@ def register_citistat_routes(app: Dash) -> None:
             return f"/citistat/{new}", f"Session created. The rule suggested {count} measures for the agenda."
         return _post("/citistat", act, form="new-session")
 
-    @server.post("/citistat/<int:session_id>/refreeze")
+    @server.post("/citistat/<id:session_id>/refreeze")
     def refreeze(session_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             sessions.refreeze(gate(), viewer, session_id)
             return f"/citistat/{session_id}", "The snapshot now holds the latest data."
         return _post(f"/citistat/{session_id}", act)
 
-    @server.post("/citistat/<int:session_id>/agenda")
+    @server.post("/citistat/<id:session_id>/agenda")
     def add_item(session_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             sessions.add_item(gate(), viewer, session_id, field("metric"), field("note"))
             return f"/citistat/{session_id}#agenda", "Measure added to the agenda."
         return _post(f"/citistat/{session_id}#agenda", act, form="add-item")
 
-    @server.post("/citistat/<int:session_id>/agenda/<int:item_id>/remove")
+    @server.post("/citistat/<id:session_id>/agenda/<id:item_id>/remove")
     def remove_item(session_id: int, item_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             sessions.remove_item(viewer, session_id, item_id, field("note"))
             return f"/citistat/{session_id}#agenda", "Item taken off the agenda; the reason is kept."
         return _post(f"/citistat/{session_id}#agenda", act)
 
-    @server.post("/citistat/<int:session_id>/agenda/<int:item_id>/move")
+    @server.post("/citistat/<id:session_id>/agenda/<id:item_id>/move")
     def move_item(session_id: int, item_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             sessions.move_item(viewer, session_id, item_id, -1 if field("step") == "up" else 1)
             return f"/citistat/{session_id}#agenda", "Agenda reordered."
         return _post(f"/citistat/{session_id}#agenda", act)
 
-    @server.post("/citistat/<int:session_id>/follow-ups")
+    @server.post("/citistat/<id:session_id>/follow-ups")
     def assign(session_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             followup_store.assign(gate(), viewer, session_id, request=field("request"),
@@ -104,7 +113,7 @@ def register_citistat_routes(app: Dash) -> None:
             return f"/citistat/{session_id}#follow-ups", "Follow-up assigned."
         return _post(f"/citistat/{session_id}#follow-ups", act, form="assign")
 
-    @server.post("/follow-ups/<int:follow_up_id>")
+    @server.post("/follow-ups/<id:follow_up_id>")
     def report(follow_up_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             progress = field("progress")
@@ -132,14 +141,14 @@ def register_citistat_routes(app: Dash) -> None:
             return f"/metrics/{metric_id}#data-quality", f"Review saved: {outcome}."
         return _post(f"/metrics/{metric_id}#data-quality", act, form="review")
 
-    @server.post("/commentary/<int:comment_id>/withdraw")
+    @server.post("/commentary/<id:comment_id>/withdraw")
     def withdraw(comment_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             metric_id = commentary.withdraw_comment(gate(), viewer, comment_id)
             return f"/metrics/{metric_id}#commentary", "Comment withdrawn."
         return _post("/", act)
 
-    @server.get("/download/citistat/<int:session_id>-memo.pdf")
+    @server.get("/download/citistat/<id:session_id>-memo.pdf")
     def memo(session_id: int) -> Response:
         viewer = current_viewer()
         if not viewer.internal:

@@ -13,11 +13,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from dash import Dash
-from flask import Response, g, request
+from flask import Response, g, request, session
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
 UNCACHED = frozenset({"/sign-in", "/sign-out"})  # they carry a per-session CSRF token
+FORM_TOKEN = b'"csrf"'
+
+
+def normal(path: str | None) -> str | None:
+    """``//sign-in/`` → ``/sign-in``: the page a path names, however its slashes are spelt."""
+    return None if path is None else "/" + "/".join(part for part in path.split("/") if part)
 
 
 class PageCache:
@@ -34,8 +40,10 @@ class PageCache:
         inputs = {(i.get("id"), i.get("property")): i.get("value") for i in payload.get("inputs", [])
                   if isinstance(i, dict)}
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
-        if not all(isinstance(part, str | None) for part in address) or address[0] in UNCACHED:
+        if not all(isinstance(part, str | None) for part in address) or normal(address[0]) in UNCACHED:
             return None
+        if session.get("_flashes"):
+            return None  # a message for this visitor only (e.g. "The form expired")
         context = self._context()
         return None if context is None else (address, context)
 
@@ -76,6 +84,7 @@ class PageCache:
         @server.after_request
         def _remember(response: Response) -> Response:
             key = g.pop("page_cache_key", None)
-            if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            if key is not None and response.status_code == 200 and not response.direct_passthrough \
+                    and FORM_TOKEN not in response.get_data():  # a page with a form carries this visitor's token
                 self.put(key, response.get_data())
             return response

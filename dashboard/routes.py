@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from dash import Dash
+from dash.fingerprint import check_fingerprint
 from flask import Response, current_app, request
 
 from dashboard import area_data
@@ -88,12 +89,32 @@ def _known(kind: str, key: str) -> bool:
     return key in collections[kind]
 
 
+def _known_file(app: Dash) -> bool:
+    """False for a download no route serves and a component-suite file Dash does not serve (it would answer
+    with the page or a 500)."""
+    rule = request.url_rule.rule if request.url_rule else ""
+    if request.path.startswith("/download/"):
+        return rule.startswith("/download/")
+    if rule.startswith("/_dash-component-suites/"):
+        args = request.view_args or {}
+        path, _ = check_fingerprint(str(args.get("fingerprinted_path", "")))
+        return path in app.registered_paths.get(str(args.get("package_name", "")), ())
+    return True
+
+
 def register_routes(app: Dash) -> None:
     server = app.server
 
     @server.before_request
-    def _status() -> tuple[str, int] | None:
-        if request.method != "GET" or request.path.startswith(DASH_PREFIXES):
+    def _status() -> tuple[str, int] | Response | None:
+        if any("\x00" in text for fields in (request.args, request.form) for key, values in fields.lists()
+               for text in (key, *values)):
+            return Response("Text with a NUL character cannot be accepted.\n", status=400, mimetype="text/plain")
+        if request.method != "GET":
+            return None
+        if not _known_file(app):
+            return Response("Not found.\n", status=404, mimetype="text/plain")
+        if request.path.startswith(DASH_PREFIXES):
             return None
         status = page_status(request.path)
         return None if status == 200 else (app.index(), status)

@@ -1,0 +1,98 @@
+"""Issue 11's attack findings, each a request that once answered 500 or leaked across visitors (both backends)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from metrics.refresh import refresh_all
+from metrics.registry import Registry
+from tests.helpers import at, put_events
+
+ROUTER = ".._pages_content.children..._pages_store.data.."
+
+
+@pytest.fixture
+def app(database: str, test_registry: Registry) -> Iterator[Any]:
+    from app import create_app
+
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1}])
+    refresh_all(test_registry)
+    yield create_app(test_registry)
+
+
+def _route(client: Any, path: Any, outputs: Any = None) -> Any:
+    payload = {
+        "output": ROUTER,
+        "outputs": outputs if outputs is not None else [{"id": "_pages_content", "property": "children"},
+                                                        {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    }
+    return client.post("/_dash-update-component", json=payload)
+
+
+def _token(node: Any) -> str | None:
+    """The CSRF token in a rendered page's form."""
+    if isinstance(node, dict):
+        if node.get("name") == "csrf" and isinstance(node.get("value"), str):
+            return str(node["value"])
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((token for child in node if (token := _token(child))), None)
+    return None
+
+
+def test_a_non_ascii_csrf_value_is_refused_not_a_server_error(app: Any) -> None:
+    client = app.server.test_client()
+    _route(client, "/sign-in")
+    reply = client.post("/auth/sign-in", data={"username": "ada", "password": "x", "csrf": "é" * 43})
+    assert reply.status_code == 302 and "error=expired" in reply.headers["Location"]
+
+
+def test_a_nul_byte_in_any_field_is_a_clean_400(app: Any) -> None:
+    client = app.server.test_client()
+    assert client.post("/auth/sign-in", data={"username": "ada\x00", "password": "x", "csrf": "t"}).status_code == 400
+    assert client.get("/search?q=va\x00cant").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/follow-ups/2147483648", "/commentary/99999999999/withdraw",
+                                  "/citistat/2147483648/agenda", "/citistat/1/agenda/4294967296/remove"])
+def test_ids_beyond_their_column_are_not_found(app: Any, path: str) -> None:
+    assert app.server.test_client().post(path, data={"csrf": "t"}).status_code == 404
+
+
+def test_a_memo_id_beyond_its_column_is_not_found(app: Any) -> None:
+    assert app.server.test_client().get("/download/citistat/2147483648-memo.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("path, outputs", [("metrics/events_count", None), ("", None), ("/", {}),
+                                           ("/", [{"id": "_pages_content"}]), ("/", "x")])
+def test_a_router_call_in_the_wrong_shape_is_a_400(app: Any, path: str, outputs: Any) -> None:
+    assert _route(app.server.test_client(), path, outputs).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/_dash-component-suites/flask/app.py", "/_dash-component-suites/dash/../../app.py",
+                                  "/_dash-component-suites/dash/nope.js", "/download/nope", "/download/metrics",
+                                  "/assets/nope.css"])
+def test_unknown_files_are_404(app: Any, path: str) -> None:
+    assert app.server.test_client().get(path).status_code == 404
+
+
+def test_a_visitors_flash_message_is_never_cached_for_others(app: Any) -> None:
+    attacker = app.server.test_client()
+    attacker.post("/metrics/events_count/commentary", data={"body": "x"})  # no token: "The form expired"
+    assert "The form expired" in json.dumps(_route(attacker, "/metrics/events_count").get_json())
+    later = app.server.test_client()
+    assert "The form expired" not in json.dumps(_route(later, "/metrics/events_count").get_json())
+
+
+@pytest.mark.parametrize("spelling", ["/sign-in", "/sign-in/", "//sign-in", "/sign-in//"])
+def test_sign_in_is_never_cached_under_any_spelling(app: Any, spelling: str) -> None:
+    first, second = app.server.test_client(), app.server.test_client()
+    tokens = [_token(_route(client, spelling).get_json()) for client in (first, second)]
+    assert None not in tokens and tokens[0] != tokens[1]
