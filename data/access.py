@@ -59,6 +59,11 @@ class Viewer:
         """Commentary: admins on any metric, agency users on their agencies' metrics, nobody else."""
         return self.role is Role.ADMIN or (self.role is Role.AGENCY and metric.agency in self.agencies)
 
+    def can_read_internal_commentary(self, metric: MetricSpec) -> bool:
+        """Internal commentary is for the metric's own agency and the Mayor's office (admins and city-wide
+        viewers), not for other agencies' staff."""
+        return self.role in (Role.ADMIN, Role.VIEWER) or (self.role is Role.AGENCY and metric.agency in self.agencies)
+
     @property
     def can_manage(self) -> bool:
         """Users, targets and CitiStat sessions are the admins' (the Mayor's office) to change."""

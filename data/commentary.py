@@ -1,7 +1,8 @@
 """Commentary on a metric's value for one period: public (residents read it) or internal, audited.
 
-Admins comment on any metric, agency users on their agencies' metrics. Internal commentary reaches only
-signed-in viewers who may see the metric. Withdrawing keeps the row, so what was said stays on record.
+Admins comment on any metric, agency users on their agencies' metrics. Internal commentary reaches only the
+metric's own agency and the Mayor's office (``Viewer.can_read_internal_commentary``), never another agency.
+Withdrawing keeps the row, so what was said stays on record.
 """
 
 from __future__ import annotations
@@ -82,15 +83,16 @@ def withdraw_comment(gate: Gate, viewer: Viewer, comment_id: int) -> str:
 def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.datetime | None = None
              ) -> dict[str, list[Comment]]:
     """Commentary the viewer may read on each metric, newest period first (as it stood at ``as_of``)."""
-    visible = [m.id for m in gate.visible(viewer, metric_ids)]
+    metrics = gate.visible(viewer, metric_ids)
+    visible = [m.id for m in metrics]
+    insiders = [m.id for m in metrics if viewer.can_read_internal_commentary(m)]
     query = select(COMMENTARY).where(COMMENTARY.c.metric_id.in_(visible))
     if as_of is None:
         query = query.where(COMMENTARY.c.withdrawn_at.is_(None))
     else:
         query = query.where(COMMENTARY.c.created_at <= as_of, (COMMENTARY.c.withdrawn_at.is_(None))
                             | (COMMENTARY.c.withdrawn_at > as_of))
-    if not viewer.internal:
-        query = query.where(COMMENTARY.c.visibility == Visibility.PUBLIC.value)
+    query = query.where((COMMENTARY.c.visibility == Visibility.PUBLIC.value) | COMMENTARY.c.metric_id.in_(insiders))
     out: dict[str, list[Comment]] = {m: [] for m in visible}
     with get_engine().connect() as conn:
         for r in conn.execute(query.order_by(COMMENTARY.c.period_start.desc(), COMMENTARY.c.id.desc())):

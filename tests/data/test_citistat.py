@@ -184,7 +184,10 @@ def test_commentary_visibility_and_audit(gate: Gate) -> None:
     commentary.add_comment(gate, ADMIN, "events_count", period=period, visibility="internal", body="Staffing gap.")
     assert [c.body for c in commentary.comments(gate, ANONYMOUS, ["events_count"])["events_count"]] == [
         "A storm in September."]
-    assert len(commentary.comments(gate, POLICE, ["events_count"])["events_count"]) == 2
+    internal_readers = (PUBLIC_WORKS, ADMIN, Viewer(Role.VIEWER, "mayors-office"))
+    assert all(len(commentary.comments(gate, v, ["events_count"])["events_count"]) == 2 for v in internal_readers)
+    assert [c.body for c in commentary.comments(gate, POLICE, ["events_count"])["events_count"]] == [
+        "A storm in September."]  # another agency's internal commentary stays with that agency
     with pytest.raises(Forbidden):
         commentary.add_comment(gate, POLICE, "events_count", period=period, visibility="public", body="Not ours")
     with pytest.raises(InputError, match="Period"):

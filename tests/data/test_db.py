@@ -1,0 +1,16 @@
+"""The value store's engines: errors that reach pages and logs never carry the statement's values."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from data.db import get_engine
+
+
+def test_database_errors_never_carry_the_statements_values(database: str) -> None:
+    with pytest.raises(DBAPIError) as failure, get_engine().begin() as conn:
+        conn.execute(text("INSERT INTO no_such_table VALUES (:secret)"), {"secret": "an internal value 42"})
+    assert "an internal value 42" not in str(failure.value)
+    assert "hidden due to hide_parameters" in str(failure.value)
