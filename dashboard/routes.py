@@ -107,8 +107,7 @@ def register_routes(app: Dash) -> None:
 
     @server.before_request
     def _status() -> tuple[str, int] | Response | None:
-        if any("\x00" in text for fields in (request.args, request.form) for key, values in fields.lists()
-               for text in (key, *values)):
+        if any("\x00" in text for key, values in request.form.lists() for text in (key, *values)):
             return Response("Text with a NUL character cannot be accepted.\n", status=400, mimetype="text/plain")
         if request.method != "GET":
             return None
