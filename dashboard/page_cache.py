@@ -84,7 +84,9 @@ class PageCache:
         @server.after_request
         def _remember(response: Response) -> Response:
             key = g.pop("page_cache_key", None)
-            if key is not None and response.status_code == 200 and not response.direct_passthrough \
-                    and FORM_TOKEN not in response.get_data():  # a page with a form carries this visitor's token
-                self.put(key, response.get_data())
+            if key is None or response.status_code != 200 or response.direct_passthrough:
+                return response
+            body = response.get_data()
+            if FORM_TOKEN not in body:  # a page with a form carries this visitor's token
+                self.put(key, body)
             return response

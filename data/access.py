@@ -62,7 +62,7 @@ class Viewer:
     def can_read_internal_commentary(self, metric: MetricSpec) -> bool:
         """Internal commentary is for the metric's own agency and the Mayor's office (admins and city-wide
         viewers), not for other agencies' staff."""
-        return self.role in (Role.ADMIN, Role.VIEWER) or (self.role is Role.AGENCY and metric.agency in self.agencies)
+        return self.role is Role.VIEWER or self.can_comment_on(metric)
 
     @property
     def can_manage(self) -> bool:

@@ -30,8 +30,12 @@ class Issue:
     message: str
     location: Location
     acknowledged: str | None = None
-    metric_id: str | None = None
     owner: tuple[str, str] | None = None
+
+    @property
+    def metric_id(self) -> str | None:
+        """The metric the finding belongs to, if it belongs to one."""
+        return self.owner[1] if self.owner and self.owner[0] == "metric" else None
 
     @property
     def blocks(self) -> bool:

@@ -93,8 +93,7 @@ class _Reader:
         return None
 
     def error(self, rule: str, message: str, path: Path, line: int, owner: tuple[str, str] | None = None) -> None:
-        self.issues.append(Issue(Level.ERROR, rule, message, Location(self.rel(path), line),
-                                 metric_id=owner[1] if owner and owner[0] == "metric" else None, owner=owner))
+        self.issues.append(Issue(Level.ERROR, rule, message, Location(self.rel(path), line), owner=owner))
 
     def models(self, path: Path, key: str, model: type[M], kind: str) -> list[M]:
         data = self.read(path)

@@ -30,7 +30,7 @@ Rule = Callable[[Registry], Iterator[Issue]]
 
 def _issue(registry: Registry, level: Level, rule: str, message: str, metric: MetricSpec, key: str) -> Issue:
     return Issue(level, rule, f"metric '{metric.id}': {message}", registry.where("metric", metric.id, key),
-                 metric_id=metric.id, owner=("metric", metric.id))
+                 owner=("metric", metric.id))
 
 
 def references(registry: Registry) -> Iterator[Issue]:
