@@ -1,4 +1,4 @@
-"""A served app on the real Baltimore data (loaded and refreshed once per backend), and a browser."""
+"""The served app on the real Baltimore data (loaded and refreshed once per backend), a browser, and axe."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -54,3 +55,14 @@ def browser() -> Iterator[object]:
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
         yield launched
         launched.close()
+
+
+def assert_accessible(page: Any, screenshot: str | None = None) -> None:
+    """Axe finds no WCAG 2.1 AA violation on ``page``; with a name, the full page is saved as a screenshot first."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if screenshot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

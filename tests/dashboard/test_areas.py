@@ -14,7 +14,7 @@ import pytest
 from dashboard.geo import boundaries
 from data.access import ANONYMOUS, Gate
 from metrics.registry import Registry
-from tests.dashboard.conftest import SCREENSHOTS
+from tests.dashboard.conftest import assert_accessible
 from tests.dashboard.test_pages import open_page, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,19 +43,14 @@ def no_sideways_scroll(page: Any) -> bool:
 @pytest.mark.parametrize("name", NEW_PAGES)
 def test_new_page_passes_axe_and_reflows_at_320_px(served: str, browser: Any, name: str,
                                                     request: pytest.FixtureRequest) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     path, heading = NEW_PAGES[name]
     backend = request.node.callspec.params["served"]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert status_of(served + path) == 200
     for size_name, width in (("desktop", 1366), ("narrow", 320)):
         page, problems = open_page(browser, served + path, width, 900)
         assert heading in page.locator("h1").inner_text() and page.locator("h1").count() == 1
         assert no_sideways_scroll(page), f"{path} scrolls sideways at {width} px"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size_name}-{backend}.png"), full_page=True)
-        results = Axe().run(page)
-        assert results.violations_count == 0, results.generate_report()
+        assert_accessible(page, f"{name}-{size_name}-{backend}")
         assert problems == [], problems
         page.close()
 

@@ -19,7 +19,7 @@ from data.users import add_user
 from metrics.escalation import suggest
 from metrics.registry import Registry
 from metrics.subjects import Subject, SubjectKind
-from tests.dashboard.conftest import SCREENSHOTS
+from tests.dashboard.conftest import assert_accessible
 from tests.dashboard.test_pages import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -68,7 +68,6 @@ def agenda_titles(page: Any) -> list[str]:
 
 def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, baltimore_registry: Registry,
                                                      request: pytest.FixtureRequest) -> None:
-    from axe_playwright_python.sync_playwright import Axe
 
     backend = request.node.callspec.params["served"]
     gate = Gate(baltimore_registry)
@@ -101,10 +100,7 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
     admin.get_by_role("button", name="Assign follow-up").click()
     admin.wait_for_selector("text=Follow-up assigned.")
     assert "White: not yet due" in admin.locator(".followup-table").first.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    admin.screenshot(path=str(SCREENSHOTS / f"citistat-session-{backend}.png"), full_page=True)
-    results = Axe().run(admin)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(admin, f"citistat-session-{backend}")
     admin.set_viewport_size({"width": 390, "height": 844})  # on a phone the tables scroll, the page does not
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     admin.set_viewport_size({"width": 1366, "height": 900})
@@ -130,8 +126,7 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
     agency.get_by_role("button", name="Save progress").click()
     agency.wait_for_selector("text=Follow-up updated.")
     assert "Yellow: in progress" in agency.locator("#main").inner_text()
-    results = Axe().run(agency)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(agency)
     go(agency, staff + "/citistat")
     assert agency.locator("text=Police").count() >= 1  # the agency sees its own session
 

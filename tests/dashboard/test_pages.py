@@ -14,7 +14,7 @@ import pytest
 
 from data.access import ANONYMOUS, Gate
 from metrics.registry import Registry
-from tests.dashboard.conftest import SCREENSHOTS
+from tests.dashboard.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,20 +50,15 @@ def open_page(browser: Any, url: str, width: int = 1366, height: int = 900) -> t
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
 def test_public_page_renders_and_passes_axe(served: str, browser: Any, name: str,
                                             request: pytest.FixtureRequest) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     path, heading = PUBLIC_PAGES[name]
     backend = request.node.callspec.params["served"]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for size_name, (width, height) in SIZES.items():
         page, problems = open_page(browser, served + path, width, height)
         assert heading in page.locator("h1").inner_text()
         assert page.locator("h1").count() == 1
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("main").count() == 1 and page.locator("header").count() >= 1
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size_name}-{backend}.png"), full_page=True)
-        results = Axe().run(page)
-        assert results.violations_count == 0, results.generate_report()
+        assert_accessible(page, f"{name}-{size_name}-{backend}")
         assert problems == [] or (name == "not-found" and all("404" in p for p in problems)), problems
         page.close()
 

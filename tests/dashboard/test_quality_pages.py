@@ -17,7 +17,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from metrics.status import Status
 from metrics.values import CITY, QualityRule
-from tests.dashboard.conftest import SCREENSHOTS
+from tests.dashboard.conftest import assert_accessible
 from tests.dashboard.test_pages import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,7 +67,6 @@ def test_the_citys_implausible_values_are_held_out_of_status_and_scores(served: 
 def test_a_flag_is_visible_readable_by_a_screen_reader_and_axe_clean(served: str, browser: Any, path: str,
                                                                       shown: str,
                                                                       request: pytest.FixtureRequest) -> None:
-    from axe_playwright_python.sync_playwright import Axe
 
     backend = request.node.callspec.params["served"]
     for width in (1366, 320):
@@ -76,10 +75,7 @@ def test_a_flag_is_visible_readable_by_a_screen_reader_and_axe_clean(served: str
         assert region.is_visible() and shown in region.aria_snapshot()
         assert "not used for status" in region.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=str(SCREENSHOTS / f"quality-{path.rsplit('/', 1)[1]}-{width}-{backend}.png"),
-                        full_page=True)
-        results = Axe().run(page)
-        assert results.violations_count == 0, results.generate_report()
+        assert_accessible(page, f"quality-{path.rsplit('/', 1)[1]}-{width}-{backend}")
         assert problems == []
         page.close()
     page, _ = open_page(browser, served + "/metrics/sr311_requests_received")
