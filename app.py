@@ -11,7 +11,7 @@ import plotly.io as pio
 from dash import Dash
 from flask import Flask
 
-from dashboard import auth, callback_guard, maps
+from dashboard import auth, callback_guard, maps, unavailable
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import current_viewer, set_gate, today
 from dashboard.page_cache import PageCache
@@ -49,6 +49,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     register_routes(app)
     register_citistat_routes(app)
     callback_guard.install(app)
+    unavailable.install(app)
     maps.install(app)
     gate = Gate(registry)
     set_gate(gate)

@@ -8,6 +8,10 @@ is kept for the form to show again.
 
 from __future__ import annotations
 
+import json
+import logging
+import urllib.parse
+import zlib
 from collections.abc import Callable
 
 from dash import Dash
@@ -20,9 +24,17 @@ from dashboard.context import current_viewer, gate
 from dashboard.memo_pdf import memo_pdf
 from data import commentary, followup_store, reviews, sessions
 from data.access import Forbidden, NotFound, Viewer
+from data.db import lock_wait
+from data.errors import UNAVAILABLE, describe
 from data.input import InputError
 from metrics.values import Verdict
 
+logger = logging.getLogger(__name__)
+
+STAFF_WRITE_WAIT_SECONDS = 3
+KEPT_FORM_BYTES = 2400  # compressed; browsers drop a session cookie beyond 4 KB, and the session with it
+NOT_SAVED = ("Not saved: the data is busy or cannot be reached right now. What you typed is kept below; "
+             "please submit it again in a minute.")
 Action = Callable[[Viewer], tuple[str, str]]  # does the write; gives (where to go next, what happened)
 
 
@@ -35,23 +47,41 @@ def recalled(form: str) -> dict[str, str]:
 def _post(back: str, action: Action, form: str | None = None) -> Response:
     if not csrf_ok():
         flash("The form expired. Please try again.", "danger")
-        return redirect(back)  # type: ignore[return-value]
-    viewer = current_viewer()
-    if not viewer.internal:
-        return redirect(f"/sign-in?next={back}")  # type: ignore[return-value]
+        return _go(back)
     try:
-        target, message = action(viewer)
+        viewer = current_viewer()
+        if not viewer.internal:
+            return redirect("/sign-in?" + urllib.parse.urlencode({"next": back}))  # type: ignore[return-value]
+        with lock_wait(STAFF_WRITE_WAIT_SECONDS):
+            target, message = action(viewer)
     except InputError as exc:
-        flash(str(exc), "danger")
-        if form:
-            session[f"form:{form}"] = {k: v for k, v in request.form.items() if k != "csrf"}
-        return redirect(back)  # type: ignore[return-value]
+        return _returned(back, form, str(exc))
     except Forbidden:
         return Response("Not available to your account.\n", status=403, mimetype="text/plain")
     except NotFound:
         return Response("Not found.\n", status=404, mimetype="text/plain")
+    except UNAVAILABLE as exc:
+        logger.warning("a staff change to %s was not saved: %s", back, describe(exc))
+        return _returned(back, form, NOT_SAVED)
     flash(message, "success")
-    return redirect(target)  # type: ignore[return-value]
+    return _go(target)
+
+
+def _returned(back: str, form: str | None, message: str) -> Response:
+    """Back to the form with ``message``; what was typed is kept (in the session cookie) for the form to show."""
+    if form:
+        typed = {k: v for k, v in request.form.items() if k != "csrf"}
+        if len(zlib.compress(json.dumps(typed).encode())) <= KEPT_FORM_BYTES:
+            session[f"form:{form}"] = typed
+        else:
+            message += " The text was too long to keep here: use your browser's Back button to copy it."
+    flash(message, "danger")
+    return _go(back)
+
+
+def _go(path: str) -> Response:
+    """A redirect to one of our pages; an id from the address is quoted (a raw line break cannot be sent)."""
+    return redirect(urllib.parse.quote(path, safe="/#"))  # type: ignore[return-value]
 
 
 class RecordId(IntegerConverter):

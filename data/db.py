@@ -5,15 +5,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from data.config import Settings
 
 _ENGINES: list[Engine] = []
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server is reported in seconds, not after the system's TCP timeout
+_lock_wait_ms: ContextVar[int] = ContextVar("lock_wait_ms", default=30_000)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -30,10 +33,12 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_lock_wait)
     else:
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     _ENGINES.append(engine)
     return engine
 
@@ -43,6 +48,21 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_lock_wait(connection: Connection) -> None:
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {_lock_wait_ms.get()}")
+
+
+@contextmanager
+def lock_wait(seconds: float) -> Iterator[None]:
+    """Inside the block a SQLite transaction waits at most ``seconds`` for another writer's lock (then raises
+    ``OperationalError``): a person waiting on a form is told at once, where a refresh may wait longer."""
+    token = _lock_wait_ms.set(int(seconds * 1000))
+    try:
+        yield
+    finally:
+        _lock_wait_ms.reset(token)
 
 
 def dispose_engines() -> None:

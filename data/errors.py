@@ -1,6 +1,11 @@
-"""The two refusals every read and write can give: the object is not there (for this viewer), or not allowed."""
+"""The refusals every read and write can give, and how a database failure is told to people."""
 
 from __future__ import annotations
+
+from sqlalchemy import exc as sa
+
+UNAVAILABLE = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, sa.DisconnectionError)
+DESCRIPTION_LIMIT = 300
 
 
 class NotFound(LookupError):
@@ -9,3 +14,18 @@ class NotFound(LookupError):
 
 class Forbidden(PermissionError):
     """The viewer must sign in (anonymous) or lacks the role for this page."""
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database could not be reached or is locked by another writer: trying again later may work."""
+    return isinstance(error, UNAVAILABLE)
+
+
+def describe(error: BaseException) -> str:
+    """One line about ``error`` that people may read: the kind and the reason, never the statement or its values.
+
+    A database error's first line names the problem (a missing column, a broken constraint); its statement,
+    parameters and details (which quote rows) stay in the server log."""
+    original = error.orig if isinstance(error, sa.StatementError) and error.orig is not None else error
+    reason = str(original).strip().splitlines()[0] if str(original).strip() else "no reason given"
+    return f"{type(original).__name__}: {reason}"[:DESCRIPTION_LIMIT]

@@ -37,6 +37,7 @@ from data.areas import AreaFinder
 from data.cells import RowRejected, parse_cell
 from data.config import PROJECT_ROOT
 from data.db import get_engine, session_scope
+from data.errors import describe
 from data.models import RunStatus, SourceLoad, utcnow
 from data.source_files import LoadError, Record, read_records
 from metrics.query import LINE
@@ -109,7 +110,7 @@ def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
         _swap(source, engine)
         status, error = RunStatus.SUCCESS, ""
     except Exception as exc:
-        error = str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
+        error = str(exc) if isinstance(exc, LoadError) else describe(exc)
         source_table(source, name=staging_name(source)).drop(engine, checkfirst=True)
         raise
     finally:

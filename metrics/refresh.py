@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from data.db import get_engine, session_scope
+from data.errors import describe
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
 from data.store import write_values
@@ -29,7 +29,6 @@ from metrics.registry import Registry
 logger = logging.getLogger(__name__)
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
-ERROR_LIMIT = 4000
 
 
 def runner_id() -> str:
@@ -77,12 +76,11 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         return RunResult(metric_id, RunStatus.SUCCESS, len(rows), written.inserted + written.restated,
                          warnings=tuple(warnings))
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        logger.warning("refresh of %s failed: %s", metric_id, error)
-        detail = (error + "\n" + traceback.format_exc())[:ERROR_LIMIT]
+        error = describe(exc)  # staff read it on data health; the statement and traceback go to the log only
+        logger.warning("refresh of %s failed: %s", metric_id, error, exc_info=True)
         with get_engine().begin() as conn:
             conn.execute(update(RUN).where(RUN.c.id == run_id).values(
-                status=RunStatus.FAILED, finished_at=utcnow(), error=detail))
+                status=RunStatus.FAILED, finished_at=utcnow(), error=error))
         return RunResult(metric_id, RunStatus.FAILED, error=error)
 
 

@@ -51,7 +51,7 @@ def layout() -> html.Div:
                 html.Td(assessment_chip(assessments[r.metric.id])),
                 html.Td(f"{r.started_at:%Y-%m-%d %H:%M}" if r.started_at else "never"),
                 html.Td(r.status or "—"), html.Td(f"{r.rows:,}"),
-                html.Td(((r.error or "").split("\nTraceback")[0] or r.warnings or "")[:300]),
+                html.Td((r.error or r.warnings or "")[:300]),
             ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
         ], className="table table-sm"), "Metric refreshes"),
     ])

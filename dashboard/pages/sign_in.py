@@ -16,6 +16,7 @@ MESSAGES = {
     "invalid": "That username and password do not match an active account.",
     "wait": "Too many failed attempts. Wait a few minutes before trying again.",
     "expired": "The form expired. Please sign in again.",
+    "unavailable": "Sign-in is not possible right now: the data cannot be reached. Please try again in a minute.",
 }
 
 

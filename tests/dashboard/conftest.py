@@ -18,6 +18,7 @@ from metrics.registry import Registry
 from tests.conftest import BACKENDS, fresh_store
 
 CHROMIUM = "/usr/bin/chromium"
+ROUTER = ".._pages_content.children..._pages_store.data.."
 SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
 
 
@@ -66,3 +67,27 @@ def assert_accessible(page: Any, screenshot: str | None = None) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def route(client: Any, path: Any, outputs: Any = None, search: str = "") -> Any:
+    """Ask the page router (as the browser does) for ``path``'s page, through a Flask test client."""
+    payload = {
+        "output": ROUTER,
+        "outputs": outputs if outputs is not None else [{"id": "_pages_content", "property": "children"},
+                                                        {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    }
+    return client.post("/_dash-update-component", json=payload)
+
+
+def form_token(node: Any) -> str | None:
+    """The CSRF token in a rendered page's form."""
+    if isinstance(node, dict):
+        if node.get("name") == "csrf" and isinstance(node.get("value"), str):
+            return str(node["value"])
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((token for child in node if (token := form_token(child))), None)
+    return None

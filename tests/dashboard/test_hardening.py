@@ -10,9 +10,8 @@ import pytest
 
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from tests.dashboard.conftest import form_token, route
 from tests.helpers import at, put_events
-
-ROUTER = ".._pages_content.children..._pages_store.data.."
 
 
 @pytest.fixture
@@ -24,32 +23,9 @@ def app(database: str, test_registry: Registry) -> Iterator[Any]:
     yield create_app(test_registry)
 
 
-def _route(client: Any, path: Any, outputs: Any = None) -> Any:
-    payload = {
-        "output": ROUTER,
-        "outputs": outputs if outputs is not None else [{"id": "_pages_content", "property": "children"},
-                                                        {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": ""}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    }
-    return client.post("/_dash-update-component", json=payload)
-
-
-def _token(node: Any) -> str | None:
-    """The CSRF token in a rendered page's form."""
-    if isinstance(node, dict):
-        if node.get("name") == "csrf" and isinstance(node.get("value"), str):
-            return str(node["value"])
-        node = list(node.values())
-    if isinstance(node, list):
-        return next((token for child in node if (token := _token(child))), None)
-    return None
-
-
 def test_a_non_ascii_csrf_value_is_refused_not_a_server_error(app: Any) -> None:
     client = app.server.test_client()
-    _route(client, "/sign-in")
+    route(client, "/sign-in")
     reply = client.post("/auth/sign-in", data={"username": "ada", "password": "x", "csrf": "é" * 43})
     assert reply.status_code == 302 and "error=expired" in reply.headers["Location"]
 
@@ -73,7 +49,7 @@ def test_a_memo_id_beyond_its_column_is_not_found(app: Any) -> None:
 @pytest.mark.parametrize("path, outputs", [("metrics/events_count", None), ("", None), ("/", {}),
                                            ("/", [{"id": "_pages_content"}]), ("/", "x")])
 def test_a_router_call_in_the_wrong_shape_is_a_400(app: Any, path: str, outputs: Any) -> None:
-    assert _route(app.server.test_client(), path, outputs).status_code == 400
+    assert route(app.server.test_client(), path, outputs).status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/_dash-component-suites/flask/app.py", "/_dash-component-suites/dash/../../app.py",
@@ -86,13 +62,13 @@ def test_unknown_files_are_404(app: Any, path: str) -> None:
 def test_a_visitors_flash_message_is_never_cached_for_others(app: Any) -> None:
     attacker = app.server.test_client()
     attacker.post("/metrics/events_count/commentary", data={"body": "x"})  # no token: "The form expired"
-    assert "The form expired" in json.dumps(_route(attacker, "/metrics/events_count").get_json())
+    assert "The form expired" in json.dumps(route(attacker, "/metrics/events_count").get_json())
     later = app.server.test_client()
-    assert "The form expired" not in json.dumps(_route(later, "/metrics/events_count").get_json())
+    assert "The form expired" not in json.dumps(route(later, "/metrics/events_count").get_json())
 
 
 @pytest.mark.parametrize("spelling", ["/sign-in", "/sign-in/", "//sign-in", "/sign-in//"])
 def test_sign_in_is_never_cached_under_any_spelling(app: Any, spelling: str) -> None:
     first, second = app.server.test_client(), app.server.test_client()
-    tokens = [_token(_route(client, spelling).get_json()) for client in (first, second)]
+    tokens = [form_token(route(client, spelling).get_json()) for client in (first, second)]
     assert None not in tokens and tokens[0] != tokens[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
@@ -74,20 +75,24 @@ def test_second_refresh_writes_nothing(database: str, test_registry: Registry) -
     assert [r.written for r in second] == [0, 0, 0]
 
 
-def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, test_registry: Registry) -> None:
+def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, test_registry: Registry,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
     assert refresh_metric(test_registry, "events_count").status == "success"
     with get_engine().begin() as conn:
         conn.execute(text("DROP TABLE src_events"))
-    failed = refresh_metric(test_registry, "events_count")
+    with caplog.at_level(logging.WARNING, logger="metrics.refresh"):
+        failed = refresh_metric(test_registry, "events_count")
     other = refresh_metric(test_registry, "closed_on_time")
+    assert any(r.exc_info for r in caplog.records)  # the traceback is in the server log
     assert failed.status == "failed" and "src_events" in (failed.error or "")
     assert other.status == "failed"
     with get_engine().connect() as conn:
         kept = read_values(conn, ["events_count"], geography="city")["events_count"]
         run = conn.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(1)).one()
     assert value_of("events_count", "month", dt.date(2025, 8, 1)).value == 1
-    assert run.status == "failed" and run.finished_at is not None and run.error
+    assert run.status == "failed" and run.finished_at is not None and "src_events" in run.error
+    assert "SELECT" not in run.error and "Traceback" not in run.error  # staff read it; the log keeps the rest
     result = assess(test_registry.metrics["events_count"], kept, city=test_registry.city, today=dt.date(2025, 8, 20),
                     last_refresh_failed=run.started_at)
     assert result.status is Status.STALE
