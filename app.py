@@ -13,11 +13,10 @@ from flask import Flask
 
 from dashboard import auth, callback_guard, maps, unavailable
 from dashboard.citistat_routes import register_citistat_routes
-from dashboard.context import current_viewer, set_gate, today
+from dashboard.context import page_versions, set_gate
 from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
-from data import commentary
 from data.access import Gate
 from data.config import Settings
 from metrics.issues import RegistryError
@@ -53,8 +52,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     maps.install(app)
     gate = Gate(registry)
     set_gate(gate)
-    PageCache(lambda: None if current_viewer().internal else (today(), gate.data_version(), commentary.version())
-              ).install(app)
+    PageCache(page_versions).install(app)
     app.layout = functools.partial(shell, registry.city.name)
     auth.install(app, settings)
     if settings.run_scheduler:

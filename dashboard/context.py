@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from data import audit, commentary
 from data.access import ANONYMOUS, Gate, Viewer
 
 _gate: Gate | None = None
@@ -30,3 +31,12 @@ def current_viewer() -> Viewer:
 
 def today() -> dt.date:
     return gate().today()
+
+
+def page_versions() -> tuple[object, ...]:
+    """What a rendered page depends on besides its address: who may see what, the day, the data and, for
+    visitors, public commentary; for staff, every audited change (CitiStat, follow-ups, reviews, comments)."""
+    viewer = current_viewer()
+    if viewer.internal:
+        return (viewer.scope, today(), gate().data_version(), audit.version())
+    return (today(), gate().data_version(), commentary.version())

@@ -1,9 +1,10 @@
-"""Rendered public pages, cached per address, day, data version and commentary version.
+"""Rendered pages, cached per address, viewer scope and the versions of what they show.
 
-Dash renders a page through one callback (the page router). For anonymous visitors its response depends
-only on the path, the query string, the day (status ages), the data and the public commentary, so the
-bytes are reused until any of those changes. Staff pages are never cached: they carry per-session form
-tokens and change with every CitiStat edit. The context returns None for a request not to cache.
+Dash renders a page through one callback (the page router). Its response depends only on the path, the query
+string, what the viewer's scope may see, the day (status ages), the data, and the commentary (for visitors) or
+every audited change (for staff), so the bytes are reused until any of those changes. A staff page's form
+token is stored as a placeholder and each session's own token is put back when the page is served. Nothing
+is cached for a visitor with a flash message or a rejected form waiting to be shown, or for sign-in.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from collections.abc import Callable, Hashable
 from dash import Dash
 from flask import Response, g, request, session
 
+from dashboard.auth import csrf_token
+
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
 UNCACHED = frozenset({"/sign-in", "/sign-out"})  # they carry a per-session CSRF token
 FORM_TOKEN = b'"csrf"'
+TOKEN_PLACEHOLDER = b"@@form-token@@"
 
 
 def normal(path: str | None) -> str | None:
@@ -28,7 +32,7 @@ def normal(path: str | None) -> str | None:
 
 class PageCache:
     def __init__(self, context: Callable[[], Hashable | None], max_entries: int = MAX_ENTRIES) -> None:
-        self._context = context  # day and versions for anonymous visitors; None for staff
+        self._context = context  # scope, day and versions; None for a request not to cache
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._max = max_entries
@@ -42,8 +46,8 @@ class PageCache:
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
         if not all(isinstance(part, str | None) for part in address) or normal(address[0]) in UNCACHED:
             return None
-        if session.get("_flashes"):
-            return None  # a message for this visitor only (e.g. "The form expired")
+        if session.get("_flashes") or any(key.startswith("form:") for key in session):
+            return None  # a message or typed text for this visitor only (e.g. "The form expired")
         context = self._context()
         return None if context is None else (address, context)
 
@@ -77,6 +81,8 @@ class PageCache:
                 return None
             body = self.get(key)
             if body is not None:
+                if TOKEN_PLACEHOLDER in body:
+                    body = body.replace(TOKEN_PLACEHOLDER, csrf_token().encode())
                 return Response(body, mimetype="application/json")
             g.page_cache_key = key
             return None
@@ -87,6 +93,9 @@ class PageCache:
             if key is None or response.status_code != 200 or response.direct_passthrough:
                 return response
             body = response.get_data()
-            if FORM_TOKEN not in body:  # a page with a form carries this visitor's token
+            token = str(session.get("csrf", "")).encode()
+            if token and token in body:
+                body = body.replace(token, TOKEN_PLACEHOLDER)
+            if FORM_TOKEN not in body or TOKEN_PLACEHOLDER in body:  # never one visitor's token for another
                 self.put(key, body)
             return response

@@ -208,10 +208,10 @@ class Gate:
             return _reviewed(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
     def data_version(self) -> tuple[object, ...]:
-        """Changes whenever a refresh finishes or a value is reviewed: the cache key that invalidates page data."""
+        """Changes whenever a refresh or a load finishes or a value is reviewed: the cache key of page data."""
         with get_engine().connect() as conn:
-            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id),
-                                             reviews.version())).one())
+            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id), reviews.version(),
+                                             select(func.max(LOAD.c.finished_at)).scalar_subquery())).one())
 
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
         """Status, citywide values and last refresh of every visible metric (cached per data version)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
+from data.db import get_engine
 from data.models import AuditEntry, utcnow
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -26,3 +27,12 @@ def entries(conn: Connection, *, limit: int = 500, object_type: str | None = Non
     if object_type:
         query = query.where(AUDIT.c.object_type == object_type)
     return list(conn.execute(query))
+
+
+def version(object_type: str | None = None) -> int:
+    """The newest entry's id (of ``object_type``, or of any): it changes with every audited change."""
+    query = select(func.coalesce(func.max(AUDIT.c.id), 0))
+    if object_type:
+        query = query.where(AUDIT.c.object_type == object_type)
+    with get_engine().connect() as conn:
+        return int(conn.execute(query).scalar_one())

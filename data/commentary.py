@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
+from data import audit
 from data.access import Forbidden, Gate, NotFound, Viewer
-from data.audit import AUDIT, record
+from data.audit import record
 from data.db import get_engine
 from data.input import InputError, parse_date
 from data.models import Commentary, aware, utcnow
@@ -102,9 +103,7 @@ def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.dat
 
 def version() -> int:
     """Changes whenever commentary is added or withdrawn (pages showing it are cached against it)."""
-    with get_engine().connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.max(AUDIT.c.id), 0))
-                                .where(AUDIT.c.object_type == "commentary")).scalar_one())
+    return audit.version("commentary")
 
 
 def _comment(r: Any) -> Comment:

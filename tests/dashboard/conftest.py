@@ -91,3 +91,12 @@ def form_token(node: Any) -> str | None:
     if isinstance(node, list):
         return next((token for child in node if (token := form_token(child))), None)
     return None
+
+
+def signed_in(app: Any, username: str, password: str) -> Any:
+    """A Flask test client with ``username`` signed in through the sign-in form."""
+    client = app.server.test_client()
+    token = form_token(route(client, "/sign-in").get_json())
+    reply = client.post("/auth/sign-in", data={"username": username, "password": password, "csrf": token})
+    assert reply.status_code == 302 and "error" not in reply.headers["Location"], reply.headers["Location"]
+    return client

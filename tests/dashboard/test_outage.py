@@ -22,7 +22,7 @@ from data.users import add_user
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
 from tests.conftest import fresh_store
-from tests.dashboard.conftest import assert_accessible, form_token, route
+from tests.dashboard.conftest import assert_accessible, form_token, route, signed_in
 from tests.helpers import at, put_events
 from tests.tcp_proxy import TcpProxy
 
@@ -53,14 +53,6 @@ def behind_proxy(tmp_path: Path, test_registry: Registry) -> Iterator[tuple[Any,
             proxy.cut()
 
 
-def _signed_in(app: Any) -> Any:
-    client = app.server.test_client()
-    token = form_token(route(client, "/sign-in").get_json())
-    reply = client.post("/auth/sign-in", data={"username": "admin", "password": PASSWORD, "csrf": token})
-    assert reply.status_code == 302 and "error" not in reply.headers["Location"]
-    return client
-
-
 def _comment(client: Any, token: str | None) -> Any:
     return client.post("/metrics/events_count/commentary", data={
         "period": "month:2025-08-01", "visibility": "public", "body": TYPED, "csrf": token})
@@ -70,7 +62,7 @@ def _comment(client: Any, token: str | None) -> Any:
 def test_an_unreachable_database_gives_friendly_answers_and_the_app_recovers(
         behind_proxy: tuple[Any, TcpProxy]) -> None:
     app, proxy = behind_proxy
-    staff, visitor = _signed_in(app), app.server.test_client()
+    staff, visitor = signed_in(app, "admin", PASSWORD), app.server.test_client()
     token = form_token(route(staff, "/metrics/events_count").get_json())
     proxy.cut()
     page = staff.get("/metrics/events_count")
@@ -127,7 +119,7 @@ def test_a_staff_write_meeting_a_locked_store_returns_the_form_with_what_was_typ
 
     with fresh_store("sqlite", tmp_path) as url:
         _prepare(test_registry)
-        staff = _signed_in(create_app(test_registry))
+        staff = signed_in(create_app(test_registry), "admin", PASSWORD)
         token = form_token(route(staff, "/metrics/events_count").get_json())
         holder = sqlite3.connect(make_url(url).database or "", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the store

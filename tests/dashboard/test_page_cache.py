@@ -1,4 +1,4 @@
-"""Rendered pages are reused until a refresh lands or commentary changes, and only for anonymous visitors."""
+"""Rendered pages are reused until what they show changes, per viewer scope, each session with its own form token."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dash import Dash
 
 from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from tests.dashboard.conftest import form_token, route, signed_in
 from tests.helpers import at, put_events
 
 
@@ -76,3 +77,44 @@ def test_public_commentary_reaches_the_cached_page_at_once(database: str, test_r
     add_comment(Gate(test_registry), Viewer(Role.ADMIN, "ana"), "events_count", period="month:2025-08-01",
                 visibility="public", body="A storm closed the yard.")
     assert "A storm closed the yard." in _text(render(app, "/metrics/events_count"))
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def _staff(test_registry: Registry) -> Dash:
+    from app import create_app
+    from data.models import Role
+    from data.users import add_user
+
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1, "amount": 5.0}])
+    refresh_all(test_registry)
+    agencies = frozenset(test_registry.agencies)
+    for name, role, scope in (("ana", Role.ADMIN, frozenset()), ("bo", Role.ADMIN, frozenset()),
+                              ("works", Role.AGENCY, frozenset({"AG1"})), ("police", Role.AGENCY, frozenset({"AG2"}))):
+        add_user(name, PASSWORD, role, scope, actor="test", known_agencies=agencies)
+    return create_app(test_registry)
+
+
+def test_a_cached_staff_page_carries_each_sessions_own_form_token(database: str, test_registry: Registry) -> None:
+    app = _staff(test_registry)
+    ana, bo = signed_in(app, "ana", PASSWORD), signed_in(app, "bo", PASSWORD)
+    first, again = (route(ana, "/metrics/events_count").get_json() for _ in range(2))
+    theirs = route(bo, "/metrics/events_count").get_json()
+    assert form_token(first) == form_token(again) != form_token(theirs)
+    reply = bo.post("/metrics/events_count/commentary", data={
+        "period": "month:2025-08-01", "visibility": "internal", "body": "Checked with the yard.",
+        "csrf": form_token(theirs)})
+    assert reply.status_code == 302
+    assert "Comment published" in json.dumps(route(bo, "/metrics/events_count").get_json())
+    assert "Checked with the yard." in json.dumps(route(ana, "/metrics/events_count").get_json())  # at once
+    assert "Checked with the yard." not in _text(render(app, "/metrics/events_count"))  # internal: not for visitors
+
+
+def test_a_page_cached_for_one_agency_is_never_served_to_another(database: str, test_registry: Registry) -> None:
+    app = _staff(test_registry)
+    police, works = signed_in(app, "police", PASSWORD), signed_in(app, "works", PASSWORD)
+    for _ in range(2):
+        assert "Patrol overtime" in json.dumps(route(police, "/metrics/patrol_spend").get_json())
+        refused = json.dumps(route(works, "/metrics/patrol_spend").get_json())
+        assert "Patrol overtime" not in refused and "Not available to your account" in refused
