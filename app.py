@@ -10,6 +10,7 @@ import sys
 import plotly.io as pio
 from dash import Dash
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import auth, callback_guard, maps, unavailable
 from dashboard.citistat_routes import register_citistat_routes
@@ -18,7 +19,7 @@ from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
-from data.config import Settings
+from data.config import Settings, SettingsError
 from metrics.issues import RegistryError
 from metrics.publishable import load_registry
 from metrics.registry import Registry
@@ -55,6 +56,9 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     PageCache(page_versions).install(app)
     app.layout = functools.partial(shell, registry.city.name)
     auth.install(app, settings)
+    if settings.trusted_proxy_hops:  # the client address and scheme as the trusted proxies saw them
+        hops = settings.trusted_proxy_hops
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops)
     if settings.run_scheduler:
         from metrics.scheduler import start_in_process
 
@@ -74,7 +78,7 @@ def main() -> int:
     except RegistryError as exc:
         sys.stderr.write(f"Refusing to start: {exc}\nRun `python -m metrics validate` for the full list.\n")
         return 1
-    except auth.ConfigurationError as exc:
+    except (auth.ConfigurationError, SettingsError) as exc:
         sys.stderr.write(f"Refusing to start: {exc}\n")
         return 1
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))

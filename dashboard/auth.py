@@ -1,13 +1,16 @@
 """Sign-in with Flask-Login: server-side identity for every request, CSRF-protected forms, expiring sessions.
 
 The viewer of a request comes only from the signed session cookie (never from a request body). Signing in
-starts a new session (no fixation); a session ends after ``IDLE`` without requests or ``ABSOLUTE`` after
-sign-in, and at once when its user is disabled (the user's session version changes).
+starts a new session (no fixation) with a server-side record. A session is bound to the browser that signed
+in (a hash of its User-Agent; not to the address, which changes on phones and laptops) and ends after ``IDLE``
+without requests, ``ABSOLUTE`` after sign-in, at sign-out (on the server: a copy of the cookie stops working)
+and at once when its user is disabled (the user's session version changes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import logging
 import secrets
@@ -20,7 +23,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from data.access import ANONYMOUS, Viewer
 from data.config import Settings
 from data.models import Role
-from data.users import Account, account_for_session, authenticate
+from data.users import Account, account_for_session, authenticate, end_session
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +37,18 @@ class ConfigurationError(RuntimeError):
 
 
 class SessionUser(UserMixin):
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, session_id: str) -> None:
         self.account = account
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"{self.account.id}:{self.account.session_version}"
+        return f"{self.account.id}:{self.account.session_version}:{self.session_id}"
+
+
+def browser() -> str:
+    """What a session is bound to: a hash of the browser's User-Agent."""
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha256(agent.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def viewer() -> Viewer:
@@ -86,21 +96,24 @@ def install(app: Dash, settings: Settings) -> None:
                          PERMANENT_SESSION_LIFETIME=IDLE, SESSION_REFRESH_EACH_REQUEST=True,
                          REMEMBER_COOKIE_DURATION=dt.timedelta(0))
     manager = LoginManager(server)
-    manager.session_protection = "strong"
+    manager.session_protection = None  # its check trusts any X-Forwarded-For and only warns on permanent sessions
 
     @manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
-        """Runs whenever a request's viewer is read: expired, disabled or ended sessions give no user."""
+        """Runs whenever a request's viewer is read: expired, ended, disabled or carried-off sessions give no user."""
         started = session.get("signed_in_at")
         limit = server.config.get("CITISTAT_SESSION_ABSOLUTE", ABSOLUTE).total_seconds()
         if not isinstance(started, float) or dt.datetime.now(dt.UTC).timestamp() - started > limit:
             return None
-        try:
-            account_id, version = (int(part) for part in user_id.split(":"))
-        except ValueError:
+        account_id, version, session_id = (user_id.split(":") + ["", ""])[:3]
+        if not account_id.isdigit() or not version.isdigit() or not session_id:
             return None
-        account = account_for_session(account_id, version)
-        return SessionUser(account) if account else None
+        if not hmac.compare_digest(str(session.get("browser", "")).encode(), browser().encode()):
+            logger.warning("session of user %s presented by another browser from %s: refused", account_id,
+                           request.remote_addr)
+            return None
+        account = account_for_session(int(account_id), int(version), session_id)
+        return SessionUser(account, session_id) if account else None
 
     @server.post("/auth/sign-in")
     def _sign_in() -> Response:
@@ -110,19 +123,22 @@ def install(app: Dash, settings: Settings) -> None:
                               request.remote_addr or "unknown")
         target = safe_next(request.form.get("next"))
         if result.account is None:
-            error = "wait" if result.retry_after else "invalid"
-            query = urllib.parse.urlencode({"error": error, "next": target})
+            wait = {"retry": str(int(result.retry_after.total_seconds()))} if result.retry_after else {}
+            query = urllib.parse.urlencode({"error": "wait" if wait else "invalid", **wait, "next": target})
             return redirect(f"/sign-in?{query}")  # type: ignore[return-value]
         session.clear()  # a new session: nothing from before sign-in carries over
-        login_user(SessionUser(result.account))
-        session.permanent = True
+        login_user(SessionUser(result.account, result.session_id or ""))
+        session.permanent = True  # idle expiry: the cookie's lifetime is renewed on every request
         session["signed_in_at"] = dt.datetime.now(dt.UTC).timestamp()
+        session["browser"] = browser()
         session["csrf"] = secrets.token_urlsafe(32)
         return redirect(target)  # type: ignore[return-value]
 
     @server.post("/auth/sign-out")
     def _sign_out() -> Response:
         if csrf_ok():
+            if current_user.is_authenticated:
+                end_session(current_user.session_id)
             logout_user()
             session.clear()
         return redirect("/")  # type: ignore[return-value]

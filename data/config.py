@@ -10,6 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'citistat.db'}"
 
 
+class SettingsError(ValueError):
+    """An environment variable with a value the app cannot use; the message says which and why."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the value store lives and where the registry is read from.
@@ -21,6 +25,8 @@ class Settings:
         environment: ``APP_ENV``; anything but "development" requires ``SECRET_KEY`` and HTTPS cookies.
         secret_key: signs session cookies; shared by every worker of a site.
         site: which site this process serves: "all", "public" or "internal".
+        trusted_proxy_hops: how many proxies in front of the app append to ``X-Forwarded-For`` (and set
+            ``X-Forwarded-Proto``); 0 ignores those headers, so the client address is the connection's.
     """
 
     database_url: str
@@ -29,6 +35,7 @@ class Settings:
     environment: str  # "development" allows a built-in secret key and plain-HTTP cookies
     secret_key: str | None
     site: str  # "all" (public pages, staff sign in), "public" (no sign-in at all), "internal" (sign-in for all)
+    trusted_proxy_hops: int = 0
 
     @property
     def development(self) -> bool:
@@ -43,4 +50,12 @@ class Settings:
             environment=os.environ.get("APP_ENV", "production"),
             secret_key=os.environ.get("SECRET_KEY") or None,
             site=os.environ.get("SITE", "all"),
+            trusted_proxy_hops=_hops(os.environ.get("TRUSTED_PROXY_HOPS") or "0"),
         )
+
+
+def _hops(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 10:
+        raise SettingsError(f"TRUSTED_PROXY_HOPS must be the number of proxies in front of the app (0-10), "
+                            f"not {text!r}")
+    return int(text)

@@ -151,14 +151,28 @@ class User(SQLModel, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """A failed sign-in, kept to slow down guessing (per username and per address) and for the audit."""
+    """A failed sign-in, kept to slow down guessing (see ``data/throttle.py``) and for the audit."""
 
     __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_username_address", "username", "address", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, index=True)
     address: str = Field(max_length=64, index=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class SignInSession(SQLModel, table=True):
+    """A signed-in session: ended at sign-out; its address is one the user is known to sign in from."""
+
+    __tablename__ = "sign_in_session"
+    __table_args__ = (Index("ix_sign_in_session_user_address", "user_id", "address", "started_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)  # random; carried in the signed session cookie
+    user_id: int = Field(foreign_key="app_user.id")
+    address: str = Field(max_length=64)  # the throttling key of the address (an IPv6 address by its /64)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    ended_at: dt.datetime | None = None  # set at sign-out
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,31 +1,31 @@
-"""Staff accounts: add, disable, list, and sign-in checks slowed down after repeated failures.
+"""Staff accounts: add, disable, list; sign-in checks (throttled after failures) and server-side sessions.
 
-Passwords are salted scrypt hashes (Werkzeug). After ``FREE_ATTEMPTS`` failures within ``WINDOW`` for a
-username or an address, each further attempt must wait twice as long as the last (up to ``MAX_WAIT``);
-every failure is logged and kept.
+Passwords are salted scrypt hashes (Werkzeug). Repeated failures make further attempts wait (``data/throttle.py``:
+per username and address, per address, and a slower path for new addresses); every failure is logged and kept
+for ``FAILURES_KEPT``. A successful sign-in starts a server-side session that sign-out ends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.audit import record
 from data.db import get_engine
-from data.models import Role, SignInFailure, User, utcnow
+from data.models import Role, User, utcnow
+from data.throttle import FAILURE, KNOWN_FOR, SESSION, address_key, retry_after
 
 logger = logging.getLogger(__name__)
 
 USER = User.__table__  # type: ignore[attr-defined]
-FAILURE = SignInFailure.__table__  # type: ignore[attr-defined]
 MIN_PASSWORD_LENGTH = 12
-WINDOW = dt.timedelta(minutes=15)
-FREE_ATTEMPTS = 5
-MAX_WAIT = dt.timedelta(minutes=15)
+FAILURES_KEPT = dt.timedelta(days=90)
 STAFF_ROLES = (Role.ADMIN, Role.AGENCY, Role.VIEWER)
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
@@ -105,10 +105,11 @@ def list_users() -> list[Account]:
         return [_account(r) for r in conn.execute(select(USER).order_by(USER.c.username))]
 
 
-def account_for_session(user_id: int, session_version: int) -> Account | None:
-    """The signed-in account, unless it was disabled or its sessions were ended since."""
+def account_for_session(user_id: int, session_version: int, session_id: str) -> Account | None:
+    """The signed-in account, unless it was disabled, its sessions were ended since, or it signed out."""
     with get_engine().connect() as conn:
-        row = conn.execute(select(USER).where(USER.c.id == user_id)).first()
+        row = conn.execute(select(USER).join(SESSION, SESSION.c.user_id == USER.c.id).where(
+            USER.c.id == user_id, SESSION.c.id == session_id, SESSION.c.ended_at.is_(None))).first()
     if row is None:
         return None
     account = _account(row)
@@ -121,37 +122,39 @@ def account_for_session(user_id: int, session_version: int) -> Account | None:
 class SignIn:
     account: Account | None
     retry_after: dt.timedelta | None = None  # set when the attempt was refused as too frequent
-
-
-def _wait(conn: Connection, username: str, address: str, now: dt.datetime) -> dt.timedelta | None:
-    recent = conn.execute(select(func.count(), func.max(FAILURE.c.at)).where(
-        FAILURE.c.at > now - WINDOW, or_(FAILURE.c.username == username, FAILURE.c.address == address))).one()
-    failures, last = recent
-    if failures < FREE_ATTEMPTS or last is None:
-        return None
-    last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-    wait = min(dt.timedelta(seconds=2 ** (failures - FREE_ATTEMPTS + 1)), MAX_WAIT)
-    remaining = last + wait - now
-    return remaining if remaining > dt.timedelta(0) else None
+    session_id: str | None = None  # the server-side session started by a successful sign-in
 
 
 def authenticate(username: str, password: str, address: str) -> SignIn:
-    """Check a sign-in; record and log a failure; refuse attempts that come too fast after failures."""
+    """Check a sign-in from ``address``; record and log a failure; refuse attempts that come too fast after
+    failures (the rule is in ``data/throttle.py``); start a server-side session on success."""
     username = username.strip().lower()[:80]
+    key = address_key(address)
     now = utcnow()
     with get_engine().begin() as conn:
-        wait = _wait(conn, username, address, now)
-        if wait is not None:
-            logger.warning("sign-in for %r from %s refused: too many failures, retry in %ss", username, address,
-                           int(wait.total_seconds()) + 1)
-            return SignIn(None, wait)
         row = conn.execute(select(USER).where(USER.c.username == username)).first()
+        wait = retry_after(conn, username, row.id if row else None, key, now)
+        if wait is not None:
+            seconds = math.ceil(wait.total_seconds())
+            logger.warning("sign-in for %r from %s refused: too many failures, retry in %ss", username, address,
+                           seconds)
+            return SignIn(None, dt.timedelta(seconds=seconds))
         valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
         if row is not None and valid and not row.disabled:
+            session_id = secrets.token_urlsafe(32)
             conn.execute(update(USER).where(USER.c.id == row.id).values(last_sign_in_at=now))
-            conn.execute(delete(FAILURE).where(FAILURE.c.username == username))
+            conn.execute(delete(SESSION).where(SESSION.c.user_id == row.id, SESSION.c.started_at < now - KNOWN_FOR))
+            conn.execute(insert(SESSION).values(id=session_id, user_id=row.id, address=key, started_at=now))
             record(conn, actor=username, action="session.sign_in", object_type="user", object_id=username)
-            return SignIn(_account(row))
-        conn.execute(insert(FAILURE).values(username=username, address=address, at=now))
+            return SignIn(_account(row), session_id=session_id)
+        conn.execute(insert(FAILURE).values(username=username, address=key, at=now))
+        conn.execute(delete(FAILURE).where(FAILURE.c.at < now - FAILURES_KEPT))
     logger.warning("failed sign-in for %r from %s", username, address)
     return SignIn(None)
+
+
+def end_session(session_id: str) -> None:
+    """Sign-out: the session is over on the server, so a copy of its cookie no longer signs anyone in."""
+    with get_engine().begin() as conn:
+        conn.execute(update(SESSION).where(SESSION.c.id == session_id, SESSION.c.ended_at.is_(None)).values(
+            ended_at=utcnow()))

@@ -14,19 +14,25 @@ from dashboard.page import guarded
 dash.register_page(__name__, path="/sign-in", title="Staff sign-in", name="Sign in")
 MESSAGES = {
     "invalid": "That username and password do not match an active account.",
-    "wait": "Too many failed attempts. Wait a few minutes before trying again.",
+    "wait": "Too many failed attempts. Wait a little before trying again.",
     "expired": "The form expired. Please sign in again.",
     "unavailable": "Sign-in is not possible right now: the data cannot be reached. Please try again in a minute.",
 }
 
 
-@guarded("error", "next", public=True)
-def layout(error: str = "", next: str = "/") -> html.Div:  # noqa: A002 - the query parameter's name
+def message(error: str, retry: str) -> str:
+    if error == "wait" and retry.isdigit() and 0 < int(retry) <= 3600:
+        return f"Too many failed attempts. Try again in {retry} second{'s' if retry != '1' else ''}."
+    return MESSAGES.get(error, "Sign-in failed.")
+
+
+@guarded("error", "retry", "next", public=True)
+def layout(error: str = "", retry: str = "", next: str = "/") -> html.Div:  # noqa: A002 - the query parameter
     viewer = current_viewer()
     if viewer.internal:
         return html.Div([html.H1("You are signed in"), html.P(f"Signed in as {viewer.user_id}."),
                          html.P(dcc.Link("Sign out", href="/sign-out"))])
-    problem = alert(MESSAGES.get(error, "Sign-in failed."), "danger") if error else None
+    problem = alert(message(error, retry), "danger") if error else None
     return html.Div([
         html.H1("Staff sign-in"),
         html.P("For City staff. Residents can see every public measure without signing in.", className="lead"),

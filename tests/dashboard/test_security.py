@@ -41,10 +41,11 @@ class Reply:
 
 
 class Client:
-    """A browser-like HTTP client: cookies kept, redirects not followed."""
+    """A browser-like HTTP client: cookies kept, redirects not followed; ``headers`` go with every request."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, **headers: str) -> None:
         self.base = base
+        self.headers = {name.replace("_", "-"): value for name, value in headers.items()}
         self.jar = http.cookiejar.CookieJar()
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -54,7 +55,7 @@ class Client:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
 
     def request(self, path: str, data: bytes | None = None, content_type: str | None = None) -> Reply:
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = {**self.headers, **({"Content-Type": content_type} if content_type else {})}
         req = urllib.request.Request(self.base + path, data=data, headers=headers)
         try:
             with self.opener.open(req, timeout=30) as response:
@@ -278,12 +279,17 @@ def test_expired_and_disabled_sessions_are_refused(serve: Callable[..., str]) ->
 
 def test_repeated_failures_are_slowed_down_and_logged(serve: Callable[..., str],
                                                       caplog: pytest.LogCaptureFixture) -> None:
-    client = Client(serve())
+    base = serve(TRUSTED_PROXY_HOPS="1")  # addresses from X-Forwarded-For, as behind one proxy
+    guesser, owner = Client(base, X_Forwarded_For="203.0.113.9"), Client(base, X_Forwarded_For="198.51.100.7")
     with caplog.at_level(logging.WARNING, logger="data.users"):
         for _ in range(5):
-            assert "error=invalid" in client.sign_in("admin", "wrong-password-123").headers["Location"]
-        assert "error=wait" in client.sign_in("admin").headers["Location"]  # even the right password waits
-    assert sum("failed sign-in for 'admin'" in r.getMessage() for r in caplog.records) == 5
+            assert "error=invalid" in guesser.sign_in("admin", "wrong-password-123").headers["Location"]
+        refused = guesser.sign_in("admin").headers["Location"]  # from there even the right password waits
+        assert "error=wait" in refused and "retry=2" in refused
+        assert "Try again in 2 seconds" in guesser.page("/sign-in", "?error=wait&retry=2").body
+        assert owner.sign_in("admin").headers["Location"] in ("/", f"{base}/")  # the owner, elsewhere, is in
+    failed = [r.getMessage() for r in caplog.records if "failed sign-in for 'admin'" in r.getMessage()]
+    assert len(failed) == 5 and all("from 203.0.113.9" in m for m in failed)
     assert any("refused: too many failures" in r.getMessage() for r in caplog.records)
 
 
