@@ -8,6 +8,8 @@ empty cache (right after a refresh lands), *warm* what it runs per request once 
 
     python bench/pages.py                    # builds bench/results/pages.db from the demo data first
     python bench/pages.py --requests 100
+
+Then the staff pages, as a signed-in admin, at 1 and 20 clients (goal: p95 under 300 ms at 20).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -41,7 +44,18 @@ PAGES = {
     "search": "/search?q=vacant",
     "about": "/about",
 }
+STAFF_PAGES = {
+    "data health": "/data-health",
+    "CitiStat sessions": "/citistat",
+    "follow-ups": "/follow-ups",
+    "audit log": "/admin/audit",
+    "pillar": "/pillars/3",
+    "metric (computed)": "/metrics/illegal_dumping_requests",
+    "metric (reported)": "/metrics/pm_2",
+}
 GOAL_P95_MS = 150.0
+STAFF_GOAL_P95_MS = 300.0
+STAFF_USER, STAFF_PASSWORD = "bench-admin", "bench-admin-password"
 
 
 def body(url: str) -> bytes:
@@ -59,8 +73,19 @@ def prepare(database: Path) -> str:
     url = f"sqlite:///{database}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("APP_ENV", "development")  # a local run: the built-in secret key, plain-HTTP cookies
-    if database.exists():
-        return url
+    if not database.exists():
+        build(database, url)
+    from data.models import Role
+    from data.users import UserError, add_user
+
+    try:
+        add_user(STAFF_USER, STAFF_PASSWORD, Role.ADMIN, frozenset(), actor="bench", known_agencies=frozenset())
+    except UserError:
+        pass  # added by an earlier run
+    return url
+
+
+def build(database: Path, url: str) -> None:
     database.parent.mkdir(exist_ok=True)
     env = os.environ | {"DATABASE_URL": url}
     print(f"Building {database.name} from the Baltimore demo data …", flush=True)
@@ -68,7 +93,6 @@ def prepare(database: Path) -> str:
         program = [str(Path(sys.executable).parent / "alembic"), *command[1:]] if command[0] == "alembic" \
             else [sys.executable, *command]
         subprocess.run(program, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    return url
 
 
 def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -90,9 +114,10 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("gunicorn did not start")
 
 
-def post(conn: http.client.HTTPConnection, payload: bytes) -> float:
+def post(conn: http.client.HTTPConnection, payload: bytes, cookie: str = "") -> float:
     start = time.perf_counter()
-    conn.request("POST", "/_dash-update-component", payload, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"} | ({"Cookie": cookie} if cookie else {})
+    conn.request("POST", "/_dash-update-component", payload, headers)
     response = conn.getresponse()
     response.read()
     if response.status != 200:
@@ -100,13 +125,32 @@ def post(conn: http.client.HTTPConnection, payload: bytes) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def load(port: int, payload: bytes, clients: int, per_client: int) -> list[float]:
+def sign_in(port: int) -> str:
+    """The session cookie of the bench's admin, signed in through the sign-in form like a browser."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/_dash-update-component", body("/sign-in"), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    token = re.search(r'"name": "csrf", "value": "([^"]+)"', response.read().decode())
+    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    form = urllib.parse.urlencode({"username": STAFF_USER, "password": STAFF_PASSWORD, "next": "/",
+                                   "csrf": token.group(1) if token else ""})
+    conn.request("POST", "/auth/sign-in", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                 "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    signed_in = (response.getheader("Set-Cookie") or "").split(";")[0]
+    if response.status != 302 or "error" in (response.getheader("Location") or "") or not signed_in:
+        raise RuntimeError("the bench admin could not sign in")
+    return signed_in
+
+
+def load(port: int, payload: bytes, clients: int, per_client: int, cookie: str = "") -> list[float]:
     times: list[float] = []
     lock = threading.Lock()
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = [post(conn, payload) for _ in range(per_client)]
+        mine = [post(conn, payload, cookie) for _ in range(per_client)]
         conn.close()
         with lock:
             times.extend(mine)
@@ -179,6 +223,22 @@ def in_process() -> dict[str, tuple[float, float, float]]:
     return out
 
 
+def staff(port: int) -> None:
+    """Staff pages as a signed-in admin at 1 and 20 clients (their data and pages are cached per viewer scope)."""
+    cookie = sign_in(port)
+    for payload in (body(u) for u in STAFF_PAGES.values()):
+        load(port, payload, 4, 3, cookie)
+    print(f"\n{'staff page (admin)':<24}{'1 client p50/p95':>19}{'20 clients p50/p95':>21}{'p95<300':>9}")
+    print("-" * 73)
+    for name, page_url in STAFF_PAGES.items():
+        payload = body(page_url)
+        one = load(port, payload, 1, 30, cookie)
+        twenty = load(port, payload, 20, 10, cookie)
+        ok = "ok" if percentile(twenty, 0.95) < STAFF_GOAL_P95_MS else "MISSED"
+        print(f"{name:<24}{percentile(one, 0.5):>10.1f} /{percentile(one, 0.95):>6.1f}ms"
+              f"{percentile(twenty, 0.5):>12.1f} /{percentile(twenty, 0.95):>6.1f}ms{ok:>9}")
+
+
 def _match(template: str, path: str) -> dict[str, str] | None:
     parts, given = template.strip("/").split("/"), path.strip("/").split("/")
     if len(parts) != len(given):
@@ -216,6 +276,7 @@ def main() -> int:
             print(f"{name:<20}{cold_sql:>8.1f}ms{cold_render:>7.1f}ms{warm_sql:>8.1f}ms"
                   f"{percentile(one, 0.5):>10.1f} /{percentile(one, 0.95):>6.1f}ms"
                   f"{percentile(twenty, 0.5):>12.1f} /{percentile(twenty, 0.95):>6.1f}ms{ok:>9}")
+        staff(port)
     finally:
         process.terminate()
         process.wait(10)
