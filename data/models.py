@@ -27,7 +27,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
-    ABANDONED = "abandoned"  # the process died before the run finished; nothing of it was written
+    ABANDONED = "abandoned"  # its process died, or lost the scheduler lease, first; nothing of it was written
 
 
 class MetricValue(SQLModel, table=True):
@@ -105,6 +105,18 @@ class RefreshRun(SQLModel, table=True):
     rows_unchanged: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     warnings: str | None = Field(default=None, sa_column=Column(Text))
+    lease: int | None = None  # the scheduler's fencing token (data.lease); none for refreshes run by hand
+
+
+class SchedulerLease(SQLModel, table=True):
+    """The scheduler's lease: one row whose epoch goes up each time a scheduler becomes leader."""
+
+    __tablename__ = "scheduler_lease"
+
+    id: int | None = Field(default=None, primary_key=True)
+    epoch: int = 0
+    holder: str = Field(default="", max_length=120)
+    taken_at: dt.datetime | None = None
 
 
 class SourceLoad(SQLModel, table=True):

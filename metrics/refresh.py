@@ -4,7 +4,8 @@ with history, record the run.
 Each metric is one transaction: a refresh killed half-way leaves every metric either fully refreshed or
 untouched, and running it again is harmless (unchanged values are not rewritten). A failing metric is
 recorded with its error and keeps its last good values; the others go on. What the gate flagged is
-summarised in the run's warnings.
+summarised in the run's warnings. A scheduled run carries the scheduler's lease, which the store checks
+before recording the run and before writing its values (``data.lease``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import select, update
 
 from data.db import get_engine, session_scope
 from data.errors import describe
+from data.lease import LeaseLost, fence
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
 from data.store import write_values
@@ -46,14 +48,18 @@ class RunResult:
 
 
 def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
-                   coverage: dict[str, Coverage] | None = None) -> RunResult:
+                   coverage: dict[str, Coverage] | None = None, lease: int | None = None) -> RunResult:
     """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
-    ``coverage`` keeps each source's coverage across a batch, so it is read once per source.
+    ``coverage`` keeps each source's coverage across a batch, so it is read once per source. With a
+    ``lease`` (the scheduler's), ``LeaseLost`` is raised, and nothing written, once another scheduler has
+    taken over.
     """
     metric = registry.metrics[metric_id]
     with session_scope() as session:
-        run = RefreshRun(metric_id=metric_id, trigger=trigger, runner=runner_id())
+        if lease is not None:
+            fence(session.connection(), lease)
+        run = RefreshRun(metric_id=metric_id, trigger=trigger, runner=runner_id(), lease=lease)
         session.add(run)
         session.flush()
         run_id = run.id
@@ -68,6 +74,8 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         rows = check(metric, rows, known[source.id], fy_start)
         warnings = summary(rows, fy_start)
         with get_engine().begin() as conn:
+            if lease is not None:
+                fence(conn, lease)
             written = write_values(conn, metric_id, rows, run_id=run_id)
             conn.execute(update(RUN).where(RUN.c.id == run_id).values(
                 status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=len(rows),
@@ -75,11 +83,13 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
                 warnings="\n".join(warnings) or None))
         return RunResult(metric_id, RunStatus.SUCCESS, len(rows), written.inserted + written.restated,
                          warnings=tuple(warnings))
+    except LeaseLost:
+        raise  # the new leader has marked the run abandoned
     except Exception as exc:
         error = describe(exc)  # staff read it on data health; the statement and traceback go to the log only
         logger.warning("refresh of %s failed: %s", metric_id, error, exc_info=True)
         with get_engine().begin() as conn:
-            conn.execute(update(RUN).where(RUN.c.id == run_id).values(
+            conn.execute(update(RUN).where(RUN.c.id == run_id, RUN.c.status == RunStatus.RUNNING).values(
                 status=RunStatus.FAILED, finished_at=utcnow(), error=error))
         return RunResult(metric_id, RunStatus.FAILED, error=error)
 

@@ -4,6 +4,14 @@ Jobs have stable ids (``refresh:<metric>``), ``coalesce``, ``max_instances=1`` a
 Before it runs any job a scheduler takes the leader lock: a PostgreSQL session advisory lock held on a
 dedicated connection (freed when the process dies), or on SQLite an exclusive lock on a file beside the
 database. A second scheduler waits as a standby and takes over when the leader goes away.
+
+Fencing: a leader cut off from PostgreSQL loses its lock as soon as the server ends its session, while it
+may still believe it leads. So taking the lock also takes the next lease (``data.lease``), a fencing token
+each scheduled run carries; the store refuses a stale one before recording a run and before writing its
+values, and the new leader marks the old leader's unfinished runs abandoned. The first job the old leader
+tries after losing the lease is refused: its term ends at once (no further job of the term starts), its
+scheduler shuts down without waiting, it releases the lock and stands by again, in the same process: a
+supervisor has nothing to restart. (On SIGTERM a leader finishes its runs in flight, then frees the lock.)
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ import signal
 import threading
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -25,9 +35,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from data.db import get_engine
-from metrics.refresh import abandon_dead_runs, refresh_metric
+from data.lease import LeaseLost, take_lease
+from metrics.refresh import abandon_dead_runs, refresh_metric, runner_id
 from metrics.registry import Registry
 from metrics.spec import Frequency
 
@@ -38,10 +50,26 @@ LEADER_LOCK_KEY = zlib.crc32(b"citistat-scheduler-leader")
 _registry: Registry | None = None
 
 
-def refresh_job(metric_id: str) -> None:
-    """Job body (module level so APScheduler can reference it): refresh one metric."""
+@dataclass
+class Term:
+    """One spell as leader: the lease its runs carry, and whether it is over (lease lost, or stopping)."""
+
+    lease: int | None = None
+    over: threading.Event = field(default_factory=threading.Event)
+
+
+def refresh_job(metric_id: str, term: Term | None = None) -> None:
+    """Job body (module level so APScheduler can reference it): refresh one metric, unless the term is over."""
     assert _registry is not None, "the scheduler sets the registry before starting"
-    result = refresh_metric(_registry, metric_id, trigger="scheduler")
+    if term is not None and term.over.is_set():
+        return
+    try:
+        result = refresh_metric(_registry, metric_id, trigger="scheduler", lease=term.lease if term else None)
+    except LeaseLost as lost:
+        logger.warning("refresh:%s refused, %s: another scheduler leads; this one stops", metric_id, lost)
+        if term is not None:
+            term.over.set()
+        return
     logger.info("refresh:%s %s (%s values)", metric_id, result.status, result.rows)
 
 
@@ -58,9 +86,9 @@ def trigger_for(frequency: Frequency, metric_id: str, timezone: str, every: floa
     return CronTrigger(hour=5, minute=minute, timezone=timezone)
 
 
-def build_scheduler(registry: Registry, *, every: float | None = None,
+def build_scheduler(registry: Registry, *, every: float | None = None, term: Term | None = None,
                     scheduler_class: Callable[..., BaseScheduler] = BlockingScheduler) -> BaseScheduler:
-    """An unstarted scheduler with one job per metric (``get_jobs()`` lists them before start)."""
+    """An unstarted scheduler with one job per metric (``get_jobs()`` lists them before start), for ``term``."""
     global _registry
     _registry = registry
     workers = 1 if get_engine().dialect.name == "sqlite" else 4
@@ -70,20 +98,32 @@ def build_scheduler(registry: Registry, *, every: float | None = None,
     )
     for metric in sorted(registry.metrics.values(), key=lambda m: m.id):
         scheduler.add_job(refresh_job, trigger_for(metric.frequency, metric.id, registry.city.timezone, every),
-                          args=[metric.id], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True,
+                          args=[metric.id, term], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True,
                           coalesce=True, max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS)
     return scheduler
 
 
 class LeaderLock:
-    """Held by at most one scheduler process per database."""
+    """Held by at most one scheduler process per database; taking it takes the next lease."""
 
     def __init__(self) -> None:
         self._engine = get_engine()
         self._conn: Connection | None = None
         self._file: Any = None
+        self.lease: int | None = None
 
     def try_acquire(self) -> bool:
+        if not self._lock():
+            return False
+        try:
+            with self._engine.begin() as conn:
+                self.lease = take_lease(conn, runner_id())
+        except BaseException:
+            self.release()
+            raise
+        return True
+
+    def _lock(self) -> bool:
         if self._engine.dialect.name == "postgresql":
             conn = self._engine.connect()
             if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}).scalar():
@@ -105,6 +145,8 @@ class LeaderLock:
 
     def release(self) -> None:
         if self._conn is not None:
+            # closed, not pooled: the session ends and frees the lock, and a dead link never hangs a rollback
+            self._conn.invalidate()
             self._conn.close()
             self._conn = None
         if self._file is not None:
@@ -114,42 +156,71 @@ class LeaderLock:
 
 def run(registry: Registry, *, every: float | None = None, poll_seconds: float = 5.0,
         say: Callable[[str], None] = logger.warning) -> None:
-    """Wait to become leader, then run the blocking scheduler until SIGTERM or SIGINT."""
+    """Wait to become leader, then schedule until SIGTERM or SIGINT; a leader whose lease is lost stands by."""
     stopping = threading.Event()
-    scheduler = build_scheduler(registry, every=every)
+    term = Term()
 
     def stop(*_: object) -> None:
         stopping.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        term.over.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
-    lock = LeaderLock()
+    while not stopping.is_set():
+        lock = LeaderLock()
+        if not _wait_for_lock(lock, stopping, poll_seconds, say):
+            break
+        term = Term(lock.lease)
+        if stopping.is_set():
+            term.over.set()
+        try:
+            scheduler = build_scheduler(registry, every=every, term=term, scheduler_class=BackgroundScheduler)
+            say(f"Leader lock taken (lease {lock.lease}); scheduling {len(registry.metrics)} metric refreshes.")
+            abandon_dead_runs()
+            scheduler.start()
+            term.over.wait()
+            scheduler.shutdown(wait=stopping.is_set())  # a stale term's runs are fenced: not waited for
+        finally:
+            lock.release()
+        if not stopping.is_set():
+            say(f"Leader lease {lock.lease} lost to another scheduler; stopped scheduling.")
+    say("Scheduler stopped.")
+
+
+def _wait_for_lock(lock: LeaderLock, stopping: threading.Event, poll_seconds: float,
+                   say: Callable[[str], None]) -> bool:
+    """Poll for the leader lock until taken (True) or stopping (False); an unreachable database is retried."""
     announced = False
-    while not lock.try_acquire():
+    while True:
+        try:
+            if lock.try_acquire():
+                return True
+        except OperationalError as exc:
+            logger.warning("leader lock not taken: %s", exc)
         if not announced:
             say("Another scheduler holds the leader lock; standing by.")
             announced = True
         if stopping.wait(poll_seconds):
-            return
-    try:
-        say(f"Leader lock taken; scheduling {len(registry.metrics)} metric refreshes.")
-        abandon_dead_runs()
-        scheduler.start()
-    finally:
-        lock.release()
-        say("Scheduler stopped.")
+            return False
 
 
 def start_in_process(registry: Registry, *, every: float | None = None) -> BaseScheduler | None:
-    """For the single-user ``make run``: a background scheduler, if no other scheduler leads."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+    """For the single-user ``make run``: a background scheduler, if no other scheduler leads.
 
+    It stops, for good, if another scheduler takes the lease."""
     lock = LeaderLock()
     if not lock.try_acquire():
         logger.warning("a scheduler process is already running; the app will not schedule refreshes")
         return None
-    scheduler = build_scheduler(registry, every=every, scheduler_class=BackgroundScheduler)
+    term = Term(lock.lease)
+    scheduler = build_scheduler(registry, every=every, term=term, scheduler_class=BackgroundScheduler)
     scheduler.start()
+
+    def end_of_term() -> None:
+        term.over.wait()
+        logger.warning("another scheduler took the lease; the app no longer schedules refreshes")
+        scheduler.shutdown(wait=False)
+        lock.release()
+
+    threading.Thread(target=end_of_term, name="scheduler-lease", daemon=True).start()
     return scheduler

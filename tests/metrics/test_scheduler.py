@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from data.config import PROJECT_ROOT
 from data.db import get_engine
-from data.models import RefreshRun
+from data.models import RefreshRun, RunStatus, aware, utcnow
 from metrics.registry import Registry
 from metrics.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 from tests.conftest import FIXTURES
@@ -34,8 +38,10 @@ def test_jobs_have_stable_ids_and_safe_options(database: str, test_registry: Reg
     assert sorted(j.id for j in build_scheduler(test_registry).get_jobs()) == sorted(jobs)
 
 
-def start_scheduler(log: Path) -> subprocess.Popen[bytes]:
+def start_scheduler(log: Path, database_url: str | None = None) -> subprocess.Popen[bytes]:
     env = os.environ | {"REGISTRY_DIR": str(FIXTURES / "registry"), "PYTHONUNBUFFERED": "1"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return subprocess.Popen([sys.executable, "-m", "metrics", "scheduler", "--every", "0.5", "--poll", "0.5"],
                             cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
@@ -78,3 +84,139 @@ def test_two_schedulers_only_one_runs_jobs_and_standby_takes_over(database: str,
                 process.send_signal(signal.SIGTERM)
                 process.wait(15)
     assert "Scheduler stopped." in second_log.read_text()
+
+
+class CuttableProxy:
+    """A TCP proxy to PostgreSQL whose link can be cut for a while.
+
+    Cut, the server's side closes at once (the server ends the session, freeing its advisory lock) while the
+    client's side stays open and silent: nothing is forwarded, no error is seen. When the link comes back the
+    held client sockets are closed (as a reset would) and new connections are forwarded again."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.down = threading.Event()
+        self.guard = threading.Lock()
+        self.clients: list[socket.socket] = []
+        self.servers: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.guard:
+                self.clients.append(client)
+                if self.down.is_set():
+                    continue  # held, silent, until the link comes back
+                server = socket.create_connection(self.upstream)
+                self.servers.append(server)
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            if self.down.is_set():
+                continue  # black hole
+            try:
+                target.sendall(data)
+            except OSError:
+                break
+        if not self.down.is_set():
+            _close(target)
+
+    def cut(self) -> None:
+        with self.guard:
+            self.down.set()
+            for server in self.servers:
+                _close(server)
+            self.servers.clear()
+
+    def restore(self) -> None:
+        with self.guard:
+            for client in self.clients:
+                _close(client)
+            self.clients.clear()
+            self.down.clear()
+
+    def close(self) -> None:
+        self.listener.close()
+        with self.guard:
+            for sock in self.clients + self.servers:
+                _close(sock)
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def overlapping_runs() -> list[str]:
+    """Runs of a metric that started before an earlier run of the same metric had finished (or that never did)."""
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(RUNS).order_by(RUNS.c.metric_id, RUNS.c.started_at)).all()
+    found: list[str] = []
+    busy_until: dict[str, dt.datetime] = {}
+    for run in rows:
+        until = busy_until.get(run.metric_id)
+        if until is not None and aware(run.started_at) < until:
+            found.append(f"{run.metric_id} #{run.id} by {run.runner} at {run.started_at} ({run.status})")
+        finished = aware(run.finished_at) if run.finished_at else dt.datetime.max.replace(tzinfo=dt.UTC)
+        busy_until[run.metric_id] = max(finished, until or finished)
+    return found
+
+
+@pytest.mark.slow
+def test_a_leader_cut_off_from_the_database_stops_scheduling_no_overlapping_runs(
+        database: str, test_registry: Registry, tmp_path: Path) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("the leader lock is a PostgreSQL session; SQLite's file lock cannot be cut off")
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01")}])
+    proxy = CuttableProxy(("127.0.0.1", make_url(database).port or 5432))
+    through_proxy = make_url(database).set(port=proxy.port).render_as_string(hide_password=False)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_scheduler(first_log, through_proxy)
+    second = None
+    try:
+        wait_for(first_log, "Leader lock taken")
+        second = start_scheduler(second_log)
+        wait_for(second_log, "standing by")
+        time.sleep(3)
+        with get_engine().connect() as conn:  # the leader's next runs are recorded, then wait on the source
+            conn.execute(text("LOCK TABLE src_events IN ACCESS EXCLUSIVE MODE"))
+            time.sleep(1)
+            cut_at = utcnow()
+            proxy.cut()
+            wait_for(second_log, "Leader lock taken", 5)
+            conn.rollback()
+        time.sleep(max(0, 3 - (utcnow() - cut_at).total_seconds()))  # a 3 s cut
+        proxy.restore()
+        wait_for(first_log, "Leader lease 1 lost to another scheduler", 10)
+        time.sleep(3)
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(15)
+        proxy.close()
+    assert overlapping_runs() == []
+    with get_engine().connect() as conn:
+        runs = conn.execute(select(RUNS.c.runner, RUNS.c.started_at, RUNS.c.status)).all()
+    took_over = [r for r in runs if r.runner.endswith(f":{second.pid}") and r.status == RunStatus.SUCCESS]
+    assert len(took_over) >= 10 and min(aware(r.started_at) for r in took_over) > cut_at
+    old_leader = [r for r in runs if r.runner.endswith(f":{first.pid}")]
+    assert {r.status for r in old_leader if aware(r.started_at) > cut_at - dt.timedelta(seconds=1)} == {"abandoned"}
+    assert max(aware(r.started_at) for r in old_leader) < cut_at
