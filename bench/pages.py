@@ -18,7 +18,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -130,10 +129,10 @@ def sign_in(port: int) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", "/_dash-update-component", body("/sign-in"), {"Content-Type": "application/json"})
     response = conn.getresponse()
-    token = re.search(r'"name": "csrf", "value": "([^"]+)"', response.read().decode())
+    token = _form_token(json.loads(response.read()))
     cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
     form = urllib.parse.urlencode({"username": STAFF_USER, "password": STAFF_PASSWORD, "next": "/",
-                                   "csrf": token.group(1) if token else ""})
+                                   "csrf": token})
     conn.request("POST", "/auth/sign-in", form, {"Content-Type": "application/x-www-form-urlencoded",
                                                  "Cookie": cookie})
     response = conn.getresponse()
@@ -142,6 +141,14 @@ def sign_in(port: int) -> str:
     if response.status != 302 or "error" in (response.getheader("Location") or "") or not signed_in:
         raise RuntimeError("the bench admin could not sign in")
     return signed_in
+
+
+def _form_token(node: Any) -> str:
+    if isinstance(node, dict):
+        if node.get("name") == "csrf":
+            return str(node.get("value", ""))
+        node = list(node.values())
+    return next((t for t in map(_form_token, node) if t), "") if isinstance(node, list) else ""
 
 
 def load(port: int, payload: bytes, clients: int, per_client: int, cookie: str = "") -> list[float]:

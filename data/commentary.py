@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -25,13 +26,21 @@ COMMENTARY = Commentary.__table__  # type: ignore[attr-defined]
 MAX_BODY = 2000
 
 
+class Audience(StrEnum):
+    """Who reads a comment: residents too, the metric's own agency and the Mayor's office, or all City staff."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    STAFF = "staff"
+
+
 @dataclass(frozen=True)
 class Comment:
     id: int
     metric_id: str
     grain: Grain
     period_start: dt.date
-    visibility: Visibility
+    visibility: Audience
     body: str
     author: str
     created_at: dt.datetime
@@ -42,10 +51,10 @@ def add_comment(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, visi
     metric = gate.metric(viewer, metric_id)
     if not viewer.can_comment_on(metric):
         raise Forbidden("only the metric's agency and the performance team comment on it")
-    if visibility not in Visibility.__members__.values():
-        raise InputError("Visibility: choose public or internal")
-    if Visibility(visibility) is Visibility.PUBLIC and metric.visibility is Visibility.INTERNAL:
-        raise InputError("Visibility: an internal measure takes internal commentary only")
+    if visibility not in Audience.__members__.values():
+        raise InputError("Who can read it: choose public, internal or all City staff")
+    if Audience(visibility) is Audience.PUBLIC and metric.visibility is Visibility.INTERNAL:
+        raise InputError("Who can read it: an internal measure takes internal commentary only")
     grain_text, _, start_text = period.partition(":")
     if grain_text not in Grain.__members__.values():
         raise InputError(f"Period: '{period[:40]}' is not a period of this measure")
@@ -93,7 +102,8 @@ def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.dat
     else:
         query = query.where(COMMENTARY.c.created_at <= as_of, (COMMENTARY.c.withdrawn_at.is_(None))
                             | (COMMENTARY.c.withdrawn_at > as_of))
-    query = query.where((COMMENTARY.c.visibility == Visibility.PUBLIC.value) | COMMENTARY.c.metric_id.in_(insiders))
+    readable = [Audience.PUBLIC.value, *([Audience.STAFF.value] if viewer.internal else [])]
+    query = query.where(COMMENTARY.c.visibility.in_(readable) | COMMENTARY.c.metric_id.in_(insiders))
     out: dict[str, list[Comment]] = {m: [] for m in visible}
     with get_engine().connect() as conn:
         for r in conn.execute(query.order_by(COMMENTARY.c.period_start.desc(), COMMENTARY.c.id.desc())):
@@ -107,5 +117,5 @@ def version() -> int:
 
 
 def _comment(r: Any) -> Comment:
-    return Comment(r.id, r.metric_id, Grain(r.grain), r.period_start, Visibility(r.visibility), r.body, r.author,
+    return Comment(r.id, r.metric_id, Grain(r.grain), r.period_start, Audience(r.visibility), r.body, r.author,
                    aware(r.created_at))

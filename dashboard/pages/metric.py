@@ -27,13 +27,15 @@ from dashboard.metric_data import MetricPage, TableRow, chart_summary, metric_pa
 from dashboard.page import guarded
 from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES, choice
-from data.commentary import comments
+from data.commentary import Audience, comments
 from metrics.formatting import format_count, format_value
 from metrics.periods import fiscal_year, period_label
 from metrics.spec import MetricSpec, Visibility
 from metrics.status import Status
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
+AUDIENCE_NOTES = {Audience.INTERNAL: " · internal: its agency and the Mayor's office",
+                  Audience.STAFF: " · all City staff"}
 
 
 @guarded("grain", "geography")
@@ -79,7 +81,7 @@ def _commentary(page: MetricPage) -> html.Section | None:
     fy_start = gate().registry.city.fiscal_year_start_month
     items = [html.Li([
         html.Span(period_label(c.period_start, c.grain, fy_start), className="fw-semibold"),
-        html.Span(" · internal", className="text-muted") if c.visibility is Visibility.INTERNAL else None,
+        html.Span(AUDIENCE_NOTES[c.visibility], className="text-muted") if c.visibility in AUDIENCE_NOTES else None,
         html.P(c.body, className="mb-1"),
         html.Small(f"{c.author}, {c.created_at:%Y-%m-%d}", className="text-muted"),
         post_button(f"/commentary/{c.id}/withdraw", "Withdraw", description=f"Withdraw the comment on "
@@ -98,9 +100,10 @@ def _comment_form(page: MetricPage) -> html.Form:
     m = page.metric
     periods = [{"label": p.label, "value": f"{page.grain.value if page.grain else ''}:{p.start}"}
                for p in reversed(page.points)]
-    visibilities = [{"label": "Internal (City staff)", "value": "internal"}]
+    visibilities = [{"label": "Internal (its agency and the Mayor's office)", "value": Audience.INTERNAL.value},
+                    {"label": "All City staff", "value": Audience.STAFF.value}]
     if m.visibility is Visibility.PUBLIC:
-        visibilities.insert(0, {"label": "Public (residents see it)", "value": "public"})
+        visibilities.insert(0, {"label": "Public (residents see it)", "value": Audience.PUBLIC.value})
     return html.Form([
         csrf_field(),
         dbc.Row([

@@ -188,6 +188,13 @@ def test_commentary_visibility_and_audit(gate: Gate) -> None:
     assert all(len(commentary.comments(gate, v, ["events_count"])["events_count"]) == 2 for v in internal_readers)
     assert [c.body for c in commentary.comments(gate, POLICE, ["events_count"])["events_count"]] == [
         "A storm in September."]  # another agency's internal commentary stays with that agency
+    commentary.add_comment(gate, PUBLIC_WORKS, "events_count", period=period, visibility="staff",
+                           body="Police: the towing contract ends in October.")  # marked for all City staff
+    assert "Police: the towing contract ends in October." in [
+        c.body for c in commentary.comments(gate, POLICE, ["events_count"])["events_count"]]
+    assert len(commentary.comments(gate, ANONYMOUS, ["events_count"])["events_count"]) == 1
+    with pytest.raises(InputError, match="Who can read it"):
+        commentary.add_comment(gate, ADMIN, "events_count", period=period, visibility="everyone", body="x")
     with pytest.raises(Forbidden):
         commentary.add_comment(gate, POLICE, "events_count", period=period, visibility="public", body="Not ours")
     with pytest.raises(InputError, match="Period"):
