@@ -26,6 +26,8 @@ from metrics.registry import Registry
 
 logger = logging.getLogger(__name__)
 
+MAX_REQUEST_BYTES = 1_000_000  # a form or a callback is a few kilobytes
+
 
 def create_app(registry: Registry | None = None, settings: Settings | None = None) -> Dash:
     """Build the app. Raises :class:`RegistryError` when a registry file or ``city.yaml`` is broken; objects with
@@ -46,6 +48,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         suppress_callback_exceptions=True,
     )
     app.index_string = INDEX_STRING
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies are refused with 413
     register_routes(app)
     register_citistat_routes(app)
     callback_guard.install(app)

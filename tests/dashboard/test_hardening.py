@@ -72,3 +72,9 @@ def test_sign_in_is_never_cached_under_any_spelling(app: Any, spelling: str) -> 
     first, second = app.server.test_client(), app.server.test_client()
     tokens = [form_token(route(client, spelling).get_json()) for client in (first, second)]
     assert None not in tokens and tokens[0] != tokens[1]
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(app: Any) -> None:
+    client = app.server.test_client()
+    assert client.post("/auth/sign-in", data={"username": "a" * 2_000_000, "csrf": "t"}).status_code == 413
+    assert route(client, "/" + "a" * 2_000_000).status_code == 413
