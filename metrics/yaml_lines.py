@@ -18,7 +18,7 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(yaml.CSafeLoader):  # libyaml's parser: the same nodes and marks, about ten times faster
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:  # type: ignore[override]
         mapping = LineMap()
         mapping.line = node.start_mark.line + 1
@@ -40,7 +40,7 @@ _LineLoader.add_constructor(
 
 def load_yaml(text: str) -> Any:
     """Parse YAML text; mappings become :class:`LineMap`. Raises ``yaml.YAMLError`` with a mark."""
-    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader's subclass
 
 
 def line_of(data: Any, loc: tuple[int | str, ...], default: int = 1) -> int:
