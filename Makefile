@@ -21,9 +21,9 @@ setup: $(STAMP)  ## virtual environment and pinned packages
 instance/.demo-loaded: $(STAMP) $(wildcard metrics/definitions/*.yaml) $(wildcard metrics/definitions/measures/*/*.yaml)
 	mkdir -p instance
 	$(VENV)/bin/alembic upgrade head
-	-$(PY) -m metrics validate  # errors set aside what they concern; the rest loads
-	$(PY) -m metrics load
-	$(PY) -m metrics refresh
+	-$(PY) -m pipeline validate  # errors set aside what they concern; the rest loads
+	$(PY) -m pipeline load
+	$(PY) -m pipeline refresh
 	touch instance/.demo-loaded
 
 demo: instance/.demo-loaded  ## migrate the database, load the Baltimore demo data, refresh every metric
@@ -33,10 +33,10 @@ run: demo  ## serve the dashboard on http://127.0.0.1:8050 (refreshes in-process
 	APP_ENV=development RUN_SCHEDULER=1 $(PY) app.py
 
 scheduler: demo  ## run the refresh scheduler as its own process
-	$(PY) -m metrics scheduler
+	$(PY) -m pipeline scheduler
 
 validate: setup  ## check the registry
-	$(PY) -m metrics validate
+	$(PY) -m pipeline validate
 
 lint: setup  ## ruff and mypy
 	$(VENV)/bin/ruff check .

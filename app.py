@@ -63,7 +63,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         hops = settings.trusted_proxy_hops
         app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops)
     if settings.run_scheduler:
-        from metrics.scheduler import start_in_process
+        from pipeline.scheduler import start_in_process
 
         start_in_process(registry)
     return app
@@ -79,7 +79,7 @@ def main() -> int:
     try:
         app = create_app()
     except RegistryError as exc:
-        sys.stderr.write(f"Refusing to start: {exc}\nRun `python -m metrics validate` for the full list.\n")
+        sys.stderr.write(f"Refusing to start: {exc}\nRun `python -m pipeline validate` for the full list.\n")
         return 1
     except (auth.ConfigurationError, SettingsError) as exc:
         sys.stderr.write(f"Refusing to start: {exc}\n")

@@ -88,7 +88,7 @@ def build(database: Path, url: str) -> None:
     database.parent.mkdir(exist_ok=True)
     env = os.environ | {"DATABASE_URL": url}
     print(f"Building {database.name} from the Baltimore demo data …", flush=True)
-    for command in (["alembic", "upgrade", "head"], ["-m", "metrics", "load"], ["-m", "metrics", "refresh"]):
+    for command in (["alembic", "upgrade", "head"], ["-m", "pipeline", "load"], ["-m", "pipeline", "refresh"]):
         program = [str(Path(sys.executable).parent / "alembic"), *command[1:]] if command[0] == "alembic" \
             else [sys.executable, *command]
         subprocess.run(program, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)

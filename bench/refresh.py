@@ -30,9 +30,9 @@ from sqlalchemy import delete, text  # noqa: E402
 
 from data.db import dispose_engines, get_engine  # noqa: E402
 from data.models import MetricValue  # noqa: E402
-from metrics.refresh import refresh_metric  # noqa: E402
 from metrics.registry import Registry  # noqa: E402
 from metrics.spec import City, MetricSpec, SourceSpec  # noqa: E402
+from pipeline.refresh import refresh_metric  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"

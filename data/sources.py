@@ -40,7 +40,7 @@ from data.db import get_engine, session_scope
 from data.errors import describe
 from data.models import RunStatus, SourceLoad, utcnow
 from data.source_files import LoadError, Record, read_records
-from metrics.query import LINE
+from metrics.columns import LINE
 from metrics.spec import ColumnType, GeographySpec, SourceSpec
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from data.config import PROJECT_ROOT
+from metrics.columns import filter_value
 from metrics.issues import Issue, Level
-from metrics.query import filter_value
 from metrics.registry import Registry
 from metrics.spec import (
     Aggregation,

@@ -93,7 +93,7 @@ def _set_aside(issues: tuple[Issue, ...]) -> html.Section | None:
         html.H2("Set aside by registry errors", className="h4 mt-4", id="set-aside"),
         html.P([f"{len(owners)} registry {'entry is' if len(owners) == 1 else 'entries are'} not published until "
                 f"fixed: {', '.join(owners[:12])}{' …' if len(owners) > 12 else ''}. Everything else publishes. ",
-                html.Code("python -m metrics validate"), " lists the same errors."]),
+                html.Code("python -m pipeline validate"), " lists the same errors."]),
         scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Where", "Rule", "Error")])),
             html.Tbody([html.Tr([html.Td(html.Code(str(i.location))), html.Td(i.rule), html.Td(i.message)])

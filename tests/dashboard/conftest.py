@@ -13,8 +13,8 @@ from werkzeug.serving import make_server
 
 from data.config import PROJECT_ROOT
 from data.sources import load_source
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.conftest import BACKENDS, fresh_store
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from data.models import Role
 from data.users import add_user
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.dashboard.conftest import form_token, route
 from tests.helpers import at, put_events
 

@@ -14,10 +14,10 @@ import pytest
 from data.access import Viewer
 from metrics.escalation import suggest
 from metrics.publishable import publishable
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
 from metrics.spec import Aggregation, Frequency, Grain, MetricSpec
 from metrics.validation import validate_registry
+from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
 from tests.dashboard.test_page_cache import render
 from tests.helpers import at, put_events

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.dashboard.conftest import form_token, route
 from tests.helpers import at, put_events
 

@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 from data.db import dispose_engines
 from data.models import Role
 from data.users import add_user
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
 from tests.dashboard.conftest import assert_accessible, form_token, route, signed_in
 from tests.helpers import at, put_events

@@ -7,8 +7,8 @@ from typing import Any
 
 from dash import Dash
 
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.dashboard.conftest import form_token, route, signed_in
 from tests.helpers import at, put_events
 

@@ -25,8 +25,8 @@ from werkzeug.serving import make_server
 from data.config import Settings
 from data.models import Role
 from data.users import add_user, set_disabled
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.helpers import at, put_events
 
 PASSWORD = "correct-horse-battery"

@@ -9,8 +9,8 @@ import pytest
 
 from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Role, Viewer
 from metrics.publishable import publishable
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 from tests.helpers import at, put_events
 
 INTERNAL = "patrol_spend"
@@ -67,7 +67,7 @@ def test_data_health_needs_an_internal_viewer_and_lists_failures(gate: Gate) -> 
     from sqlalchemy import text
 
     from data.db import get_engine
-    from metrics.refresh import refresh_metric
+    from pipeline.refresh import refresh_metric
 
     with pytest.raises(Forbidden):
         gate.health(ANONYMOUS)

@@ -222,14 +222,14 @@ def test_the_cli_says_truthfully_what_is_kept_and_fails_on_a_failed_load(databas
                     + "".join(f"e{n},2025-08-01 10:00:00,{'x' if n % 2 else 1},,,\n" for n in range(1200)))
     sources = registry / "sources.yaml"
     sources.write_text(sources.read_text() + f"    load: {{file: {path}, max_rejected_share: 0.5}}\n")
-    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
+    run = subprocess.run([sys.executable, "-m", "pipeline", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout
     assert "600 rows loaded, 600 rejected of 1,200 read" in run.stdout
     assert "600 × district is not a whole number" in run.stdout
     assert "… 590 more; the first 500 are kept in the load record (data health)" in run.stdout
     path.write_text(path.read_text().replace("happened_at", "happend_at"))
-    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
+    run = subprocess.run([sys.executable, "-m", "pipeline", "--registry", str(registry), "load"], cwd=PROJECT_ROOT,
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "FAILED: " in run.stdout and "the header has no 'happened_at' (closest: 'happend_at')" in run.stdout

@@ -120,8 +120,8 @@ def test_excel_residue_is_cleaned_from_text_and_the_file_is_untouched(database: 
 
 
 def test_no_excel_residue_reaches_the_baltimore_value_notes(database: str, baltimore_registry: object) -> None:
-    from metrics.refresh import refresh_all
     from metrics.registry import Registry
+    from pipeline.refresh import refresh_all
 
     assert isinstance(baltimore_registry, Registry)
     source = baltimore_registry.sources["city_performance_measures"]

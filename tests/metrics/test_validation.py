@@ -118,7 +118,7 @@ def test_only_a_broken_file_stops_everything(registry_copy: Path) -> None:
 
 def test_cli_exit_code_and_output(registry_copy: Path) -> None:
     line = edit(registry_copy, METRICS_FILE, "    agency: AG1\n", "    agency: AG9\n")
-    run = subprocess.run([sys.executable, "-m", "metrics", "--registry", str(registry_copy), "validate"],
+    run = subprocess.run([sys.executable, "-m", "pipeline", "--registry", str(registry_copy), "validate"],
                          capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
     assert run.returncode == 1
     assert f"{METRICS_FILE}:{line}: error[unknown-agency]" in run.stdout
@@ -138,7 +138,7 @@ def test_shipped_registry_passes_and_lists_the_citys_own_errors(baltimore_regist
 
 
 def test_cli_passes_on_shipped_registry() -> None:
-    run = subprocess.run([sys.executable, "-m", "metrics", "validate"], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "pipeline", "validate"], capture_output=True, text=True,
                          cwd=PROJECT_ROOT, check=False)
     assert run.returncode == 0, run.stdout[-2000:]
     assert "0 error(s), 114 acknowledged data-entry error(s)" in run.stdout

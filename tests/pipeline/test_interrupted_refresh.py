@@ -15,8 +15,8 @@ from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import MetricValue, RefreshRun
 from data.sources import load_source
-from metrics.refresh import refresh_all
 from metrics.registry import Registry
+from pipeline.refresh import refresh_all
 
 VALUES = MetricValue.__table__  # type: ignore[attr-defined]
 RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
@@ -33,7 +33,7 @@ def test_kill_half_way_then_rerun(database: str, baltimore_registry: Registry) -
     for source in baltimore_registry.sources.values():
         load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone,
                         geographies=baltimore_registry.city.geographies, progress=lambda _: None)
-    process = subprocess.Popen([sys.executable, "-m", "metrics", "refresh"], cwd=PROJECT_ROOT, env=dict(os.environ),
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "refresh"], cwd=PROJECT_ROOT, env=dict(os.environ),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     for line in process.stdout:

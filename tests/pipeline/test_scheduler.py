@@ -20,7 +20,7 @@ from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import RefreshRun, RunStatus, aware, utcnow
 from metrics.registry import Registry
-from metrics.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
+from pipeline.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 from tests.conftest import FIXTURES
 from tests.helpers import at, put_events
 
@@ -42,7 +42,7 @@ def start_scheduler(log: Path, database_url: str | None = None) -> subprocess.Po
     env = os.environ | {"REGISTRY_DIR": str(FIXTURES / "registry"), "PYTHONUNBUFFERED": "1"}
     if database_url:
         env["DATABASE_URL"] = database_url
-    return subprocess.Popen([sys.executable, "-m", "metrics", "scheduler", "--every", "0.5", "--poll", "0.5"],
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "scheduler", "--every", "0.5", "--poll", "0.5"],
                             cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import insert
 from data.db import get_engine
 from data.sources import source_table
 from data.store import read_values
-from metrics.refresh import refresh_all, refresh_metric
 from metrics.registry import Registry
 from metrics.spec import MetricSpec, SourceSpec
 from metrics.status import assess
 from metrics.values import QualityRule
+from pipeline.refresh import refresh_all, refresh_metric
 from tests.helpers import at, put_events, value_of
 
 DECEMBER = dt.date(2025, 12, 1)

@@ -11,8 +11,8 @@ from sqlalchemy import Table, func, insert, select, text
 from data.db import get_engine
 from data.lease import LeaseLost, take_lease
 from data.models import MetricValue, RefreshRun, RunStatus
-from metrics.refresh import RunResult, refresh_metric
 from metrics.registry import Registry
+from pipeline.refresh import RunResult, refresh_metric
 from tests.helpers import at, put_events
 
 VALUES = MetricValue.__table__  # type: ignore[attr-defined]

@@ -11,9 +11,9 @@ from sqlalchemy import func, insert, select, text, update
 from data.db import get_engine
 from data.models import MetricValue, RefreshRun
 from data.store import read_values
-from metrics.refresh import refresh_all, refresh_metric
 from metrics.registry import Registry
 from metrics.status import Status, assess
+from pipeline.refresh import refresh_all, refresh_metric
 from tests.helpers import at, put_events, value_of
 
 VALUES = MetricValue.__table__  # type: ignore[attr-defined]
@@ -81,7 +81,7 @@ def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, te
     assert refresh_metric(test_registry, "events_count").status == "success"
     with get_engine().begin() as conn:
         conn.execute(text("DROP TABLE src_events"))
-    with caplog.at_level(logging.WARNING, logger="metrics.refresh"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.refresh"):
         failed = refresh_metric(test_registry, "events_count")
     other = refresh_metric(test_registry, "closed_on_time")
     assert any(r.exc_info for r in caplog.records)  # the traceback is in the server log

@@ -1,22 +1,21 @@
 """The one grouped SQL query per metric, run in the source database: month buckets × geographies.
 
 Coarser grains (quarters, years, fiscal periods) and the citywide total are rolled up from these month
-rows by :mod:`metrics.compute`; mean and ratio travel as sums and counts so the roll-up stays exact.
+rows by :mod:`pipeline.compute`; mean and ratio travel as sums and counts so the roll-up stays exact.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Table
 
-from metrics.spec import Aggregation, CitywideMethod, ColumnSpec, ColumnType, Filter, FilterOp, MetricSpec, SourceSpec
+from metrics.columns import LINE, filter_value
+from metrics.spec import Aggregation, CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpec
 
 MONTH = "month_start"
-LINE = "source_line"  # the file line of each row of a loaded source table
 CITY_ROW = "is_city"
 
 
@@ -32,34 +31,6 @@ def _days_between(dialect: str, start: ColumnElement[Any], end: ColumnElement[An
     if dialect == "sqlite":
         return func.julianday(end) - func.julianday(start)
     return func.extract("epoch", end - start) / 86400.0
-
-
-def filter_value(column: ColumnSpec, value: Any) -> Any:
-    """A filter's value typed by its column, so every backend compares like with like (``"2014-01-01"`` on a
-    date column is a date). Raises ``ValueError`` when the value cannot be of the column's type."""
-    if isinstance(value, list):
-        return [filter_value(column, v) for v in value]
-    if value is None:
-        return None
-    match column.type:
-        case ColumnType.TEXT:
-            return str(value)
-        case ColumnType.INTEGER:
-            number = float(value)
-            if isinstance(value, bool) or not number.is_integer():
-                raise ValueError(f"{value!r} is not a whole number")
-            return int(number)
-        case ColumnType.FLOAT:
-            if isinstance(value, bool):
-                raise ValueError(f"{value!r} is not a number")
-            return float(value)
-        case ColumnType.DATE:
-            return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) \
-                else dt.date.fromisoformat(str(value))
-        case ColumnType.DATETIME:
-            if isinstance(value, dt.datetime):
-                return value
-            return dt.datetime.fromisoformat(str(value))
 
 
 def _condition(source: SourceSpec, table: Table, f: Filter) -> ColumnElement[bool]:

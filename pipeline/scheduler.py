@@ -39,9 +39,9 @@ from sqlalchemy.exc import OperationalError
 
 from data.db import get_engine
 from data.lease import LeaseLost, take_lease
-from metrics.refresh import abandon_dead_runs, refresh_metric, runner_id
 from metrics.registry import Registry
 from metrics.spec import Frequency
+from pipeline.refresh import abandon_dead_runs, refresh_metric, runner_id
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from data.lease import LeaseLost, fence
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
 from data.store import write_values
-from metrics.compute import compute_values, source_coverage
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
+from pipeline.compute import compute_values, source_coverage
 
 logger = logging.getLogger(__name__)
 

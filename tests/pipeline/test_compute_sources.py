@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from data.sources import load_source, source_engine
-from metrics.compute import compute_values
 from metrics.spec import MetricSpec, SourceSpec
+from pipeline.compute import compute_values
 
 REPORTED = SourceSpec.model_validate({
     "id": "reported", "title": "Reported figures", "table": "src_reported", "time_column": "period_start",

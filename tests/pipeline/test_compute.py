@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from metrics.compute import roll_up
-from metrics.query import MONTH
 from metrics.spec import MetricSpec
+from pipeline.compute import roll_up
+from pipeline.query import MONTH
 
 
 def test_an_areas_stock_lasts_past_its_last_event() -> None:

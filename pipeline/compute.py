@@ -18,9 +18,9 @@ from sqlalchemy import Connection
 from data.sources import source_table
 from metrics.periods import add_months, period_start
 from metrics.quality import Coverage
-from metrics.query import CITY_ROW, MONTH, computed_query, coverage_query, reported_query
 from metrics.spec import Aggregation, CitywideMethod, ComputationKind, Grain, MetricSpec, SourceSpec
 from metrics.values import CITY, ValueRow
+from pipeline.query import CITY_ROW, MONTH, computed_query, coverage_query, reported_query
 
 Reading = tuple[float, float]  # (value, weight) of a place's latest reading
 

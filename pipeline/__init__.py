@@ -1,0 +1,1 @@
+"""The pipeline: query building, computing values, refreshing them on schedule, and the command line."""

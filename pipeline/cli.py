@@ -1,0 +1,199 @@
+"""Command line: ``python -m pipeline validate | import-plan | load | refresh | scheduler``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from data.config import PROJECT_ROOT, Settings
+from metrics.registry import Registry
+
+logger = logging.getLogger("pipeline")
+
+
+def _say(message: str) -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from metrics.issues import Level, RegistryError
+    from metrics.publishable import publishable
+    from metrics.registry import read_registry
+    from metrics.validation import validate_registry
+
+    registry = read_registry(args.registry)
+    issues = validate_registry(registry)
+    shown = [i for i in issues if i.level is Level.ERROR or args.warnings]
+    for issue in shown:
+        _say(str(issue))
+    blocking = [i for i in issues if i.blocks]
+    acknowledged = [i for i in issues if i.acknowledged]
+    warnings = [i for i in issues if i.level is Level.WARNING and not i.acknowledged]
+    _say(f"\n{len(registry.metrics)} metrics, {len(registry.sources)} sources checked: "
+         f"{len(blocking)} error(s), {len(acknowledged)} acknowledged data-entry error(s) in the City's records, "
+         f"{len(warnings)} warning(s){'' if args.warnings else ' (show them with --warnings)'}.")
+    try:
+        _say_set_aside(publishable(registry))
+    except RegistryError:
+        _say("A broken file stops everything: fix it first.")
+    if args.strict and acknowledged:
+        return 1
+    return 1 if blocking else 0
+
+
+def cmd_import_plan(args: argparse.Namespace) -> int:
+    from metrics.baltimore_plan import import_plan
+
+    summary = import_plan(args.source, args.registry, progress=_say)
+    _say(f"Imported {summary.metrics} measures ({summary.public} public), {summary.pillars} pillars, "
+         f"{summary.goals} goals, {summary.agencies} agencies, {summary.services} services "
+         f"into {summary.files_written} files.")
+    _say(f"{len(summary.city_errors)} data-entry error(s) found in the City's records, kept and acknowledged "
+         "(`python -m pipeline validate` lists them):")
+    for issue in summary.city_errors:
+        _say(f"  {issue}")
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    from metrics.issues import RegistryError
+    from metrics.publishable import load_registry
+
+    try:
+        registry = load_registry(args.registry)
+    except RegistryError as exc:
+        _say(str(exc))
+        _say("Fix these (python -m pipeline validate lists them all) and run again.")
+        raise SystemExit(1) from None
+    _say_set_aside(registry)
+    return registry
+
+
+def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
+    aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
+    parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
+             else f"unknown {kind} '{i}'" for i in ids]
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _say_set_aside(registry: Registry) -> None:
+    owners = sorted({f"{i.owner[0]} '{i.owner[1]}'" for i in registry.set_aside if i.owner})
+    if owners:
+        _say(f"Set aside (not loaded, refreshed or published until fixed): {', '.join(owners)}.")
+        for issue in registry.set_aside[:20]:
+            _say(f"  {issue}")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from data.sources import load_source
+
+    registry = _registry(args)
+    chosen = args.source or [s for s in registry.sources if registry.sources[s].load]
+    unknown = [s for s in chosen if s not in registry.sources]
+    if unknown:
+        _say(_unknown("source", unknown, registry) + f" Known: {', '.join(sorted(registry.sources))}.")
+        return 2
+    failed = 0
+    for source_id in chosen:
+        source = registry.sources[source_id]
+        _say(f"Loading {source_id} from {source.load.file if source.load else '(no file)'} …")
+        try:
+            report = load_source(source, fy_start_month=registry.city.fiscal_year_start_month,
+                                 timezone=registry.city.timezone, geographies=registry.city.geographies,
+                                 progress=_say)
+        except Exception as exc:  # reported, and the next source still loads
+            failed += 1
+            _say(f"  FAILED: {exc}")
+            for line, reason in getattr(exc, "rejected", [])[: args.show_rejected]:
+                _say(f"    {source.load.file if source.load else ''}:{line}: rejected: {reason}")
+            _say("  The previous table and its values are kept.")
+            continue
+        _say(f"  {report.rows_loaded:,} rows loaded, {report.rows_rejected:,} rejected of {report.rows_read:,} read")
+        for kind, count in report.reasons.most_common():
+            _say(f"    {count:,} × {kind}")
+        for line, reason in report.rejected[: args.show_rejected]:
+            _say(f"    {source.load.file if source.load else ''}:{line}: rejected: {reason}")
+        if report.rows_rejected > args.show_rejected:
+            kept = len(report.rejected)
+            _say(f"    … {report.rows_rejected - min(kept, args.show_rejected):,} more; the first {kept:,} are kept "
+                 "in the load record (data health)")
+    return 1 if failed else 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pipeline.refresh import RunResult, refresh_all
+
+    registry = _registry(args)
+    unknown = [m for m in args.metric or [] if m not in registry.metrics]
+    if unknown:
+        _say(_unknown("metric", unknown, registry))
+        return 2
+
+    def progress(index: int, total: int, result: RunResult) -> None:
+        if result.status != "success" or args.verbose or index % 50 == 0 or index == total:
+            detail = result.error or f"{result.rows} values, {result.written} new or restated"
+            _say(f"[{index}/{total}] {result.metric_id}: {result.status} ({detail})")
+        for warning in result.warnings:
+            _say(f"    warning: {result.metric_id}: {warning}")
+
+    results = refresh_all(registry, args.metric, progress=progress)
+    failed = [r for r in results if r.status != "success"]
+    _say(f"\nRefreshed {len(results) - len(failed)} of {len(results)} metrics; "
+         f"{sum(r.rows for r in results):,} values computed, {sum(r.written for r in results):,} new or restated; "
+         f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}.")
+    return 1 if failed else 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from pipeline import scheduler
+
+    logging.getLogger("pipeline").setLevel(logging.INFO)
+    scheduler.run(_registry(args), every=args.every, poll_seconds=args.poll, say=_say)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser.add_argument("--registry", type=Path, default=settings.registry_dir,
+                        help="registry folder (default: $REGISTRY_DIR or metrics/definitions)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check the whole registry; print problems as file:line: message")
+    validate.add_argument("--warnings", action="store_true", help="also print warnings")
+    validate.add_argument("--strict", action="store_true", help="fail on acknowledged errors too")
+    validate.set_defaults(func=cmd_validate)
+
+    imp = commands.add_parser("import-plan", help="turn the City's Action Plan and Performance Plan into registry YAML")
+    imp.add_argument("--source", type=Path, default=PROJECT_ROOT / "data" / "baltimore",
+                     help="folder holding action_plan/ and performance_plan/ (default: data/baltimore)")
+    imp.set_defaults(func=cmd_import_plan)
+
+    load = commands.add_parser("load", help="load source files into their source tables (demo data)")
+    load.add_argument("--source", action="append", help="only this source (repeatable)")
+    load.add_argument("--show-rejected", type=int, default=10, metavar="N", help="rejected rows to print per source")
+    load.set_defaults(func=cmd_load)
+
+    refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
+    refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
+    refresh.set_defaults(func=cmd_refresh)
+
+    sched = commands.add_parser("scheduler", help="run the refresh scheduler in this process (one leader per database)")
+    sched.add_argument("--every", type=float, metavar="SECONDS",
+                       help="refresh every metric every SECONDS instead of its schedule (demos and tests)")
+    sched.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+                       help="how often a standby scheduler retries the leader lock (default 5)")
+    sched.set_defaults(func=cmd_scheduler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))
