@@ -22,6 +22,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from data.access import ANONYMOUS, Viewer
 from data.config import Settings
+from data.errors import UNAVAILABLE, describe
 from data.models import Role
 from data.users import Account, account_for_session, authenticate, end_session
 
@@ -137,8 +138,11 @@ def install(app: Dash, settings: Settings) -> None:
     @server.post("/auth/sign-out")
     def _sign_out() -> Response:
         if csrf_ok():
-            if current_user.is_authenticated:
-                end_session(current_user.session_id)
+            try:
+                if current_user.is_authenticated:
+                    end_session(current_user.session_id)
+            except UNAVAILABLE as exc:  # this browser is signed out all the same; the record ends at its expiry
+                logger.warning("sign-out could not end the server-side session: %s", describe(exc))
             logout_user()
             session.clear()
         return redirect("/")  # type: ignore[return-value]

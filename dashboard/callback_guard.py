@@ -55,7 +55,11 @@ def install(app: Dash) -> None:
     def _refuse_malformed() -> Response | None:
         if request.method != "POST" or request.path != endpoint:
             return None
-        if well_formed(request.get_json(silent=True), app.callback_map):
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:  # JSON nested deeper than Python can parse: never a real callback
+            payload = None
+        if well_formed(payload, app.callback_map):
             return None
         logger.info("refused a malformed callback request from %s", request.remote_addr)
         return Response('{"error": "malformed callback request"}', status=400, mimetype="application/json")

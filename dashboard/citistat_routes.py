@@ -24,14 +24,12 @@ from dashboard.context import current_viewer, gate
 from dashboard.memo_pdf import memo_pdf
 from data import commentary, followup_store, reviews, sessions
 from data.access import Forbidden, NotFound, Viewer
-from data.db import lock_wait
 from data.errors import UNAVAILABLE, describe
 from data.input import InputError
 from metrics.values import Verdict
 
 logger = logging.getLogger(__name__)
 
-STAFF_WRITE_WAIT_SECONDS = 3
 KEPT_FORM_BYTES = 2400  # compressed; browsers drop a session cookie beyond 4 KB, and the session with it
 NOT_SAVED = ("Not saved: the data is busy or cannot be reached right now. What you typed is kept below; "
              "please submit it again in a minute.")
@@ -46,14 +44,13 @@ def recalled(form: str) -> dict[str, str]:
 
 def _post(back: str, action: Action, form: str | None = None) -> Response:
     if not csrf_ok():
-        flash("The form expired. Please try again.", "danger")
+        flash("The form expired. Please try again.", _category("danger", back))
         return _go(back)
     try:
         viewer = current_viewer()
         if not viewer.internal:
             return redirect("/sign-in?" + urllib.parse.urlencode({"next": back}))  # type: ignore[return-value]
-        with lock_wait(STAFF_WRITE_WAIT_SECONDS):
-            target, message = action(viewer)
+        target, message = action(viewer)
     except InputError as exc:
         return _returned(back, form, str(exc))
     except Forbidden:
@@ -63,7 +60,7 @@ def _post(back: str, action: Action, form: str | None = None) -> Response:
     except UNAVAILABLE as exc:
         logger.warning("a staff change to %s was not saved: %s", back, describe(exc))
         return _returned(back, form, NOT_SAVED)
-    flash(message, "success")
+    flash(message, _category("success", target))
     return _go(target)
 
 
@@ -75,8 +72,14 @@ def _returned(back: str, form: str | None, message: str) -> Response:
             session[f"form:{form}"] = typed
         else:
             message += " The text was too long to keep here: use your browser's Back button to copy it."
-    flash(message, "danger")
+    flash(message, _category("danger", back))
     return _go(back)
+
+
+def _category(colour: str, address: str) -> str:
+    """A message's colour and the part of the page it belongs to (the address's anchor), for ``flashes``."""
+    section = address.partition("#")[2]
+    return f"{colour}:{section}" if section else colour
 
 
 def _go(path: str) -> Response:

@@ -190,14 +190,20 @@ def alert(message: str, category: str) -> html.Div:
     return html.Div(message, className=f"alert alert-{category}", role="alert" if category == "danger" else "status")
 
 
-def flashes() -> list[html.Div]:
-    """What the last form post did, or why it was refused."""
+def flashes(section: str | None = None) -> list[html.Div]:
+    """What the last form post did, or why it was refused: the messages for ``section`` (the id of the part of
+    the page the form sits in), or all of them. Categories are ``<colour>`` or ``<colour>:<section>``."""
     from flask import get_flashed_messages, has_request_context
 
     if not has_request_context():
         return []
     messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
-    return [alert(message, category) for category, message in messages]
+    shown = []
+    for category, message in messages:
+        colour, _, where = category.partition(":")
+        if section is None or where == section:
+            shown.append(alert(message, colour))
+    return shown
 
 
 def csrf_field() -> dcc.Input:

@@ -17,6 +17,7 @@ from metrics.scores import summarize
 from metrics.spec import MetricSpec
 
 FILTERS = ("status", "agency", "sort")
+READ_PARAMETERS: set[str] = set()  # every query parameter some page reads (the page cache keys on these only)
 
 
 def _internal_only() -> bool:
@@ -26,12 +27,15 @@ def _internal_only() -> bool:
 
 
 def guarded(*accepted: str, public: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Page layout decorator: only ``accepted`` query parameters (each given once) are allowed.
+    """Page layout decorator: the page reads its ``accepted`` query parameters (each given once); others, such as
+    a newsletter's tracking codes, are ignored.
 
     Unknown ids and malformed query strings give the not-found page; pages the viewer may not see give the
     sign-in page (anonymous) or the forbidden page (signed in). On the internal site every page but the
     ``public`` ones (sign-in) needs a signed-in viewer.
     """
+
+    READ_PARAMETERS.update(accepted)
 
     def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
         path_parameters = set(build.__annotations__) - {"return", "query"}
@@ -41,8 +45,9 @@ def guarded(*accepted: str, public: bool = False) -> Callable[[Callable[..., Any
             try:
                 if _internal_only() and not public and not current_viewer().internal:
                     raise Forbidden("sign in to see this site")
-                unknown = set(params) - set(accepted) - path_parameters
-                if unknown or any(not isinstance(v, str) for v in params.values()):
+                known = set(accepted) | path_parameters  # others (utm_source, fbclid …) are ignored
+                params = {k: v for k, v in params.items() if k in known}
+                if any(not isinstance(v, str) for v in params.values()):
                     raise NotFound("This address has parameters the page does not understand.")
                 return build(**params)
             except Forbidden:

@@ -10,6 +10,7 @@ is cached for a visitor with a flash message or a rejected form waiting to be sh
 from __future__ import annotations
 
 import threading
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -17,6 +18,7 @@ from dash import Dash
 from flask import Response, g, request, session
 
 from dashboard.auth import csrf_token
+from dashboard.page import READ_PARAMETERS
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
@@ -28,6 +30,14 @@ TOKEN_PLACEHOLDER = b"@@form-token@@"
 def normal(path: str | None) -> str | None:
     """``//sign-in/`` → ``/sign-in``: the page a path names, however its slashes are spelt."""
     return None if path is None else "/" + "/".join(part for part in path.split("/") if part)
+
+
+def read_part(search: str | None) -> str:
+    """The query parameters some page reads, in order: the others do not change what is rendered."""
+    if not search or not search.startswith("?"):
+        return ""  # Dash's router reads no parameters then
+    pairs = urllib.parse.parse_qsl(search[1:], keep_blank_values=True)
+    return urllib.parse.urlencode([(k, v) for k, v in pairs if k in READ_PARAMETERS])
 
 
 class PageCache:
@@ -46,6 +56,7 @@ class PageCache:
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
         if not all(isinstance(part, str | None) for part in address) or normal(address[0]) in UNCACHED:
             return None
+        address = (address[0], read_part(address[1]))  # ?utm_source=… renders (and is kept) once
         if session.get("_flashes") or any(key.startswith("form:") for key in session):
             return None  # a message or typed text for this visitor only (e.g. "The form expired")
         context = self._context()

@@ -67,7 +67,7 @@ def quality_section(page: MetricPage, fy_start: int, viewer: Viewer) -> html.Sec
     reopen = any(typed.get("period") == f"{v.grain}:{v.period_start}" for v in page.flagged[SHOWN_AT_ONCE:])
     return html.Section([
         html.H2("Data quality", className="h4", id="data-quality-heading"),
-        *flashes(),
+        *flashes("data-quality"),
         html.Ul(shown, className="quality-list"),
         html.Details([html.Summary(f"{len(rest)} more findings"), html.Ul(rest, className="quality-list")],
                      open=reopen) if rest else None,

@@ -1,4 +1,5 @@
-"""What people see while the database cannot be reached: a friendly page and message, never a blank page or a 500.
+"""What people see while the database cannot be reached or stays locked: a friendly page and message, never a
+blank page or a 500, within seconds.
 
 The app recovers by itself when the database is back (connections are checked before use); the message asks
 people to try again. Page addresses and downloads answer 503 with ``Retry-After``; Dash's layout and page
@@ -15,11 +16,13 @@ from dash import Dash, html
 from flask import Response, redirect, request
 
 from dashboard.page_cache import ROUTER_OUTPUT
+from data.db import limit_lock_wait
 from data.errors import UNAVAILABLE, describe
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+LOCK_WAIT_SECONDS = 3  # how long a request waits for another writer's lock on a SQLite store
 TITLE = "Data temporarily unavailable"
 MESSAGE = ("The performance data cannot be reached right now. Nothing saved is lost, and this page will work "
            "again on its own. Please try again in a minute.")
@@ -41,6 +44,10 @@ def _dash_json(content: object) -> Response:
 
 def install(app: Dash) -> None:
     prefix = app.config.routes_pathname_prefix
+
+    @app.server.before_request
+    def _bounded_lock_wait() -> None:
+        limit_lock_wait(LOCK_WAIT_SECONDS)
     callback_endpoint, layout_endpoint = f"{prefix}_dash-update-component", f"{prefix}_dash-layout"
 
     def _unavailable(error: Exception) -> Response:

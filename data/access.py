@@ -64,6 +64,10 @@ class Viewer:
         viewers), not for other agencies' staff."""
         return self.role is Role.VIEWER or self.can_comment_on(metric)
 
+    def can_withdraw_comment(self, metric: MetricSpec, *, by_agency: bool) -> bool:
+        """The Mayor's office withdraws any comment; an agency its own agency's comments on its metrics."""
+        return self.role is Role.ADMIN or (by_agency and self.can_comment_on(metric))
+
     @property
     def can_manage(self) -> bool:
         """Users, targets and CitiStat sessions are the admins' (the Mayor's office) to change."""

@@ -19,10 +19,11 @@ from data.access import Forbidden, Gate, NotFound, Viewer
 from data.audit import record
 from data.db import get_engine
 from data.input import InputError, parse_date
-from data.models import Commentary, aware, utcnow
+from data.models import Commentary, Role, User, aware, utcnow
 from metrics.spec import Grain, Visibility
 
 COMMENTARY = Commentary.__table__  # type: ignore[attr-defined]
+USER = User.__table__  # type: ignore[attr-defined]
 MAX_BODY = 2000
 
 
@@ -44,6 +45,7 @@ class Comment:
     body: str
     author: str
     created_at: dt.datetime
+    by_agency: bool  # written by an agency user (else by the Mayor's office)
 
 
 def add_comment(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, visibility: str, body: str) -> int:
@@ -75,19 +77,24 @@ def add_comment(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, visi
 
 
 def withdraw_comment(gate: Gate, viewer: Viewer, comment_id: int) -> str:
-    """Withdraw a comment (its author's agency or an admin); returns the metric id."""
+    """Withdraw a comment (``Viewer.can_withdraw_comment``); returns the metric id. The row and its audit stay."""
     with get_engine().connect() as conn:
-        row = conn.execute(select(COMMENTARY).where(COMMENTARY.c.id == comment_id,
-                                                    COMMENTARY.c.withdrawn_at.is_(None))).first()
+        row = conn.execute(_with_author(select(COMMENTARY)).where(COMMENTARY.c.id == comment_id,
+                                                                  COMMENTARY.c.withdrawn_at.is_(None))).first()
     if row is None:
         raise NotFound(f"no comment {comment_id}")
-    if not viewer.can_comment_on(gate.metric(viewer, row.metric_id)):
-        raise Forbidden("only the metric's agency and the performance team withdraw its commentary")
+    if not viewer.can_withdraw_comment(gate.metric(viewer, row.metric_id), by_agency=_comment(row).by_agency):
+        raise Forbidden("an agency withdraws its own commentary; the Mayor's office withdraws any")
     with get_engine().begin() as conn:
         conn.execute(update(COMMENTARY).where(COMMENTARY.c.id == comment_id).values(withdrawn_at=utcnow()))
         record(conn, actor=str(viewer.user_id), action="withdraw", object_type="commentary",
                object_id=str(comment_id), before={"body": row.body, "visibility": row.visibility})
     return str(row.metric_id)
+
+
+def _with_author(query: Any) -> Any:
+    """``query`` with the author's role (``author_role``), from the user table."""
+    return query.add_columns(USER.c.role.label("author_role")).outerjoin(USER, USER.c.username == COMMENTARY.c.author)
 
 
 def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.datetime | None = None
@@ -96,7 +103,7 @@ def comments(gate: Gate, viewer: Viewer, metric_ids: list[str], *, as_of: dt.dat
     metrics = gate.visible(viewer, metric_ids)
     visible = [m.id for m in metrics]
     insiders = [m.id for m in metrics if viewer.can_read_internal_commentary(m)]
-    query = select(COMMENTARY).where(COMMENTARY.c.metric_id.in_(visible))
+    query = _with_author(select(COMMENTARY)).where(COMMENTARY.c.metric_id.in_(visible))
     if as_of is None:
         query = query.where(COMMENTARY.c.withdrawn_at.is_(None))
     else:
@@ -118,4 +125,4 @@ def version() -> int:
 
 def _comment(r: Any) -> Comment:
     return Comment(r.id, r.metric_id, Grain(r.grain), r.period_start, Audience(r.visibility), r.body, r.author,
-                   aware(r.created_at))
+                   aware(r.created_at), r.author_role == Role.AGENCY.value)

@@ -54,15 +54,11 @@ def _sqlite_lock_wait(connection: Connection) -> None:
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {_lock_wait_ms.get()}")
 
 
-@contextmanager
-def lock_wait(seconds: float) -> Iterator[None]:
-    """Inside the block a SQLite transaction waits at most ``seconds`` for another writer's lock (then raises
-    ``OperationalError``): a person waiting on a form is told at once, where a refresh may wait longer."""
-    token = _lock_wait_ms.set(int(seconds * 1000))
-    try:
-        yield
-    finally:
-        _lock_wait_ms.reset(token)
+def limit_lock_wait(seconds: float) -> None:
+    """From now on in this thread or task, a SQLite transaction waits at most ``seconds`` for another writer's
+    lock, then raises ``OperationalError``: a person waiting on a page is told at once, where a refresh waits
+    longer (30 s)."""
+    _lock_wait_ms.set(int(seconds * 1000))
 
 
 def dispose_engines() -> None:

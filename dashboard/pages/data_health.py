@@ -79,7 +79,7 @@ def _loads(loads: list[LoadRow]) -> html.Section:
         scroll_region(html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Source", "File", "Status", "Finished", "Read",
                                                                    "Loaded", "Rejected", "Table holds", "Error")])),
-            html.Tbody(rows)], className="table table-sm"), "Source loads"),
+            html.Tbody(rows)], className="table table-sm"), "Table of source loads"),
         *rejected,
     ], **aria(labelledby="loads"))
 

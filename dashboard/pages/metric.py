@@ -34,7 +34,7 @@ from metrics.spec import MetricSpec, Visibility
 from metrics.status import Status
 
 dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
-AUDIENCE_NOTES = {Audience.INTERNAL: " · internal: its agency and the Mayor's office",
+AUDIENCE_NOTES = {Audience.PUBLIC: " · public", Audience.INTERNAL: " · internal: its agency and the Mayor's office",
                   Audience.STAFF: " · all City staff"}
 
 
@@ -81,15 +81,17 @@ def _commentary(page: MetricPage) -> html.Section | None:
     fy_start = gate().registry.city.fiscal_year_start_month
     items = [html.Li([
         html.Span(period_label(c.period_start, c.grain, fy_start), className="fw-semibold"),
-        html.Span(AUDIENCE_NOTES[c.visibility], className="text-muted") if c.visibility in AUDIENCE_NOTES else None,
+        html.Span(AUDIENCE_NOTES[c.visibility], className="text-muted") if viewer.internal else None,
         html.P(c.body, className="mb-1"),
-        html.Small(f"{c.author}, {c.created_at:%Y-%m-%d}", className="text-muted"),
+        html.Small(f"{c.author if viewer.internal else 'City staff'}, {c.created_at:%Y-%m-%d}",
+                   className="text-muted"),
         post_button(f"/commentary/{c.id}/withdraw", "Withdraw", description=f"Withdraw the comment on "
-                    f"{period_label(c.period_start, c.grain, fy_start)}", color="danger") if writer else None,
+                    f"{period_label(c.period_start, c.grain, fy_start)}", color="danger")
+        if viewer.can_withdraw_comment(m, by_agency=c.by_agency) else None,
     ], className="comment") for c in notes]
     return html.Section([
         html.H2("Commentary", className="h4 mt-4"),
-        *flashes(),
+        *flashes("commentary"),
         html.Ul(items, className="list-unstyled comments") if items else html.P("No commentary yet."),
         _comment_form(page) if writer and page.points else None,
     ], id="commentary")
@@ -101,9 +103,9 @@ def _comment_form(page: MetricPage) -> html.Form:
     periods = [{"label": p.label, "value": f"{page.grain.value if page.grain else ''}:{p.start}"}
                for p in reversed(page.points)]
     visibilities = [{"label": "Internal (its agency and the Mayor's office)", "value": Audience.INTERNAL.value},
-                    {"label": "All City staff", "value": Audience.STAFF.value}]
+                    {"label": "All City staff", "value": Audience.STAFF.value}]  # the first is the default
     if m.visibility is Visibility.PUBLIC:
-        visibilities.insert(0, {"label": "Public (residents see it)", "value": Audience.PUBLIC.value})
+        visibilities.append({"label": "Public (residents see it)", "value": Audience.PUBLIC.value})
     return html.Form([
         csrf_field(),
         dbc.Row([

@@ -22,7 +22,10 @@ MESSAGES = {
 
 def message(error: str, retry: str) -> str:
     if error == "wait" and retry.isdigit() and 0 < int(retry) <= 3600:
-        return f"Too many failed attempts. Try again in {retry} second{'s' if retry != '1' else ''}."
+        seconds = int(retry)
+        wait = (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 90
+                else f"{round(seconds / 60)} minutes")
+        return f"Too many failed attempts. Try again in {wait}."
     return MESSAGES.get(error, "Sign-in failed.")
 
 

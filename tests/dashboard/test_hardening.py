@@ -78,3 +78,11 @@ def test_an_oversized_request_is_refused_before_it_is_read(app: Any) -> None:
     client = app.server.test_client()
     assert client.post("/auth/sign-in", data={"username": "a" * 2_000_000, "csrf": "t"}).status_code == 413
     assert route(client, "/" + "a" * 2_000_000).status_code == 413
+
+
+def test_json_nested_beyond_parsing_is_a_400(app: Any) -> None:
+    client = app.server.test_client()
+    deep = "[" * 5000 + "]" * 5000
+    for body in (deep, '{"output": "x", "inputs": [{"value": ' + deep + '}]}'):
+        reply = client.post("/_dash-update-component", data=body, content_type="application/json")
+        assert reply.status_code == 400

@@ -8,7 +8,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,16 @@ def behind_proxy(tmp_path: Path, test_registry: Registry) -> Iterator[tuple[Any,
             yield create_app(test_registry), proxy
         finally:
             proxy.cut()
+
+
+def _answered_soon(send: Callable[[], Any]) -> Any:
+    """The answer to ``send()``, which must come within seconds (not after the old 30 s wait and a 500)."""
+    answered: list[Any] = []
+    sender = threading.Thread(target=lambda: answered.append(send()))
+    sender.start()
+    sender.join(timeout=20)
+    assert answered, "no answer within 20 s"
+    return answered[0]
 
 
 def _comment(client: Any, token: str | None) -> Any:
@@ -119,17 +129,21 @@ def test_a_staff_write_meeting_a_locked_store_returns_the_form_with_what_was_typ
 
     with fresh_store("sqlite", tmp_path) as url:
         _prepare(test_registry)
-        staff = signed_in(create_app(test_registry), "admin", PASSWORD)
+        app = create_app(test_registry)
+        staff, leaving = signed_in(app, "admin", PASSWORD), signed_in(app, "admin", PASSWORD)
         token = form_token(route(staff, "/metrics/events_count").get_json())
         holder = sqlite3.connect(make_url(url).database or "", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the store
-        answered: list[Any] = []
-        writer = threading.Thread(target=lambda: answered.append(_comment(staff, token)))
-        writer.start()
-        writer.join(timeout=20)  # told within seconds, not after the old 30 s wait and a 500
-        assert answered and answered[0].status_code == 302
+        assert _answered_soon(lambda: _comment(staff, token)).status_code == 302
         back = json.dumps(route(staff, "/metrics/events_count").get_json())
         assert "Not saved" in back and TYPED in back
+        out = _answered_soon(lambda: leaving.post("/auth/sign-out", data={
+            "csrf": form_token(route(leaving, "/metrics/events_count").get_json())}))
+        assert out.status_code == 302 and "Sign-in required" in json.dumps(route(leaving, "/data-health").get_json())
+        visitor = app.server.test_client()
+        refused = _answered_soon(lambda: visitor.post("/auth/sign-in", data={
+            "username": "admin", "password": PASSWORD, "csrf": form_token(route(visitor, "/sign-in").get_json())}))
+        assert "error=unavailable" in refused.headers["Location"]
         holder.execute("ROLLBACK")
         holder.close()
         token = form_token(route(staff, "/metrics/events_count").get_json())

@@ -118,3 +118,15 @@ def test_a_page_cached_for_one_agency_is_never_served_to_another(database: str, 
         assert "Patrol overtime" in json.dumps(route(police, "/metrics/patrol_spend").get_json())
         refused = json.dumps(route(works, "/metrics/patrol_spend").get_json())
         assert "Patrol overtime" not in refused and "Not available to your account" in refused
+
+
+def test_tracking_codes_are_ignored_and_cached_with_the_page(database: str, test_registry: Registry) -> None:
+    from dashboard.page_cache import read_part
+
+    app = _staff(test_registry)
+    visitor = app.server.test_client()
+    plain = route(visitor, "/metrics/events_count", search="?grain=month").get_json()
+    shared = route(visitor, "/metrics/events_count", search="?utm_source=newsletter&grain=month&fbclid=x").get_json()
+    assert shared == plain and "Events" in json.dumps(plain)
+    assert read_part("?utm_source=a&grain=month&fbclid=x") == read_part("?grain=month&gclid=y") == "grain=month"
+    assert read_part("grain=month") == ""  # without "?" the router reads nothing either

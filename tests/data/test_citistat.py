@@ -15,6 +15,7 @@ from data.db import get_engine
 from data.input import InputError
 from data.models import Role
 from data.store import write_values
+from data.users import add_user
 from metrics.escalation import Reason
 from metrics.followups import FollowUpColour
 from metrics.registry import Registry
@@ -36,6 +37,9 @@ def put_months(values: list[float], run_id: int | None = None) -> None:
 @pytest.fixture
 def gate(database: str, test_registry: Registry) -> Gate:
     put_months([8, 9, 14, 15])
+    for viewer in (ADMIN, PUBLIC_WORKS):  # the accounts behind the viewers (authors' roles are read from them)
+        add_user(str(viewer.user_id), "a-long-test-password", viewer.role, viewer.agencies, actor="test",
+                 known_agencies=frozenset(test_registry.agencies))
     return Gate(test_registry)
 
 
@@ -201,6 +205,10 @@ def test_commentary_visibility_and_audit(gate: Gate) -> None:
         commentary.add_comment(gate, ADMIN, "events_count", period="month:2031-01-01", visibility="public", body="x")
     with pytest.raises(InputError, match="internal measure"):
         commentary.add_comment(gate, ADMIN, "patrol_spend", period=period, visibility="public", body="x")
+    mayors = [c.id for c in commentary.comments(gate, ADMIN, ["events_count"])["events_count"]
+              if c.body == "Staffing gap."]
+    with pytest.raises(Forbidden):  # an agency withdraws its own agency's notes, not the Mayor's office's
+        commentary.withdraw_comment(gate, PUBLIC_WORKS, mayors[0])
     version = commentary.version()
     commentary.withdraw_comment(gate, PUBLIC_WORKS, public)
     assert commentary.version() > version
