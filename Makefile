@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)  ## virtual environment and pinned packages
 
-instance/.demo-loaded: $(STAMP) $(wildcard metrics/definitions/*.yaml) $(wildcard metrics/definitions/measures/*/*.yaml)
+instance/.demo-loaded: $(STAMP) $(wildcard cities/baltimore/*.yaml) $(wildcard cities/baltimore/measures/*/*.yaml)
 	mkdir -p instance
 	$(VENV)/bin/alembic upgrade head
 	-$(PY) -m pipeline validate  # errors set aside what they concern; the rest loads
@@ -38,14 +38,16 @@ scheduler: demo  ## run the refresh scheduler as its own process
 validate: setup  ## check the registry
 	$(PY) -m pipeline validate
 
-lint: setup  ## ruff and mypy
+lint: setup  ## ruff, mypy and the import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: setup  ## the whole suite (SQLite and PostgreSQL, browser tests in Debian's Chromium), after lint
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || bash .ci/install-browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: setup  ## benchmarks: refresh (SQLite and PostgreSQL) and pages

@@ -57,7 +57,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     gate = Gate(registry)
     set_gate(gate)
     PageCache(page_versions).install(app)
-    app.layout = functools.partial(shell, registry.city.name)
+    app.layout = functools.partial(shell, registry.city)
     auth.install(app, settings)
     if settings.trusted_proxy_hops:  # the client address and scheme as the trusted proxies saw them
         hops = settings.trusted_proxy_hops

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from dashboard.geo import area_name, boundaries, key_order
 from dashboard.metric_data import Breakdown, TableRow, area_reference, breakdown
-from data.access import Gate, NotFound, Viewer
+from data.access import Gate
+from data.errors import NotFound
+from data.policy import Viewer
 from metrics.spec import GeographySpec, MetricSpec
 
 

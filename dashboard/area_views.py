@@ -15,7 +15,7 @@ from dashboard.context import current_viewer, gate
 from dashboard.geo import area_href, area_title
 from dashboard.maps import MAP_ID, MAP_LOCATION_ID, area_map
 from dashboard.quality import value_caveat
-from data.access import NotFound
+from data.errors import NotFound
 from metrics.formatting import format_value
 from metrics.spec import Direction, FormatType, GeographySpec, MetricSpec
 

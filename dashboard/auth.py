@@ -20,10 +20,10 @@ from dash import Dash
 from flask import Response, current_app, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from data.access import ANONYMOUS, Viewer
 from data.config import Settings
 from data.errors import UNAVAILABLE, describe
 from data.models import Role
+from data.policy import ANONYMOUS, Viewer
 from data.users import Account, account_for_session, authenticate, end_session
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from dashboard.figures import Point
 from dashboard.views import series
-from data.access import Gate, Viewer
+from data.access import Gate
 from data.commentary import Comment, comments
 from data.followup_store import FollowUpRow, for_session
 from data.frozen import FrozenView, frozen_view
+from data.policy import Viewer
 from data.sessions import AgendaEntry, Session, agenda, previous_session, session
 from metrics.escalation import cycle_grain
 from metrics.formatting import format_value

@@ -23,9 +23,9 @@ from dashboard.briefing import briefing
 from dashboard.context import current_viewer, gate
 from dashboard.memo_pdf import memo_pdf
 from data import commentary, followup_store, reviews, sessions
-from data.access import Forbidden, NotFound, Viewer
-from data.errors import UNAVAILABLE, describe
+from data.errors import UNAVAILABLE, Forbidden, NotFound, describe
 from data.input import InputError
+from data.policy import Viewer
 from metrics.values import Verdict
 
 logger = logging.getLogger(__name__)
@@ -43,13 +43,13 @@ def recalled(form: str) -> dict[str, str]:
 
 
 def _post(back: str, action: Action, form: str | None = None) -> Response:
-    if not csrf_ok():
-        flash("The form expired. Please try again.", _category("danger", back))
-        return _go(back)
     try:
         viewer = current_viewer()
         if not viewer.internal:
             return redirect("/sign-in?" + urllib.parse.urlencode({"next": back}))  # type: ignore[return-value]
+        if not csrf_ok():
+            flash("The form expired. Please try again.", _category("danger", back))
+            return _go(back)
         target, message = action(viewer)
     except InputError as exc:
         return _returned(back, form, str(exc))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from data import audit, commentary
-from data.access import ANONYMOUS, Gate, Viewer
+from data.access import Gate
+from data.policy import ANONYMOUS, Viewer
 
 _gate: Gate | None = None
 

@@ -8,8 +8,8 @@ import logging
 import math
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 
-from data.config import PROJECT_ROOT
 from metrics.spec import GeographySpec
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,15 @@ class Boundaries:
 
 def boundaries(geography: GeographySpec) -> Boundaries | None:
     """The geography's boundaries, or None when it declares no boundary file."""
-    return _read(geography.boundaries, geography.key_property) if geography.boundaries else None
+    path = geography.boundaries_path
+    return _read(path, geography.key_property) if path else None
 
 
 @functools.cache
-def _read(path: str, key_property: str) -> Boundaries | None:
+def _read(path: Path, key_property: str) -> Boundaries | None:
     """The file's polygons; an unreadable file gives no map (logged once), a feature without the key is skipped."""
     try:
-        features = json.loads((PROJECT_ROOT / path).read_text(encoding="utf-8"))["features"]
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("boundaries %s unreadable, no map drawn: %s", path, exc)
         return None

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from dashboard.figures import Point
 from dashboard.geo import boundaries, key_order
 from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series, series_summary
-from data.access import Gate, Viewer
+from data.access import Gate
+from data.policy import Viewer
 from data.reviews import Review
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label

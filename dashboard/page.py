@@ -12,7 +12,7 @@ from dash import html
 from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
-from data.access import Forbidden, NotFound
+from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
 

@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard.citistat_routes import recalled
 from dashboard.components import aria, csrf_field, flashes
 from dashboard.metric_data import MetricPage
-from data.access import Viewer
+from data.policy import Viewer
 from data.reviews import Review
 from metrics.periods import period_label
 from metrics.spec import Grain, MetricSpec, PeriodTotal

@@ -12,8 +12,9 @@ from flask import Response, current_app, request
 from dashboard import area_data
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import all_grains, metric_page, to_csv
-from data.access import Forbidden, NotFound, Viewer
+from data.errors import Forbidden, NotFound
 from data.followup_store import follow_up
+from data.policy import Viewer
 from data.sessions import session
 
 SIGN_IN_PAGES = frozenset({"/sign-in", "/sign-out"})
@@ -83,7 +84,7 @@ def _area_known(viewer: Viewer, geography_id: str, key: str | None) -> bool:
 def _known(kind: str, key: str) -> bool:
     registry = gate().registry
     if kind == "districts":
-        return _area_known(current_viewer(), "council_district", key)
+        return bool(registry.city.districts) and _area_known(current_viewer(), str(registry.city.districts), key)
     collections: dict[str, Mapping[str, object]] = {"agencies": registry.agencies, "services": registry.services,
                                                     "pillars": registry.pillars, "goals": registry.goals}
     return key in collections[kind]

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashboard.components import aria
 from data.models import Role
+from metrics.spec import City
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -50,16 +51,16 @@ def _staff_links() -> list[Any]:
     return [*links, dcc.Link(f"Sign out ({viewer.user_id})", href="/sign-out", className="nav-item-link")]
 
 
-def shell(city_name: str) -> html.Div:
+def shell(city: City) -> html.Div:
     """The frame, built per request (it names the signed-in user)."""
     return html.Div([
         html.A("Skip to main content", href="#main", className="skip-link"),
         html.Header(dbc.Container(dbc.Row([
             dbc.Col([
-                dcc.Link([html.Span(city_name, className="brand-city"), html.Span(" Performance",
+                dcc.Link([html.Span(city.name, className="brand-city"), html.Span(" Performance",
                                                                                   className="brand-rest")],
                          href="/", className="brand"),
-                html.P("Progress on the Mayor's Action Plan and the budget book's measures", className="tagline"),
+                html.P(city.tagline, className="tagline"),
             ], md=7),
             dbc.Col(html.Nav([
                 dcc.Link("Overview", href="/", className="nav-item-link"),
@@ -76,7 +77,7 @@ def shell(city_name: str) -> html.Div:
         ], className="align-items-center"), fluid="lg"), className="site-header"),
         html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
         html.Footer(dbc.Container(html.P([
-            "Data: City of Baltimore (Office of Performance and Innovation; Open Baltimore), The Baltimore Sun "
-            "(CC BY 4.0). ", html.A("About the data and methods", href="/about")]), fluid="lg"),
+            f"{city.credit} " if city.credit else "", html.A("About the data and methods", href="/about")]),
+            fluid="lg"),
             className="site-footer"),
     ])

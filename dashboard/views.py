@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dashboard.figures import Point
-from data.access import NotFound, Snapshot
+from data.access import Snapshot
+from data.errors import NotFound
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
 from metrics.quality import trusted

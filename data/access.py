@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -24,11 +24,12 @@ from data.audit import entries
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
+from data.policy import Viewer
 from data.store import read_values, value_row
 from metrics.issues import Issue
 from metrics.registry import Registry
 from metrics.scores import Summary, roll_up
-from metrics.spec import Agency, MetricSpec, Service, Visibility
+from metrics.spec import Agency, MetricSpec, Service
 from metrics.status import Assessment, assess
 from metrics.values import QualityRule, ValueRow, Verdict
 
@@ -38,50 +39,6 @@ VALUE = MetricValue.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Viewer:
-    role: Role = Role.ANONYMOUS
-    user_id: str | None = None
-    agencies: frozenset[str] = field(default_factory=frozenset)
-
-    def can_see(self, metric: MetricSpec) -> bool:
-        if metric.visibility is Visibility.PUBLIC:
-            return True
-        if self.role in (Role.ADMIN, Role.VIEWER):
-            return True
-        return self.role is Role.AGENCY and metric.agency in self.agencies
-
-    @property
-    def internal(self) -> bool:
-        return self.role is not Role.ANONYMOUS
-
-    def can_comment_on(self, metric: MetricSpec) -> bool:
-        """Commentary: admins on any metric, agency users on their agencies' metrics, nobody else."""
-        return self.role is Role.ADMIN or (self.role is Role.AGENCY and metric.agency in self.agencies)
-
-    def can_read_internal_commentary(self, metric: MetricSpec) -> bool:
-        """Internal commentary is for the metric's own agency and the Mayor's office (admins and city-wide
-        viewers), not for other agencies' staff."""
-        return self.role is Role.VIEWER or self.can_comment_on(metric)
-
-    def can_withdraw_comment(self, metric: MetricSpec, *, by_agency: bool) -> bool:
-        """The Mayor's office withdraws any comment; an agency its own agency's comments on its metrics."""
-        return self.role is Role.ADMIN or (by_agency and self.can_comment_on(metric))
-
-    @property
-    def can_manage(self) -> bool:
-        """Users, targets and CitiStat sessions are the admins' (the Mayor's office) to change."""
-        return self.role is Role.ADMIN
-
-    @property
-    def scope(self) -> tuple[str, ...]:
-        """What this viewer can see, as a cache key: viewers with equal scopes see the same data."""
-        if self.role is Role.AGENCY:
-            return ("agency", *sorted(self.agencies))
-        return (self.role.value,)
-
-
-ANONYMOUS = Viewer()
 
 
 @dataclass(frozen=True)
@@ -294,7 +251,7 @@ class Gate:
                                   run.warnings))
         return rows, [LoadRow(r.source_id, r.file, r.status, r.finished_at, r.rows_read, r.rows_loaded,
                               r.rows_rejected, r.error, held.get(r.source_id), _rejections(r.rejections))
-                      for r in loads if viewer.role is not Role.AGENCY or r.source_id in sources]
+                      for r in loads if viewer.city_wide or r.source_id in sources]
 
 
     def flagged(self, viewer: Viewer) -> list[FlaggedValue]:
@@ -315,7 +272,7 @@ class Gate:
     def _health_scope(self, viewer: Viewer) -> list[MetricSpec]:
         """Metrics whose data health the signed-in viewer sees: an agency user its agencies' own."""
         self.require_internal(viewer)
-        return [m for m in self.metrics(viewer) if viewer.role is not Role.AGENCY or m.agency in viewer.agencies]
+        return [m for m in self.metrics(viewer) if viewer.can_see_health_of(m)]
 
 
 def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:

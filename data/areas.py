@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import shapely
 from shapely.geometry import shape
@@ -19,10 +18,10 @@ WKT_POINT = re.compile(rf"^POINT\s*\(\s*{NUMBER}\s+{NUMBER}\s*\)$", re.IGNORECAS
 class AreaFinder:
     """The areas of one geography; ``area_of`` answers with the key of the area containing a point."""
 
-    def __init__(self, geography: GeographySpec, root: Path) -> None:
-        if geography.boundaries is None:
+    def __init__(self, geography: GeographySpec) -> None:
+        if geography.boundaries_path is None:
             raise ValueError(f"geography '{geography.label}' has no boundaries to place points in")
-        features = json.loads((root / geography.boundaries).read_text(encoding="utf-8"))["features"]
+        features = json.loads(geography.boundaries_path.read_text(encoding="utf-8"))["features"]
         self.keys = [str(f["properties"][geography.key_property]) for f in features]
         self.tree = shapely.STRtree([shapely.make_valid(shape(f["geometry"])) for f in features])  # self-crossing rings
 

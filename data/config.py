@@ -45,7 +45,7 @@ class Settings:
     def from_env(cls) -> Settings:
         return cls(
             database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            registry_dir=Path(os.environ.get("REGISTRY_DIR") or PROJECT_ROOT / "metrics" / "definitions"),
+            registry_dir=Path(os.environ.get("REGISTRY_DIR") or PROJECT_ROOT / "cities" / "baltimore"),
             run_scheduler=os.environ.get("RUN_SCHEDULER", "0") == "1",
             environment=os.environ.get("APP_ENV", "production"),
             secret_key=os.environ.get("SECRET_KEY") or None,

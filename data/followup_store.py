@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
-from data.access import Forbidden, Gate, NotFound, Viewer
+from data.access import Gate
 from data.audit import record
 from data.db import get_engine
+from data.errors import Forbidden, NotFound
 from data.input import InputError, parse_date, required_text, web_link
-from data.models import FollowUp, Role, aware, utcnow
+from data.models import FollowUp, aware, utcnow
+from data.policy import Viewer
 from data.sessions import SESSION, Session, session, sessions
 from metrics.followups import Deliverable, FollowUpColour, colour
 from metrics.subjects import Subject, SubjectKind
@@ -92,7 +94,7 @@ def report(gate: Gate, viewer: Viewer, follow_up_id: int, *, started: bool, clos
            evidence_link: str) -> None:
     """Progress from the owner (agency users of the owning agency) or an admin."""
     current = follow_up(gate, viewer, follow_up_id)
-    if not (viewer.can_manage or (viewer.role is Role.AGENCY and current.owner_agency in viewer.agencies)):
+    if not viewer.can_report_on(current.owner_agency):
         raise Forbidden("only the owning agency and the performance team update a follow-up")
     evidence_text = evidence.strip()[:MAX_TEXT + 1] or None
     if evidence_text and len(evidence_text) > MAX_TEXT:
@@ -144,10 +146,7 @@ def for_session(gate: Gate, viewer: Viewer, current: Session) -> tuple[list[Foll
 
 
 def _may_see(viewer: Viewer, row: Any) -> bool:
-    if viewer.role in (Role.ADMIN, Role.VIEWER):
-        return True
-    own_session = row.subject_kind == "agency" and row.subject_id in viewer.agencies
-    return viewer.role is Role.AGENCY and (row.owner_agency in viewer.agencies or own_session)
+    return viewer.can_see_follow_up(row.owner_agency, row.subject_id if row.subject_kind == "agency" else None)
 
 
 def _row(r: Any, zone: ZoneInfo) -> FollowUpRow:

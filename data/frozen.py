@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.access import Gate, Viewer
+from data.access import Gate
+from data.policy import Viewer
 from metrics.spec import MetricSpec
 from metrics.status import Assessment, assess
 from metrics.subjects import Subject, as_subject, cut_off, subject_metrics
@@ -33,7 +34,7 @@ def frozen_view(gate: Gate, viewer: Viewer, subject: Subject, frozen_at: dt.date
     metrics, values, assessments = {}, {}, {}
     for spec in specs:
         judged_as = subject if spec.id in own_ids else None
-        metric, rows = as_subject(judged_as, spec, cut_off(history[spec.id], cutoff))
+        metric, rows = as_subject(judged_as, spec, cut_off(history[spec.id], cutoff), districts=registry.city.districts)
         metrics[spec.id], values[spec.id] = metric, rows
         assessments[spec.id] = assess(metric, rows, city=registry.city, today=cutoff)
     return FrozenView(metrics, values, assessments)

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, ScalarSelect, func, insert, select
 
@@ -21,12 +21,16 @@ from data.db import get_engine
 from data.errors import Forbidden
 from data.input import InputError, parse_date, required_text
 from data.models import MetricValue, ValueReview, aware, utcnow
+from data.policy import Viewer
 from data.store import same_number
-from metrics.spec import Grain
+from metrics.spec import Grain, MetricSpec
 from metrics.values import ValueRow, Verdict
 
-if TYPE_CHECKING:
-    from data.access import Gate, Viewer
+
+class Metrics(Protocol):
+    """What a review needs of the read gate (``data.access.Gate``): the metric, if this viewer may see it."""
+
+    def metric(self, viewer: Viewer, metric_id: str) -> MetricSpec: ...
 
 REVIEW = ValueReview.__table__  # type: ignore[attr-defined]
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
@@ -43,7 +47,7 @@ class Review:
     reviewed_at: dt.datetime
 
 
-def review_value(gate: Gate, viewer: Viewer, metric_id: str, *, period: str, place: str, verdict: str,
+def review_value(gate: Metrics, viewer: Viewer, metric_id: str, *, period: str, place: str, verdict: str,
                  reason: str) -> Verdict:
     """Confirm or mark wrong the current value of ``metric_id`` for ``period`` (``grain:YYYY-MM-DD``) and
     ``place`` (``geography:key``). Admins only."""

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from data.access import Forbidden, Gate, NotFound, Viewer
+from data.access import Gate
 from data.audit import record
 from data.db import get_engine
+from data.errors import Forbidden, NotFound
 from data.frozen import frozen_view
 from data.input import InputError, parse_date, required_text
-from data.models import AgendaItem, CitiStatSession, FollowUp, Role, aware, utcnow
+from data.models import AgendaItem, CitiStatSession, FollowUp, aware, utcnow
+from data.policy import Viewer
 from metrics.escalation import Reason, suggest
 from metrics.subjects import Subject, SubjectError, SubjectKind
 
@@ -263,12 +265,8 @@ def previous_session(viewer: Viewer, current: Session) -> Session | None:
 
 
 def _may_see(viewer: Viewer, row: Any, follow_up_agencies: set[str]) -> bool:
-    if viewer.role in (Role.ADMIN, Role.VIEWER):
-        return True
-    if viewer.role is not Role.AGENCY:
-        return False
-    own_subject = row.subject_kind == SubjectKind.AGENCY.value and row.subject_id in viewer.agencies
-    return own_subject or bool(follow_up_agencies & viewer.agencies)
+    subject_agency = row.subject_id if row.subject_kind == SubjectKind.AGENCY.value else None
+    return viewer.can_see_session(subject_agency, follow_up_agencies)
 
 
 def _follow_up_agencies(conn: Connection, session_id: int | None = None) -> dict[int, set[str]]:

@@ -17,10 +17,10 @@ from typing import IO
 
 from data.cells import RowRejected
 from metrics.periods import add_months, fiscal_year_start
-from metrics.spec import LoadFormat, SourceSpec
+from metrics.spec import PeriodColumns, SourceSpec
 
 Record = tuple[int, dict[str, str] | RowRejected]  # (line where the record starts, its fields or why not)
-BEACON_HEADERS = ("measure_id", "fiscal_year", "q1_value", "q2_value", "q3_value", "q4_value", "annual_actual")
+QUARTERS = range(1, 5)
 
 
 class LoadError(Exception):
@@ -33,11 +33,14 @@ class LoadError(Exception):
 
 
 def read_records(source: SourceSpec, path: Path, fy_start_month: int) -> Iterator[Record]:
-    """The file's records as the source's columns expect them (``beacon`` files reshaped first)."""
+    """The file's records as the source's columns expect them (fiscal-period columns reshaped first)."""
     assert source.load is not None
     lines = _decoded_lines(path, source.load.encoding, source.load.file)
-    if source.load.format is LoadFormat.BEACON_MEASURE_ACTUALS:
-        return _beacon_records(_csv_records(lines, BEACON_HEADERS, source.load.file), fy_start_month)
+    layout = source.load.period_columns
+    if layout is not None:
+        required = (layout.key, layout.fiscal_year, *(layout.quarter.format(n=n) for n in QUARTERS),
+                    *([layout.year] if layout.year else []))
+        return _period_records(_csv_records(lines, required, source.load.file), layout, fy_start_month)
     declared = tuple(c.csv or c.name for c in source.columns if c.locate is None)
     return _csv_records(lines, declared, source.load.file)
 
@@ -108,24 +111,23 @@ def _missing_headers(file: str, missing: list[str], header: list[str]) -> str:
             "in the source's registry entry, or the file's header.")
 
 
-def _beacon_records(records: Iterator[Record], fy_start_month: int) -> Iterator[Record]:
-    """Reshape the City's wide measure_actuals rows into one record per measure and period."""
+def _period_records(records: Iterator[Record], layout: PeriodColumns, fy_start_month: int) -> Iterator[Record]:
+    """One record per filled period cell of each (key, fiscal year) row."""
     for line, row in records:
         if isinstance(row, RowRejected):
             yield line, row
             continue
-        if not (row.get("fiscal_year") or "").strip().isdigit():
-            yield line, {"measure_id": row.get("measure_id", ""), "fiscal_year": row.get("fiscal_year", "")}
+        key, year_text = row.get(layout.key, ""), (row.get(layout.fiscal_year) or "").strip()
+        if not year_text.isdigit():
+            yield line, {layout.key: key, "fiscal_year": year_text}  # rejected by the typed columns, with its line
             continue
-        year = int(row["fiscal_year"])
-        start = fiscal_year_start(year, fy_start_month)
-        for quarter in range(1, 5):
-            if (row.get(f"q{quarter}_value") or "").strip():
-                yield line, {"measure_id": row["measure_id"], "fiscal_year": row["fiscal_year"],
-                             "period": f"Q{quarter}", "grain": "fiscal_quarter",
-                             "period_start": add_months(start, 3 * (quarter - 1)).isoformat(),
-                             "value": row[f"q{quarter}_value"], "note": row.get(f"q{quarter}_notes", "")}
-        if (row.get("annual_actual") or "").strip():
-            yield line, {"measure_id": row["measure_id"], "fiscal_year": row["fiscal_year"], "period": "FY",
-                         "grain": "fiscal_year", "period_start": start.isoformat(),
-                         "value": row["annual_actual"], "note": row.get("annual_actual_notes", "")}
+        start = fiscal_year_start(int(year_text), fy_start_month)
+        cells = [(f"Q{n}", "fiscal_quarter", add_months(start, 3 * (n - 1)), layout.quarter.format(n=n),
+                  layout.quarter_note.format(n=n) if layout.quarter_note else None) for n in QUARTERS]
+        if layout.year:
+            cells.append(("FY", "fiscal_year", start, layout.year, layout.year_note))
+        for period, grain, period_start, value, note in cells:
+            if (row.get(value) or "").strip():
+                yield line, {layout.key: key, "fiscal_year": year_text, "period": period, "grain": grain,
+                             "period_start": period_start.isoformat(), "value": row[value],
+                             "note": row.get(note, "") if note else ""}

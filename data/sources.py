@@ -35,7 +35,6 @@ from sqlalchemy import (
 
 from data.areas import AreaFinder
 from data.cells import RowRejected, parse_cell
-from data.config import PROJECT_ROOT
 from data.db import get_engine, session_scope
 from data.errors import describe
 from data.models import RunStatus, SourceLoad, utcnow
@@ -101,8 +100,8 @@ def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
     engine = source_engine(source)
     status, error = RunStatus.FAILED, "interrupted"  # until the load says otherwise
     try:
-        records = read_records(source, PROJECT_ROOT / source.load.file, fy_start_month)
-        finders = {c.name: AreaFinder((geographies or {})[c.locate.geography], PROJECT_ROOT)
+        records = read_records(source, source.load.path, fy_start_month)
+        finders = {c.name: AreaFinder((geographies or {})[c.locate.geography])
                    for c in source.columns if c.locate}
         rows = _typed_rows(source, records, ZoneInfo(timezone), finders, report)
         _fill_staging(source, engine, rows, report, progress)

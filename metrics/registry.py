@@ -195,6 +195,11 @@ def read_registry(root: Path) -> Registry:
     metric_files = sorted((root / MEASURES_DIR).rglob("*.yaml")) if (root / MEASURES_DIR).is_dir() else []
     for path in metric_files:
         metric_list += reader.models(path, "metrics", MetricSpec, "metric")
+    for source in sections["sources"]:
+        if isinstance(source, SourceSpec) and source.load:
+            source.load.place_in(root)
+    for geography in city.geographies.values():
+        geography.place_in(root)
     return Registry(
         root=root,
         city=city,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from metrics.quality_settings import QualitySpec
 
@@ -135,7 +136,7 @@ class Transform(StrEnum):
 
 class LoadFormat(StrEnum):
     CSV = "csv"
-    BEACON_MEASURE_ACTUALS = "beacon_measure_actuals"  # wide FY rows with Q1–Q4 and annual columns
+    FISCAL_PERIOD_COLUMNS = "fiscal_period_columns"  # one row per key and fiscal year, a column per quarter
 
 
 class CitywideMethod(StrEnum):
@@ -150,20 +151,38 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
 
 
+class _InFolder(_Frozen):
+    """A spec naming files relative to the registry folder it was read from (the city's folder)."""
+
+    _folder: Path = PrivateAttr(default_factory=Path)
+
+    def place_in(self, folder: Path) -> None:
+        """Set by the registry reader; specs built in code name files relative to the working directory."""
+        self._folder = folder
+
+
 class City(_Frozen):
     """Instance-wide settings (``city.yaml``)."""
 
     name: str
+    plan: str = "the city's plan"  # what the pillars belong to: "the Mayor's Action Plan"
+    tagline: str = "Progress on the city's performance measures"
+    credit: str = ""  # who the data comes from, under every page: "Data: City of …"
     fiscal_year_start_month: int = Field(default=7, ge=1, le=12)
     timezone: str = "UTC"
     reporting_lag_days: dict[Frequency, int] = Field(default_factory=dict)
     geographies: dict[ColumnName, GeographySpec] = Field(default_factory=dict)
+    districts: ColumnName | None = None  # the geography of CitiStat district sessions and /districts/<key>
 
 
-class GeographySpec(_Frozen):
+class GeographySpec(_InFolder):
     label: str
-    boundaries: str | None = None  # GeoJSON path relative to the project root
+    boundaries: str | None = None  # GeoJSON path relative to the registry folder
     key_property: str = "id"
+
+    @property
+    def boundaries_path(self) -> Path | None:
+        return self._folder / self.boundaries if self.boundaries else None
 
 
 class Pillar(_Frozen):
@@ -215,11 +234,45 @@ class ColumnSpec(_Frozen):
     locate: Locate | None = None  # filled from a point and the city's boundaries (no header in the file)
 
 
-class LoadSpec(_Frozen):
-    file: str  # relative to the project root
+class PeriodColumns(_Frozen):
+    """Headers of a ``fiscal_period_columns`` file (the way budget books keep actuals): one row per key and fiscal
+    year, a value column per quarter (``{n}`` is 1–4) and one for the year, each with an optional note column.
+
+    Each filled cell becomes a record with the key, ``fiscal_year``, ``period`` (Q1–Q4, FY), ``grain``
+    (fiscal_quarter, fiscal_year), ``period_start``, ``value`` and ``note``: the source declares those columns.
+    """
+
+    key: str
+    fiscal_year: str = "fiscal_year"
+    quarter: str = "q{n}_value"
+    quarter_note: str | None = None
+    year: str | None = None
+    year_note: str | None = None
+
+    @field_validator("quarter", "quarter_note")
+    @classmethod
+    def _numbered(cls, header: str | None) -> str | None:
+        if header is not None and "{n}" not in header:
+            raise ValueError(f"'{header}' needs {{n}} where the quarter's number goes (e.g. q{{n}}_value)")
+        return header
+
+
+class LoadSpec(_InFolder):
+    file: str  # relative to the registry folder
     format: LoadFormat = LoadFormat.CSV
+    period_columns: PeriodColumns | None = None  # the headers of a fiscal_period_columns file
     encoding: str = "utf-8"  # any codec Python knows: utf-8, cp1252, latin-1, utf-16 …
     max_rejected_share: float = Field(default=0.01, ge=0, le=1)  # more rejected rows than this fails the load
+
+    @model_validator(mode="after")
+    def _layout_declared(self) -> LoadSpec:
+        if (self.format is LoadFormat.FISCAL_PERIOD_COLUMNS) != (self.period_columns is not None):
+            raise ValueError("format fiscal_period_columns and period_columns go together")
+        return self
+
+    @property
+    def path(self) -> Path:
+        return self._folder / self.file
 
     @field_validator("encoding")
     @classmethod

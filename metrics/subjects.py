@@ -14,14 +14,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
-from data.config import PROJECT_ROOT
 from metrics.periods import period_end
 from metrics.registry import Registry
 from metrics.spec import Grain, MetricSpec
 from metrics.values import CITY, ValueRow
-
-DISTRICT_GEOGRAPHY = "council_district"
 
 
 class SubjectKind(StrEnum):
@@ -58,9 +56,9 @@ class Subject:
             return registry.agencies[self.id].name
         if self.kind is SubjectKind.PILLAR and self.id in registry.pillars:
             return f"Pillar {self.id}: {registry.pillars[self.id].name}"
-        geography = registry.city.geographies.get(DISTRICT_GEOGRAPHY)
+        geography = registry.city.geographies.get(registry.city.districts or "")
         if self.kind is SubjectKind.DISTRICT and geography and geography.boundaries \
-                and self.id in _district_keys(geography.boundaries, geography.key_property):
+                and self.id in _district_keys(geography.boundaries_path, geography.key_property):
             return f"{geography.label} {self.id}"
         raise SubjectError(f"no {self.kind.value} '{self.id}' in the registry")
 
@@ -69,16 +67,18 @@ def subject_choices(registry: Registry) -> list[tuple[str, str]]:
     """(key, label) of every subject a session can take, agencies first."""
     choices = sorted(((f"agency:{a.id}", a.name) for a in registry.agencies.values()), key=lambda c: c[1])
     choices += [(f"pillar:{p}", Subject(SubjectKind.PILLAR, p).label(registry)) for p in registry.pillars]
-    geography = registry.city.geographies.get(DISTRICT_GEOGRAPHY)
+    geography = registry.city.geographies.get(registry.city.districts or "")
     if geography and geography.boundaries:
         choices += [(f"district:{key}", f"{geography.label} {key}")
-                    for key in sorted(_district_keys(geography.boundaries, geography.key_property), key=int)]
+                    for key in sorted(_district_keys(geography.boundaries_path, geography.key_property), key=int)]
     return choices
 
 
 @functools.cache
-def _district_keys(boundaries: str, key_property: str) -> tuple[str, ...]:
-    features = json.loads((PROJECT_ROOT / boundaries).read_text())["features"]
+def _district_keys(boundaries: Path | None, key_property: str) -> tuple[str, ...]:
+    if boundaries is None:
+        return ()
+    features = json.loads(boundaries.read_text())["features"]
     return tuple(str(f["properties"][key_property]) for f in features)
 
 
@@ -88,7 +88,7 @@ def subject_metrics(registry: Registry, subject: Subject, metrics: Iterable[Metr
         return [m for m in metrics if m.agency == subject.id]
     if subject.kind is SubjectKind.PILLAR:
         return [m for m in metrics if registry.pillar_of(m) == subject.id]
-    return [m for m in metrics if DISTRICT_GEOGRAPHY in m.geographies]
+    return [m for m in metrics if registry.city.districts in m.geographies]
 
 
 def cut_off(values: Iterable[ValueRow], cutoff: dt.date) -> list[ValueRow]:
@@ -96,7 +96,7 @@ def cut_off(values: Iterable[ValueRow], cutoff: dt.date) -> list[ValueRow]:
     return [v for v in values if period_end(v.period_start, Grain(v.grain)) <= cutoff]
 
 
-def as_subject(subject: Subject | None, metric: MetricSpec, values: list[ValueRow]
+def as_subject(subject: Subject | None, metric: MetricSpec, values: list[ValueRow], *, districts: str | None
                ) -> tuple[MetricSpec, list[ValueRow]]:
     """The metric and values a session on ``subject`` judges: a district's own series, read as its 'city' series.
 
@@ -105,7 +105,7 @@ def as_subject(subject: Subject | None, metric: MetricSpec, values: list[ValueRo
     if subject is None or subject.kind is not SubjectKind.DISTRICT:
         return metric, [v for v in values if v.geography == CITY]
     rows = [dataclasses.replace(v, geography=CITY, geo_key="")
-            for v in values if v.geography == DISTRICT_GEOGRAPHY and v.geo_key == subject.id]
+            for v in values if v.geography == districts and v.geo_key == subject.id]
     if metric.additive:
         metric = metric.model_copy(update={"targets": (), "baseline": None})
     return metric, rows

@@ -7,9 +7,8 @@ import difflib
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from data.config import PROJECT_ROOT
 from metrics.columns import filter_value
-from metrics.issues import Issue, Level
+from metrics.issues import Issue, Level, Location
 from metrics.registry import Registry
 from metrics.spec import (
     Aggregation,
@@ -58,6 +57,11 @@ def references(registry: Registry) -> Iterator[Issue]:
         if goal.pillar not in registry.pillars:
             yield Issue(Level.ERROR, "unknown-pillar", f"goal '{goal.id}': unknown pillar '{goal.pillar}'",
                         registry.where("goal", goal.id, "pillar"), owner=("goal", goal.id))
+    districts = registry.city.districts
+    if districts and districts not in registry.city.geographies:
+        yield Issue(Level.ERROR, "unknown-geography", f"city: districts: '{districts}' is not one of the city's "
+                    f"geographies ({', '.join(registry.city.geographies) or 'none declared'})",
+                    Location(str(registry.root / "city.yaml"), 1))
     for service in registry.services.values():
         if service.agency not in registry.agencies:
             yield Issue(Level.ERROR, "unknown-agency", f"service '{service.id}': unknown agency '{service.agency}'",
@@ -272,7 +276,7 @@ def sources(registry: Registry) -> Iterator[Issue]:
         for spec in s.columns:
             if spec.locate:
                 yield from _locate_issues(registry, s, spec.name, spec.locate.geography, spec.locate.point)
-        if s.load and not (PROJECT_ROOT / s.load.file).exists():
+        if s.load and not s.load.path.exists():
             yield Issue(Level.WARNING, "missing-file", f"source '{s.id}': load file '{s.load.file}' not found",
                         registry.where("source", s.id, "load"))
 
@@ -285,7 +289,7 @@ def _locate_issues(registry: Registry, s: SourceSpec, name: str, geography: str,
     spec = registry.city.geographies.get(geography)
     if spec is None or spec.boundaries is None:
         yield bad(f"geography '{geography}' has no boundaries in city.yaml to place points in")
-    elif not (PROJECT_ROOT / spec.boundaries).exists():
+    elif not spec.boundaries_path or not spec.boundaries_path.exists():
         yield bad(f"the boundaries of '{geography}' ({spec.boundaries}) are not found")
     point_column = s.column(point)
     if point_column is None or point_column.locate is not None:

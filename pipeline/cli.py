@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline validate | import-plan | load | refresh | scheduler``."""
+"""Command line: ``python -m pipeline validate | load | refresh | scheduler``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from data.config import PROJECT_ROOT, Settings
+from data.config import Settings
 from metrics.registry import Registry
 
 logger = logging.getLogger("pipeline")
@@ -42,20 +42,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.strict and acknowledged:
         return 1
     return 1 if blocking else 0
-
-
-def cmd_import_plan(args: argparse.Namespace) -> int:
-    from metrics.baltimore_plan import import_plan
-
-    summary = import_plan(args.source, args.registry, progress=_say)
-    _say(f"Imported {summary.metrics} measures ({summary.public} public), {summary.pillars} pillars, "
-         f"{summary.goals} goals, {summary.agencies} agencies, {summary.services} services "
-         f"into {summary.files_written} files.")
-    _say(f"{len(summary.city_errors)} data-entry error(s) found in the City's records, kept and acknowledged "
-         "(`python -m pipeline validate` lists them):")
-    for issue in summary.city_errors:
-        _say(f"  {issue}")
-    return 0
 
 
 def _registry(args: argparse.Namespace) -> Registry:
@@ -160,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--registry", type=Path, default=settings.registry_dir,
-                        help="registry folder (default: $REGISTRY_DIR or metrics/definitions)")
+                        help="registry folder, the city's (default: $REGISTRY_DIR or cities/baltimore)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -168,11 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--warnings", action="store_true", help="also print warnings")
     validate.add_argument("--strict", action="store_true", help="fail on acknowledged errors too")
     validate.set_defaults(func=cmd_validate)
-
-    imp = commands.add_parser("import-plan", help="turn the City's Action Plan and Performance Plan into registry YAML")
-    imp.add_argument("--source", type=Path, default=PROJECT_ROOT / "data" / "baltimore",
-                     help="folder holding action_plan/ and performance_plan/ (default: data/baltimore)")
-    imp.set_defaults(func=cmd_import_plan)
 
     load = commands.add_parser("load", help="load source files into their source tables (demo data)")
     load.add_argument("--source", action="append", help="only this source (repeatable)")

@@ -87,4 +87,4 @@ def test_registry() -> Registry:
 
 @pytest.fixture(scope="session")
 def baltimore_registry() -> Registry:
-    return load_registry(PROJECT_ROOT / "metrics" / "definitions")
+    return load_registry(PROJECT_ROOT / "cities" / "baltimore")

@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from dashboard.context import gate
 from dashboard.page import guarded
+from metrics.periods import fiscal_year_end, fiscal_year_start
 from metrics.status import MIN_DENOMINATOR, NEAR_PERCENT_POINTS, NEAR_RELATIVE, SCORE_CAP
 
 dash.register_page(__name__, path="/about", title="About the data and methods", name="About")
@@ -16,18 +17,20 @@ dash.register_page(__name__, path="/about", title="About the data and methods", 
 def layout() -> html.Div:
     registry = gate().registry
     city = registry.city
+    first = fiscal_year_start(2026, city.fiscal_year_start_month)
+    last = fiscal_year_end(2026, city.fiscal_year_start_month)
     lags = ", ".join(f"{days} days for {freq.value} measures" for freq, days in city.reporting_lag_days.items())
     sources = [html.Li([html.Strong(s.title), f". {s.attribution}." if s.attribution else ""])
                for s in registry.sources.values()]
     return html.Div([
         html.H1("About the data and methods"),
-        html.P(f"This site tracks {city.name}'s performance measures: the Mayor's Action Plan and the measures of "
+        html.P(f"This site tracks {city.name}'s performance measures: {city.plan} and the measures of "
                "each budget service. Every measure has a plain-language definition, a direction (is higher or "
                "lower better?), targets per fiscal year, and a status that explains itself.", className="lead"),
         html.H2("Fiscal years", className="h4 mt-4"),
-        html.P(f"{city.name}'s fiscal year starts in month {city.fiscal_year_start_month} and is named by the "
-               "year it ends in: FY2026 runs from July 2025 to June 2026. Percentages are stored as fractions and "
-               "shown with the counts behind them where we have them."),
+        html.P(f"{city.name}'s fiscal year starts in {first:%B} and is named by the year it ends in: FY2026 runs "
+               f"from {first:%B %Y} to {last:%B %Y}. Percentages are stored as fractions and shown with the counts "
+               "behind them where we have them."),
         html.H2("How status is decided", className="h4 mt-4"),
         html.Ol([
             html.Li([html.Strong("No data: "), "the measure has no values yet."]),

@@ -11,7 +11,8 @@ from dashboard.components import breadcrumb, filter_form, measure_table, score_t
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded, parse_filters
 from dashboard.views import measure_rows
-from data.access import NotFound, Snapshot
+from data.access import Snapshot
+from data.errors import NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
 from metrics.status import Status

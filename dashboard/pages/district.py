@@ -1,4 +1,4 @@
-"""Council district ``/districts/<n>``: the older address of ``/areas/council_district/<n>``, kept for links."""
+"""District ``/districts/<key>``: the older address of ``/areas/<the city's districts>/<key>``, kept for links."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import dash
 from dash import html
 
 from dashboard.area_views import area_page
+from dashboard.context import gate
 from dashboard.page import guarded
+from data.errors import NotFound
 
-dash.register_page(__name__, path_template="/districts/<district>", title="Council district", name="District")
+dash.register_page(__name__, path_template="/districts/<district>", title="District", name="District")
 
 
 @guarded()
 def layout(district: str = "") -> html.Div:
-    return area_page("council_district", district)
+    districts = gate().registry.city.districts
+    if districts is None:
+        raise NotFound("This city has no districts.")
+    return area_page(districts, district)

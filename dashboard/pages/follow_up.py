@@ -12,9 +12,9 @@ from dashboard.citistat_routes import recalled
 from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded, record_id
-from data.access import Viewer
 from data.followup_store import FollowUpRow, follow_up
 from data.models import Role
+from data.policy import Viewer
 
 dash.register_page(__name__, path_template="/follow-ups/<follow_up_id>", title="Follow-up", name="Follow-up")
 

@@ -10,7 +10,7 @@ from dash import html
 from dashboard.components import breadcrumb
 from dashboard.context import current_viewer, gate
 from dashboard.page import FILTERS, guarded, measures_section, parse_filters
-from data.access import NotFound
+from data.errors import NotFound
 
 dash.register_page(__name__, path_template="/goals/<goal_id>", title="Goal", name="Goal")
 

@@ -33,7 +33,7 @@ def layout() -> html.Div:
         html.H1(f"How {registry.city.name} is doing"),
         html.P([html.Strong(f"City score {score_text(city.score)}. "), summary], className="lead"),
         html.P(["How status and scores work: ", dcc.Link("methodology", href="/about"), "."], className="small"),
-        html.H2("The Mayor's Action Plan pillars", className="visually-hidden"),
+        html.H2(f"The pillars of {registry.city.plan}", className="visually-hidden"),
         dbc.Row([dbc.Col(pillar_card(p, by_pillar.get(p.id), freshest(members[p.id], day)), md=6, xl=4,
                          className="mb-4") for p in pillars]),
     ])

@@ -10,7 +10,7 @@ from dash import dcc, html
 from dashboard.components import breadcrumb, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import FILTERS, guarded, measures_section
-from data.access import NotFound
+from data.errors import NotFound
 
 dash.register_page(__name__, path_template="/pillars/<pillar_id>", title="Pillar", name="Pillar")
 

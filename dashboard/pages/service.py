@@ -11,7 +11,7 @@ from dashboard.components import breadcrumb, measure_table
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
 from dashboard.views import measure_rows
-from data.access import NotFound
+from data.errors import NotFound
 from metrics.spec import MeasureType
 
 dash.register_page(__name__, path_template="/services/<service_id>", title="Budget service", name="Service")

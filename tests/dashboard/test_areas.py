@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from dashboard.geo import boundaries
-from data.access import ANONYMOUS, Gate
+from data.access import Gate
+from data.policy import ANONYMOUS
 from metrics.registry import Registry
 from tests.dashboard.conftest import assert_accessible
 from tests.dashboard.test_pages import open_page, status_of

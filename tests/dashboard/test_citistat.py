@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from data.access import Gate, Viewer
+from data.access import Gate
 from data.frozen import frozen_view
 from data.models import Role
+from data.policy import Viewer
 from data.sessions import sessions
 from data.users import add_user
 from metrics.escalation import suggest
@@ -142,6 +143,7 @@ def test_staff_comment_appears_on_the_public_metric_page(staff: str, browser: An
     admin = sign_in(browser, staff, "perf")
     go(admin, staff + "/metrics/pm_2")
     admin.fill("#comment-body", "Closures slowed while the new 311 system went live.")
+    admin.select_option("#comment-visibility", "public")  # internal is the default
     admin.get_by_role("button", name="Publish comment").click()
     admin.wait_for_selector("text=Comment published.")
     page, problems = open_page(browser, staff + "/metrics/pm_2")

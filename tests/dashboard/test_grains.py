@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from data.access import Viewer
+from data.policy import Viewer
 from metrics.escalation import suggest
 from metrics.publishable import publishable
 from metrics.registry import Registry

@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
+from data.models import Role
+from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
-from tests.dashboard.conftest import form_token, route
+from tests.dashboard.conftest import form_token, route, signed_in
 from tests.helpers import at, put_events
+
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -20,6 +24,8 @@ def app(database: str, test_registry: Registry) -> Iterator[Any]:
 
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1}])
     refresh_all(test_registry)
+    for name in ("ana", "bo"):
+        add_user(name, PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=frozenset())
     yield create_app(test_registry)
 
 
@@ -60,11 +66,15 @@ def test_unknown_files_are_404(app: Any, path: str) -> None:
 
 
 def test_a_visitors_flash_message_is_never_cached_for_others(app: Any) -> None:
-    attacker = app.server.test_client()
-    attacker.post("/metrics/events_count/commentary", data={"body": "x"})  # no token: "The form expired"
-    assert "The form expired" in json.dumps(route(attacker, "/metrics/events_count").get_json())
-    later = app.server.test_client()
-    assert "The form expired" not in json.dumps(route(later, "/metrics/events_count").get_json())
+    anonymous = app.server.test_client()
+    refused = anonymous.post("/metrics/events_count/commentary", data={"body": "x"})
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/sign-in?next=")  # no flash
+    ana, bo = signed_in(app, "ana", PASSWORD), signed_in(app, "bo", PASSWORD)
+    route(ana, "/metrics/events_count")
+    ana.post("/metrics/events_count/commentary", data={"body": "x"})  # no token: "The form expired"
+    assert "The form expired" in json.dumps(route(ana, "/metrics/events_count").get_json())
+    for later in (bo, app.server.test_client()):  # same scope, and a visitor
+        assert "The form expired" not in json.dumps(route(later, "/metrics/events_count").get_json())
 
 
 @pytest.mark.parametrize("spelling", ["/sign-in", "/sign-in/", "//sign-in", "/sign-in//"])

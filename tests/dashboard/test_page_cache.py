@@ -66,9 +66,10 @@ def test_internal_metric_page_is_not_served_to_anonymous_even_when_cached(databa
 
 def test_public_commentary_reaches_the_cached_page_at_once(database: str, test_registry: Registry) -> None:
     from app import create_app
-    from data.access import Gate, Viewer
+    from data.access import Gate
     from data.commentary import add_comment
     from data.models import Role
+    from data.policy import Viewer
 
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1}])
     refresh_all(test_registry)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from data.access import ANONYMOUS, Gate
+from data.access import Gate
+from data.policy import ANONYMOUS
 from metrics.registry import Registry
 from tests.dashboard.conftest import assert_accessible
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from data.access import ANONYMOUS, Gate
+from data.access import Gate
 from data.models import Role
+from data.policy import ANONYMOUS
 from data.users import add_user
 from metrics.registry import Registry
 from metrics.status import Status

@@ -205,7 +205,8 @@ def test_agency_users_see_only_their_own_internal_metrics(serve: Callable[..., s
 
 def test_citistat_writes_follow_the_roles_and_need_the_token(serve: Callable[..., str],
                                                            test_registry: Registry) -> None:
-    from data.access import Gate, Viewer
+    from data.access import Gate
+    from data.policy import Viewer
     from data.sessions import create_session, sessions
 
     base = serve()

@@ -7,7 +7,10 @@ import datetime as dt
 
 import pytest
 
-from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Role, Viewer
+from data.access import Gate
+from data.errors import Forbidden, NotFound
+from data.models import Role
+from data.policy import ANONYMOUS, Viewer
 from metrics.publishable import publishable
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all

@@ -9,11 +9,13 @@ import pytest
 
 from dashboard.briefing import briefing
 from data import commentary, followup_store, sessions
-from data.access import ANONYMOUS, Forbidden, Gate, NotFound, Viewer
+from data.access import Gate
 from data.audit import entries
 from data.db import get_engine
+from data.errors import Forbidden, NotFound
 from data.input import InputError
 from data.models import Role
+from data.policy import ANONYMOUS, Viewer
 from data.store import write_values
 from data.users import add_user
 from metrics.escalation import Reason

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from data.access import Gate, Role, Viewer
+from data.access import Gate
 from data.config import PROJECT_ROOT
 from data.db import get_engine
-from data.models import SourceLoad
+from data.models import Role, SourceLoad
+from data.policy import Viewer
 from data.source_files import LoadError
 from data.sources import load_source, source_table
 from metrics.registry import Registry
@@ -246,3 +247,30 @@ def test_data_health_shows_kept_rejections_and_what_the_table_holds(database: st
     assert load.rejections == ((4, "district 'seven' is not a whole number"),)
     assert load.holds is not None and load.finished_at is not None and load.holds < load.finished_at
     assert reads.health(Viewer(Role.AGENCY, "w", frozenset({"AG1"})))[1] == []  # no metric of theirs reads it
+
+
+def test_a_file_with_a_column_per_fiscal_quarter_becomes_one_row_per_period(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "actuals.csv"
+    path.write_text("code,year,Q1 actual,Q2 actual,Q3 actual,Q4 actual,Year actual,Q1 comment\n"
+                    "W-1,2026,5,6,,,,storms\n"
+                    "W-2,2025,,,,,40,\n"
+                    "W-3,twenty,1,,,,,\n")
+    spec = SourceSpec.model_validate({
+        "id": "ward_actuals", "title": "Ward actuals", "table": "src_ward_actuals", "time_column": "period_start",
+        "columns": [{"name": "code", "required": True}, {"name": "fiscal_year", "type": "integer", "required": True},
+                    {"name": "period"}, {"name": "grain"}, {"name": "period_start", "type": "date", "required": True},
+                    {"name": "value", "type": "float"}, {"name": "note"}],
+        "load": {"file": str(path), "format": "fiscal_period_columns", "max_rejected_share": 1,
+                 "period_columns": {"key": "code", "fiscal_year": "year", "quarter": "Q{n} actual",
+                                    "quarter_note": "Q{n} comment", "year": "Year actual"}}})
+    report = load_source(spec, fy_start_month=7, timezone="UTC")
+    table = source_table(spec)
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(table.c.code, table.c.period, table.c.period_start, table.c.value, table.c.note)
+                            .order_by(table.c.code, table.c.period_start)).all()
+    assert [tuple(r) for r in rows] == [("W-1", "Q1", dt.date(2025, 7, 1), 5.0, "storms"),
+                                        ("W-1", "Q2", dt.date(2025, 10, 1), 6.0, None),
+                                        ("W-2", "FY", dt.date(2024, 7, 1), 40.0, None)]  # empty is NULL
+    assert report.rows_rejected == 1 and report.rejected[0][0] == 4  # the row whose year is not a year
+    with pytest.raises(ValueError, match="period_columns"):
+        SourceSpec.model_validate({**spec.model_dump(), "load": {"file": "x.csv", "format": "fiscal_period_columns"}})

@@ -9,12 +9,14 @@ import json
 import pytest
 
 from data import reviews
-from data.access import ANONYMOUS, Forbidden, Gate, Viewer
+from data.access import Gate
 from data.audit import entries
 from data.db import get_engine
+from data.errors import Forbidden
 from data.frozen import frozen_view
 from data.input import InputError
 from data.models import Role, utcnow
+from data.policy import ANONYMOUS, Viewer
 from data.store import write_values
 from metrics.registry import Registry
 from metrics.status import Status

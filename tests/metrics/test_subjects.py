@@ -42,10 +42,10 @@ def test_a_district_is_judged_on_its_own_series_and_counts_lose_the_city_target(
     rows = [ValueRow("month", dt.date(2025, 8, 1), "city", "", 40.0),
             ValueRow("month", dt.date(2025, 8, 1), "council_district", "1", 7.0),
             ValueRow("month", dt.date(2025, 8, 1), "council_district", "2", 9.0)]
-    metric, series = as_subject(Subject(SubjectKind.DISTRICT, "1"), count, rows)
+    metric, series = as_subject(Subject(SubjectKind.DISTRICT, "1"), count, rows, districts="council_district")
     assert [(r.geography, r.value) for r in series] == [("city", 7.0)]
     assert count.targets and metric.targets == ()
-    same, city_only = as_subject(Subject(SubjectKind.AGENCY, "AG1"), count, rows)
+    same, city_only = as_subject(Subject(SubjectKind.AGENCY, "AG1"), count, rows, districts="council_district")
     assert same is count and [r.value for r in city_only] == [40.0]
 
 
@@ -55,5 +55,5 @@ def test_a_district_never_meets_a_citywide_stock_or_count_target_but_keeps_a_rat
     rate = baltimore_registry.metrics["illegal_dumping_reported_online"]
     rows = [ValueRow("month", dt.date(2019, 1, 1), "council_district", "7", 184.0)]
     district = Subject(SubjectKind.DISTRICT, "7")
-    assert stock.targets and as_subject(district, stock, rows)[0].targets == ()
-    assert as_subject(district, rate, rows)[0].targets == rate.targets
+    assert stock.targets and as_subject(district, stock, rows, districts="council_district")[0].targets == ()
+    assert as_subject(district, rate, rows, districts="council_district")[0].targets == rate.targets

@@ -125,7 +125,7 @@ def test_cli_exit_code_and_output(registry_copy: Path) -> None:
 
 
 def test_shipped_registry_passes_and_lists_the_citys_own_errors(baltimore_registry: object) -> None:
-    issues = validate_registry(read_registry(PROJECT_ROOT / "metrics" / "definitions"))
+    issues = validate_registry(read_registry(PROJECT_ROOT / "cities" / "baltimore"))
     assert [str(i) for i in issues if i.blocks] == []
     acknowledged = {(i.metric_id, i.rule) for i in issues if i.acknowledged}
     assert ("pm_84", "percent-scale") in acknowledged  # baseline 74 stored as a percent, not a fraction

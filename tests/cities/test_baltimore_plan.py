@@ -1,0 +1,41 @@
+"""The City's plan becomes the registry: all of it, deterministically."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+from cities.baltimore.plan import CITY_DIR, import_plan
+from metrics.registry import read_registry
+from metrics.spec import Visibility
+
+SHIPPED = CITY_DIR
+
+
+def fresh_import(tmp_path: Path) -> Path:
+    target = tmp_path / "registry"
+    shutil.copytree(SHIPPED, target, ignore=shutil.ignore_patterns("city", "data", "*.py", "__pycache__"))
+    (target / "data").symlink_to(SHIPPED / "data")  # the load files the validator checks
+    import_plan(SHIPPED / "data", target, progress=lambda _: None)
+    return target
+
+
+def test_import_brings_every_measure_pillar_goal_agency_and_service(tmp_path: Path) -> None:
+    registry = read_registry(fresh_import(tmp_path))
+    city = [m for m in registry.metrics.values() if m.id.startswith("pm_")]
+    assert (len(city), len(registry.pillars), len(registry.goals), len(registry.agencies),
+            len(registry.services)) == (701, 6, 23, 57, 262)
+    assert sum(m.visibility is Visibility.PUBLIC for m in city) == 597  # validated measures
+    pm2 = registry.metrics["pm_2"]
+    assert pm2.format == "percent" and pm2.annual_target(2025) is not None
+    assert pm2.annual_target(2025).value == 0.75  # type: ignore[union-attr]
+    assert registry.metrics["pm_97"].baseline.fiscal_year == 2025  # type: ignore[union-attr]
+
+
+def test_reimport_gives_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
+    target = fresh_import(tmp_path)
+    comparison = filecmp.dircmp(SHIPPED, target)
+    assert comparison.diff_files == []
+    city = filecmp.dircmp(SHIPPED / "measures" / "city", target / "measures" / "city")
+    assert city.diff_files == [] and city.left_only == [] and city.right_only == []
