@@ -13,10 +13,13 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from data.access import Gate
 from data.config import PROJECT_ROOT
 from data.db import dispose_engines
+from data.users import add_user
 from metrics.publishable import load_registry
 from metrics.registry import Registry
+from tests.helpers import ADMIN, PUBLIC_WORKS, put_months
 
 FIXTURES = Path(__file__).parent / "fixtures"
 os.environ.setdefault("APP_ENV", "development")  # a built-in secret key and plain-HTTP cookies for tests
@@ -88,3 +91,13 @@ def test_registry() -> Registry:
 @pytest.fixture(scope="session")
 def baltimore_registry() -> Registry:
     return load_registry(PROJECT_ROOT / "cities" / "baltimore")
+
+
+@pytest.fixture
+def gate(database: str, test_registry: Registry) -> Gate:
+    """The read gate over July–October 2025 of events_count, with the CitiStat tests' accounts."""
+    put_months([8, 9, 14, 15])
+    for viewer in (ADMIN, PUBLIC_WORKS):  # the accounts behind the viewers (authors' roles are read from them)
+        add_user(str(viewer.user_id), "a-long-test-password", viewer.role, viewer.agencies, actor="test",
+                 known_agencies=frozenset(test_registry.agencies))
+    return Gate(test_registry)

@@ -1,25 +1,28 @@
-"""The served app on the real Baltimore data (loaded and refreshed once per backend), a browser, and axe."""
+"""Fixtures of the dashboard tests: the served app on the real Baltimore data (loaded and refreshed once per backend),
+an app on the test registry started per test (``serve``), and a browser."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
-from data.config import PROJECT_ROOT
+from data.config import Settings
+from data.models import Role
 from data.sources import load_source
+from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import BACKENDS, fresh_store
+from tests.dashboard.helpers import PASSWORD
+from tests.helpers import at, put_events
 
 CHROMIUM = "/usr/bin/chromium"
-ROUTER = ".._pages_content.children..._pages_store.data.."
-SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -58,45 +61,35 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def assert_accessible(page: Any, screenshot: str | None = None) -> None:
-    """Axe finds no WCAG 2.1 AA violation on ``page``; with a name, the full page is saved as a screenshot first."""
-    from axe_playwright_python.sync_playwright import Axe
+@pytest.fixture
+def serve(database: str, test_registry: Registry, monkeypatch: pytest.MonkeyPatch
+          ) -> Iterator[Callable[..., str]]:
+    """Start an app (environment overrides as keyword arguments) and return its base URL."""
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 987654.0,
+                                "district": 1}])
+    refresh_all(test_registry)
+    agencies = frozenset(test_registry.agencies)
+    add_user("admin", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=agencies)
+    add_user("works", PASSWORD, Role.AGENCY, frozenset({"AG1"}), actor="test", known_agencies=agencies)
+    add_user("police", PASSWORD, Role.AGENCY, frozenset({"AG2"}), actor="test", known_agencies=agencies)
+    servers = []
 
-    if screenshot:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    def start(**environment: str) -> str:
+        from app import create_app
 
+        for key, value in environment.items():
+            monkeypatch.setenv(key, value)
+        app = create_app(test_registry, Settings.from_env())
+        if "CITISTAT_SESSION_ABSOLUTE" in environment:
+            app.server.config["CITISTAT_SESSION_ABSOLUTE"] = dt.timedelta(seconds=1)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{port}"
 
-def route(client: Any, path: Any, outputs: Any = None, search: str = "") -> Any:
-    """Ask the page router (as the browser does) for ``path``'s page, through a Flask test client."""
-    payload = {
-        "output": ROUTER,
-        "outputs": outputs if outputs is not None else [{"id": "_pages_content", "property": "children"},
-                                                        {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": search}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    }
-    return client.post("/_dash-update-component", json=payload)
-
-
-def form_token(node: Any) -> str | None:
-    """The CSRF token in a rendered page's form."""
-    if isinstance(node, dict):
-        if node.get("name") == "csrf" and isinstance(node.get("value"), str):
-            return str(node["value"])
-        node = list(node.values())
-    if isinstance(node, list):
-        return next((token for child in node if (token := form_token(child))), None)
-    return None
-
-
-def signed_in(app: Any, username: str, password: str) -> Any:
-    """A Flask test client with ``username`` signed in through the sign-in form."""
-    client = app.server.test_client()
-    token = form_token(route(client, "/sign-in").get_json())
-    reply = client.post("/auth/sign-in", data={"username": username, "password": password, "csrf": token})
-    assert reply.status_code == 302 and "error" not in reply.headers["Location"], reply.headers["Location"]
-    return client
+    yield start
+    for server in servers:
+        server.shutdown()

@@ -15,8 +15,7 @@ from dashboard.geo import boundaries
 from data.access import Gate
 from data.policy import ANONYMOUS
 from metrics.registry import Registry
-from tests.dashboard.conftest import assert_accessible
-from tests.dashboard.test_pages import open_page, status_of
+from tests.dashboard.helpers import assert_accessible, open_page, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

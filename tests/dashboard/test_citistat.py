@@ -20,8 +20,7 @@ from data.users import add_user
 from metrics.escalation import suggest
 from metrics.registry import Registry
 from metrics.subjects import Subject, SubjectKind
-from tests.dashboard.conftest import assert_accessible
-from tests.dashboard.test_pages import open_page
+from tests.dashboard.helpers import assert_accessible, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 POLICE = "AGC5900"

@@ -19,7 +19,7 @@ from metrics.spec import Aggregation, Frequency, Grain, MetricSpec
 from metrics.validation import validate_registry
 from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
-from tests.dashboard.test_page_cache import render
+from tests.dashboard.helpers import render
 from tests.helpers import at, put_events
 
 GRAIN_SETS = [combo for size in range(len(Grain) + 1) for combo in itertools.combinations(list(Grain), size)]

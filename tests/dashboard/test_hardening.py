@@ -12,7 +12,7 @@ from data.models import Role
 from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
-from tests.dashboard.conftest import form_token, route, signed_in
+from tests.dashboard.helpers import form_token, route, signed_in
 from tests.helpers import at, put_events
 
 PASSWORD = "correct-horse-battery"

@@ -22,7 +22,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
-from tests.dashboard.conftest import assert_accessible, form_token, route, signed_in
+from tests.dashboard.helpers import assert_accessible, form_token, route, signed_in
 from tests.helpers import at, put_events
 from tests.tcp_proxy import TcpProxy
 

@@ -9,21 +9,8 @@ from dash import Dash
 
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
-from tests.dashboard.conftest import form_token, route, signed_in
+from tests.dashboard.helpers import form_token, render, route, signed_in
 from tests.helpers import at, put_events
-
-
-def render(app: Dash, path: str) -> str:
-    payload = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": ""}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    }
-    response = app.server.test_client().post("/_dash-update-component", json=payload)
-    assert response.status_code == 200
-    return json.dumps(response.get_json())
 
 
 def test_page_is_rendered_again_after_a_refresh(database: str, test_registry: Registry) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from data.access import Gate
 from data.policy import ANONYMOUS
 from metrics.registry import Registry
-from tests.dashboard.conftest import assert_accessible
+from tests.dashboard.helpers import assert_accessible, open_page, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,18 +32,6 @@ PUBLIC_PAGES = {
     "sign-in": ("/sign-in", "Staff sign-in"),
 }
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-
-
-def open_page(browser: Any, url: str, width: int = 1366, height: int = 900) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: problems.append(f"external request {r.url}")
-            if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
-    page.goto(url)
-    page.wait_for_selector("#main h1")
-    page.wait_for_load_state("networkidle")
-    return page, problems
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
@@ -157,14 +143,6 @@ def test_staff_sign_in_shows_internal_pages_then_sign_out(served: str, browser: 
     page.goto(served + "/data-health")
     page.wait_for_selector("#main h1")
     assert page.locator("h1").inner_text() == "Sign-in required"
-
-
-def status_of(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback test server
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
 
 
 @pytest.mark.parametrize("path", ["/metrics/pm_2?grain=weekly", "/pillars/3?status=purple", "/pillars/99",

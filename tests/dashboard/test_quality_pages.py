@@ -18,8 +18,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from metrics.status import Status
 from metrics.values import CITY, QualityRule
-from tests.dashboard.conftest import assert_accessible
-from tests.dashboard.test_pages import open_page
+from tests.dashboard.helpers import assert_accessible, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "a-long-enough-password"

@@ -3,144 +3,30 @@ sessions that cannot be fixed, forged or outlived, throttled guessing, and no 50
 
 from __future__ import annotations
 
-import datetime as dt
-import http.cookiejar
 import json
 import logging
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.serving import make_server
 
 from data.config import Settings
 from data.models import Role
-from data.users import add_user, set_disabled
+from data.users import set_disabled
 from metrics.registry import Registry
-from pipeline.refresh import refresh_all
-from tests.helpers import at, put_events
+from tests.dashboard.helpers import PASSWORD, Client, Reply
 
-PASSWORD = "correct-horse-battery"
 SECRETS = ("Patrol overtime", "Overtime dollars", "patrol_spend", "987654")  # the internal metric of AG2
-
-
-@dataclass
-class Reply:
-    status: int
-    body: str
-    headers: Any
-
-
-class Client:
-    """A browser-like HTTP client: cookies kept, redirects not followed; ``headers`` go with every request."""
-
-    def __init__(self, base: str, **headers: str) -> None:
-        self.base = base
-        self.headers = {name.replace("_", "-"): value for name, value in headers.items()}
-        self.jar = http.cookiejar.CookieJar()
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args: Any) -> None:
-                return None
-
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
-
-    def request(self, path: str, data: bytes | None = None, content_type: str | None = None) -> Reply:
-        headers = {**self.headers, **({"Content-Type": content_type} if content_type else {})}
-        req = urllib.request.Request(self.base + path, data=data, headers=headers)
-        try:
-            with self.opener.open(req, timeout=30) as response:
-                return Reply(response.status, response.read().decode("utf-8", "replace"), response.headers)
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode("utf-8", "replace"), error.headers)
-
-    def page(self, path: str, search: str = "") -> Reply:
-        return self.callback({"output": ".._pages_content.children..._pages_store.data..",
-                              "outputs": [{"id": "_pages_content", "property": "children"},
-                                          {"id": "_pages_store", "property": "data"}],
-                              "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                                         {"id": "_pages_location", "property": "search", "value": search}],
-                              "changedPropIds": ["_pages_location.pathname"], "state": []})
-
-    def callback(self, payload: Any) -> Reply:
-        return self.request("/_dash-update-component", json.dumps(payload).encode(), "application/json")
-
-    def sign_in(self, username: str, password: str = PASSWORD, next_path: str = "/") -> Reply:
-        self.page("/sign-in")
-        form = urllib.parse.urlencode({"username": username, "password": password, "next": next_path,
-                                       "csrf": self.cookie_csrf()}).encode()
-        return self.request("/auth/sign-in", form, "application/x-www-form-urlencoded")
-
-    def cookie_csrf(self, form_page: str = "/sign-in") -> str:
-        """The CSRF token ``form_page`` puts in its form (tied to this client's session)."""
-
-        def find(node: Any) -> str | None:
-            if isinstance(node, dict):
-                if node.get("name") == "csrf" and isinstance(node.get("value"), str):
-                    return str(node["value"])
-                return next((t for t in map(find, node.values()) if t), None)
-            if isinstance(node, list):
-                return next((t for t in map(find, node) if t), None)
-            return None
-
-        return find(json.loads(self.page(form_page).body)) or ""
-
-    @property
-    def session_cookie(self) -> str | None:
-        return next((c.value for c in self.jar if c.name == "citistat_session"), None)
-
-    def set_session_cookie(self, value: str) -> None:
-        self.jar.clear()
-        self.jar.set_cookie(http.cookiejar.Cookie(
-            0, "citistat_session", value, None, False, "127.0.0.1", False, False, "/", True, False, None, False,
-            None, None, {}))
 
 
 def leaks(text: str) -> list[str]:
     return [s for s in SECRETS if s.lower() in text.lower()]
-
-
-@pytest.fixture
-def serve(database: str, test_registry: Registry, monkeypatch: pytest.MonkeyPatch
-          ) -> Iterator[Callable[..., str]]:
-    """Start an app (environment overrides as keyword arguments) and return its base URL."""
-    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "amount": 987654.0,
-                                "district": 1}])
-    refresh_all(test_registry)
-    agencies = frozenset(test_registry.agencies)
-    add_user("admin", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=agencies)
-    add_user("works", PASSWORD, Role.AGENCY, frozenset({"AG1"}), actor="test", known_agencies=agencies)
-    add_user("police", PASSWORD, Role.AGENCY, frozenset({"AG2"}), actor="test", known_agencies=agencies)
-    servers = []
-
-    def start(**environment: str) -> str:
-        from app import create_app
-
-        for key, value in environment.items():
-            monkeypatch.setenv(key, value)
-        app = create_app(test_registry, Settings.from_env())
-        if "CITISTAT_SESSION_ABSOLUTE" in environment:
-            app.server.config["CITISTAT_SESSION_ABSOLUTE"] = dt.timedelta(seconds=1)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = make_server("127.0.0.1", port, app.server, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
 
 
 INTERNAL_PATHS = ["/metrics/patrol_spend", "/metrics/patrol_spend/", "//metrics/patrol_spend",

@@ -6,8 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable
 
-from tests.dashboard.test_security import PASSWORD, Client
-from tests.dashboard.test_security import serve as serve  # the fixture, shared
+from tests.dashboard.helpers import PASSWORD, Client
 
 WRONG = "wrong-password-123"
 

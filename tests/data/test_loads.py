@@ -23,7 +23,7 @@ from data.sources import load_source, source_table
 from metrics.registry import Registry
 from metrics.spec import SourceSpec
 from tests.conftest import FIXTURES
-from tests.data.test_sources import spec_for
+from tests.helpers import spec_for
 
 GOOD = ("Id,Created,District,Hood\n"
         "1,10/21/2019 11:49:49 AM,7,Mondawmin\n"

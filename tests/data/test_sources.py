@@ -8,29 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import MetricValue, SourceLoad
 from data.source_files import LoadError
 from data.sources import load_source, source_table
-from metrics.spec import SourceSpec
-
-
-def spec_for(path: Path, **load: object) -> SourceSpec:
-    """A 311-style source reading ``path``; ``load`` adds load settings (the tests' files reject up to half)."""
-    return SourceSpec.model_validate({
-        "id": "requests", "title": "Requests", "table": "src_requests", "time_column": "created_at",
-        "geographies": {"district": "district"},
-        "columns": [
-            {"name": "request_id", "csv": "Id", "required": True},
-            {"name": "created_at", "csv": "Created", "type": "datetime", "datetime_format": "%m/%d/%Y %I:%M:%S %p",
-             "required": True},
-            {"name": "district", "csv": "District", "type": "integer"},
-            {"name": "neighborhood", "csv": "Hood", "transform": ["strip", "upper"]},
-        ],
-        "load": {"file": str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path),
-                 "max_rejected_share": 0.5} | load,
-    })
+from tests.helpers import spec_for
 
 
 @pytest.fixture
