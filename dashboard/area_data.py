@@ -11,6 +11,7 @@ from data.access import Gate
 from data.errors import NotFound
 from data.policy import Viewer
 from metrics.spec import GeographySpec, MetricSpec
+from metrics.values import CITY
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class AreaMeasure:
 def geography(reads: Gate, geography_id: str) -> GeographySpec:
     """The geography declared in city.yaml (``NotFound`` for any other)."""
     found = reads.registry.city.geographies.get(geography_id)
-    if found is None or geography_id == "city":
+    if found is None or geography_id == CITY:
         raise NotFound(f"no geography '{geography_id[:40]}'")
     return found
 

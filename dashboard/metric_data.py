@@ -80,7 +80,7 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     metric = reads.metric(viewer, metric_id)
     fy_start = reads.registry.city.fiscal_year_start_month
     snapshot = reads.snapshot(viewer, today)
-    values = reads.values(viewer, metric_id, geography="city")
+    values = reads.values(viewer, metric_id, geography=CITY)
     grains = grains_of(values)
     default = default_grain(metric, grains)
     grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)

@@ -28,10 +28,10 @@ from data.policy import Viewer
 from data.store import read_values, value_row
 from metrics.issues import Issue
 from metrics.registry import Registry
-from metrics.scores import Summary, roll_up
+from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service
 from metrics.status import Assessment, assess
-from metrics.values import QualityRule, ValueRow, Verdict
+from metrics.values import CITY, QualityRule, ValueRow, Verdict
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
@@ -181,7 +181,7 @@ class Gate:
     def assessments(self, viewer: Viewer, today: dt.date) -> dict[str, Assessment]:
         return self.snapshot(viewer, today).assessments
 
-    def summaries(self, viewer: Viewer, today: dt.date, level: str) -> dict[str, Summary]:
+    def summaries(self, viewer: Viewer, today: dt.date, level: Level) -> dict[str, Summary]:
         """Status counts and scores per pillar, goal, agency, service or the city, over visible metrics."""
         return roll_up(self.registry, self.metrics(viewer), self.assessments(viewer, today), level)
 
@@ -199,7 +199,7 @@ class Gate:
     def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
         ids = [m.id for m in metrics]
         with get_engine().connect() as conn:
-            values = _reviewed(conn, ids, geography="city")
+            values = _reviewed(conn, ids, geography=CITY)
             failed = _latest_runs(conn, RunStatus.FAILED)
             succeeded = _latest_runs(conn, RunStatus.SUCCESS)
         city = self.registry.city

@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from statistics import fmean
 
 from metrics.registry import Registry
 from metrics.spec import MetricSpec
 from metrics.status import Assessment, Status
+from metrics.values import CITY
+
+
+class Level(StrEnum):
+    """What a roll-up groups metrics by; the city level has one group, keyed ``city``."""
+
+    CITY = CITY
+    PILLAR = "pillar"
+    GOAL = "goal"
+    AGENCY = "agency"
+    SERVICE = "service"
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ def summarize(assessments: Iterable[Assessment]) -> Summary:
 
 
 def roll_up(registry: Registry, metrics: Iterable[MetricSpec], assessments: dict[str, Assessment],
-            level: str) -> dict[str, Summary]:
+            level: Level) -> dict[str, Summary]:
     """Summaries keyed by the id of the ``level`` (goal, pillar, agency, service or city) of each metric."""
     groups: dict[str, list[Assessment]] = {}
     for metric in metrics:
@@ -46,17 +58,17 @@ def roll_up(registry: Registry, metrics: Iterable[MetricSpec], assessments: dict
     return {key: summarize(items) for key, items in groups.items()}
 
 
-def _keys(registry: Registry, metric: MetricSpec, level: str) -> list[str]:
-    if level == "city":
-        return ["city"]
-    if level == "pillar":
-        pillar = registry.pillar_of(metric)
-        return [pillar] if pillar else []
-    if level == "goal":
-        return [metric.goal] if metric.goal else []
-    if level == "agency":
-        return [metric.agency]
-    if level == "service":
-        return list(metric.services)
-    raise ValueError(f"unknown roll-up level {level!r}")
+def _keys(registry: Registry, metric: MetricSpec, level: Level) -> list[str]:
+    match level:
+        case Level.CITY:
+            return [CITY]
+        case Level.PILLAR:
+            pillar = registry.pillar_of(metric)
+            return [pillar] if pillar else []
+        case Level.GOAL:
+            return [metric.goal] if metric.goal else []
+        case Level.AGENCY:
+            return [metric.agency]
+        case Level.SERVICE:
+            return list(metric.services)
 

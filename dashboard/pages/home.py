@@ -9,7 +9,9 @@ from dash import dcc, html
 from dashboard.components import pillar_card, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import freshest, guarded
+from metrics.scores import Level
 from metrics.status import Status
+from metrics.values import CITY
 
 dash.register_page(__name__, path="/", title="City performance overview", name="Overview", order=0)
 
@@ -19,8 +21,8 @@ def layout() -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry
     pillars = sorted(registry.pillars.values(), key=lambda p: p.sort_order)
-    by_pillar = reads.summaries(viewer, day, "pillar")
-    city = reads.summaries(viewer, day, "city").get("city")
+    by_pillar = reads.summaries(viewer, day, Level.PILLAR)
+    city = reads.summaries(viewer, day, Level.CITY).get(CITY)
     visible = reads.metrics(viewer)
     members = {p.id: [m for m in visible if registry.pillar_of(m) == p.id] for p in pillars}
     if city is None:

@@ -11,6 +11,7 @@ from dashboard.components import breadcrumb, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import FILTERS, guarded, measures_section
 from data.errors import NotFound
+from metrics.scores import Level
 
 dash.register_page(__name__, path_template="/pillars/<pillar_id>", title="Pillar", name="Pillar")
 
@@ -23,9 +24,9 @@ def layout(pillar_id: str = "", **query: Any) -> html.Div:
     if pillar is None:
         raise NotFound(f"no pillar '{pillar_id}'")
     metrics = [m for m in reads.metrics(viewer) if registry.pillar_of(m) == pillar.id]
-    summary = reads.summaries(viewer, today(), "pillar").get(pillar.id)
+    summary = reads.summaries(viewer, today(), Level.PILLAR).get(pillar.id)
     goals = sorted((g for g in registry.goals.values() if g.pillar == pillar.id), key=lambda g: g.sort_order)
-    goal_summaries = reads.summaries(viewer, today(), "goal")
+    goal_summaries = reads.summaries(viewer, today(), Level.GOAL)
     goal_items = [html.Li([dcc.Link(f"{g.id} {g.title}", href=f"/goals/{g.id}"),
                            html.Span(f" — {goal_summaries[g.id].metrics} measures, score "
                                      f"{score_text(goal_summaries[g.id].score)}" if g.id in goal_summaries

@@ -13,6 +13,7 @@ from data.models import Role
 from data.policy import ANONYMOUS, Viewer
 from metrics.publishable import publishable
 from metrics.registry import Registry
+from metrics.scores import Level
 from pipeline.refresh import refresh_all
 from tests.helpers import at, put_events
 
@@ -33,7 +34,7 @@ def test_anonymous_viewer_never_gets_an_internal_metric(gate: Gate) -> None:
     with pytest.raises(NotFound):
         gate.values(ANONYMOUS, INTERNAL)
     assert INTERNAL not in gate.assessments(ANONYMOUS, dt.date(2025, 9, 1))
-    summaries = gate.summaries(ANONYMOUS, dt.date(2025, 9, 1), "pillar")
+    summaries = gate.summaries(ANONYMOUS, dt.date(2025, 9, 1), Level.PILLAR)
     assert "1" not in summaries  # pillar 1 holds only the internal metric
 
 
