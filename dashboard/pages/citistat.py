@@ -25,8 +25,8 @@ def layout() -> html.Div:
     past = [s for s in found if s.meets_on < day]
     return html.Div([
         html.H1("CitiStat sessions"),
-        html.P("Each session reviews one agency, pillar or council district: the agenda the escalation rule "
-               "suggests, the data as it stood at the cutoff, and the follow-ups it assigns.", className="lead"),
+        html.P(f"Each session reviews {_subjects(registry)}: the agenda the escalation rule suggests, the data as "
+               "it stood at the cutoff, and the follow-ups it assigns.", className="lead"),
         *flashes(),
         html.P(dcc.Link("All open follow-ups", href="/follow-ups", className="btn btn-outline-primary btn-sm")),
         html.H2("Upcoming", className="h4 mt-4"),
@@ -35,6 +35,12 @@ def layout() -> html.Div:
         _table(past, "Past sessions", registry) if past else html.P("No past sessions."),
         _new_session_form(day.isoformat()) if viewer.can_manage else None,
     ])
+
+
+def _subjects(registry: Registry) -> str:
+    """"one agency, pillar or council district": the kinds of subject, the districts named as the city calls them."""
+    districts = registry.city.geographies.get(registry.city.districts or "")
+    return f"one agency, pillar or {districts.label.lower()}" if districts else "one agency or pillar"
 
 
 def _table(rows: list[Session], caption: str, registry: Registry) -> html.Div:
