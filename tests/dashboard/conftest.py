@@ -4,13 +4,11 @@ an app on the test registry started per test (``serve``), and a browser."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from data.config import Settings
 from data.models import Role
@@ -19,7 +17,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import BACKENDS, fresh_store
-from tests.dashboard.helpers import PASSWORD
+from tests.dashboard.helpers import PASSWORD, serving
 from tests.helpers import at, put_events
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,17 +34,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone,
                         geographies=baltimore_registry.city.geographies, progress=lambda _: None)
         refresh_all(baltimore_registry)
-        app = create_app(baltimore_registry)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = make_server("127.0.0.1", port, app.server, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.shutdown()
+        with serving(create_app(baltimore_registry)) as base:
+            yield base
 
 
 @pytest.fixture(scope="module")
@@ -72,24 +61,16 @@ def serve(database: str, test_registry: Registry, monkeypatch: pytest.MonkeyPatc
     add_user("admin", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=agencies)
     add_user("works", PASSWORD, Role.AGENCY, frozenset({"AG1"}), actor="test", known_agencies=agencies)
     add_user("police", PASSWORD, Role.AGENCY, frozenset({"AG2"}), actor="test", known_agencies=agencies)
-    servers = []
+    with ExitStack() as servers:
 
-    def start(**environment: str) -> str:
-        from app import create_app
+        def start(**environment: str) -> str:
+            from app import create_app
 
-        for key, value in environment.items():
-            monkeypatch.setenv(key, value)
-        app = create_app(test_registry, Settings.from_env())
-        if "CITISTAT_SESSION_ABSOLUTE" in environment:
-            app.server.config["CITISTAT_SESSION_ABSOLUTE"] = dt.timedelta(seconds=1)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = make_server("127.0.0.1", port, app.server, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{port}"
+            for key, value in environment.items():
+                monkeypatch.setenv(key, value)
+            app = create_app(test_registry, Settings.from_env())
+            if "CITISTAT_SESSION_ABSOLUTE" in environment:
+                app.server.config["CITISTAT_SESSION_ABSOLUTE"] = dt.timedelta(seconds=1)
+            return servers.enter_context(serving(app))
 
-    yield start
-    for server in servers:
-        server.shutdown()
+        yield start

@@ -5,19 +5,38 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from dash import Dash
+from werkzeug.serving import make_server
 
 from data.config import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
 PASSWORD = "correct-horse-battery"  # of every staff account the tests add
 ROUTER = ".._pages_content.children..._pages_store.data.."
+
+
+@contextmanager
+def serving(app: Dash) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
 
 
 def open_page(browser: Any, url: str, width: int = 1366, height: int = 900) -> tuple[Any, list[str]]:

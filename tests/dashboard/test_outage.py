@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -14,7 +13,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from data.db import dispose_engines
 from data.models import Role
@@ -22,7 +20,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
-from tests.dashboard.helpers import assert_accessible, form_token, route, signed_in
+from tests.dashboard.helpers import assert_accessible, form_token, route, serving, signed_in
 from tests.helpers import at, put_events
 from tests.tcp_proxy import TcpProxy
 
@@ -101,26 +99,19 @@ def test_an_unreachable_database_gives_friendly_answers_and_the_app_recovers(
 @pytest.mark.browser
 def test_the_browser_shows_the_message_not_a_blank_page(behind_proxy: tuple[Any, TcpProxy], browser: Any) -> None:
     app, proxy = behind_proxy
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(app) as base:
         page = browser.new_page()
         proxy.cut()
         for path in ("/", "/metrics/events_count"):
-            page.goto(f"http://127.0.0.1:{port}{path}")
+            page.goto(base + path)
             page.wait_for_selector(".unavailable, h1", timeout=15_000)
             assert UNAVAILABLE in page.locator("h1").first.inner_text()
         assert_accessible(page, "outage-metric")
         proxy.restore()
-        page.goto(f"http://127.0.0.1:{port}/metrics/events_count")
+        page.goto(base + "/metrics/events_count")
         page.wait_for_selector("#main h1", timeout=15_000)
         assert UNAVAILABLE not in page.locator("#main").inner_text()
         page.close()
-    finally:
-        server.shutdown()
 
 
 def test_a_staff_write_meeting_a_locked_store_returns_the_form_with_what_was_typed(

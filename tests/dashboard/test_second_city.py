@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import csv
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from data.models import Role, RunStatus
 from data.sources import load_source
@@ -19,7 +16,7 @@ from metrics.publishable import load_registry
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import BACKENDS, FIXTURES, fresh_store
-from tests.dashboard.conftest import assert_accessible
+from tests.dashboard.helpers import assert_accessible, open_page, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,27 +71,8 @@ def riverton_served(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         results = refresh_all(riverton)
         assert sorted(r.metric_id for r in results) == sorted([*PUBLIC_METRICS, INTERNAL_METRIC[0]])
         assert all(r.status is RunStatus.SUCCESS and r.rows > 0 for r in results), results
-        app = create_app(riverton)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = make_server("127.0.0.1", port, app.server, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.shutdown()
-
-
-def visit(browser: Any, url: str) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.goto(url)
-    page.wait_for_selector("#main h1")
-    page.wait_for_load_state("networkidle")
-    return page, problems
+        with serving(create_app(riverton)) as base:
+            yield base
 
 
 def requests_rows() -> list[dict[str, str]]:
@@ -109,7 +87,7 @@ def foreign_words(page: Any) -> list[str]:
 
 def test_every_page_is_riverton_and_nothing_of_baltimore(riverton_served: str, browser: Any) -> None:
     for path, heading in PAGES.items():
-        page, problems = visit(browser, riverton_served + path)
+        page, problems = open_page(browser, riverton_served + path)
         h1 = page.locator("#main h1").inner_text()
         assert h1 != "Page not found" and heading in h1, (path, h1)
         assert page.locator("h1").count() == 1, path
@@ -120,7 +98,7 @@ def test_every_page_is_riverton_and_nothing_of_baltimore(riverton_served: str, b
 
 
 def test_overview_names_the_city_its_plan_and_tagline(riverton_served: str, browser: Any) -> None:
-    page, _ = visit(browser, riverton_served + "/")
+    page, _ = open_page(browser, riverton_served + "/")
     text = page.locator("body").inner_text()
     assert "Riverton" in page.locator("h1").inner_text()
     assert "How Riverton is doing on its Strategic Plan, ward by ward" in text
@@ -129,7 +107,7 @@ def test_overview_names_the_city_its_plan_and_tagline(riverton_served: str, brow
 
 
 def test_about_states_the_october_fiscal_year(riverton_served: str, browser: Any) -> None:
-    page, _ = visit(browser, riverton_served + "/about")
+    page, _ = open_page(browser, riverton_served + "/about")
     text = page.locator("body").inner_text()
     assert "Riverton's fiscal year starts in October" in text
     assert "FY2026 runs from October 2025 to September 2026" in text
@@ -138,7 +116,7 @@ def test_about_states_the_october_fiscal_year(riverton_served: str, browser: Any
 
 
 def test_metric_page_shows_fiscal_quarters_and_wards(riverton_served: str, browser: Any) -> None:
-    page, _ = visit(browser, riverton_served + "/metrics/rv_street_requests_on_time?grain=fiscal_quarter")
+    page, _ = open_page(browser, riverton_served + "/metrics/rv_street_requests_on_time?grain=fiscal_quarter")
     page.wait_for_selector(".status-sentence")
     text = page.locator("body").inner_text()
     assert "FY2026 Q1" in text and "FY2025 Q4" in text  # October–December 2025, July–September 2025
@@ -155,7 +133,7 @@ def test_internal_metric_is_for_staff(riverton_served: str, browser: Any, rivert
     from data.users import UserError, add_user
 
     metric_id, title = INTERNAL_METRIC
-    page, _ = visit(browser, riverton_served + f"/metrics/{metric_id}")
+    page, _ = open_page(browser, riverton_served + f"/metrics/{metric_id}")
     assert page.locator("h1").inner_text() == "Page not found"
     try:
         add_user("rv-analyst", "a-long-enough-password", Role.ADMIN, frozenset(), actor="test",
