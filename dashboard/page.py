@@ -11,13 +11,13 @@ from dash import html
 
 from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
+from dashboard.page_table import PAGES, Audience, page_of
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
 
-FILTERS = ("status", "agency", "sort")
-READ_PARAMETERS: set[str] = set()  # every query parameter some page reads (the page cache keys on these only)
+READ_PARAMETERS = frozenset(name for page in PAGES for name in page.query)  # the page cache keys on these only
 
 
 def _internal_only() -> bool:
@@ -26,38 +26,36 @@ def _internal_only() -> bool:
     return has_request_context() and current_app.config.get("CITISTAT_SITE") == "internal"
 
 
-def guarded(*accepted: str, public: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Page layout decorator: the page reads its ``accepted`` query parameters (each given once); others, such as
-    a newsletter's tracking codes, are ignored.
+def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
+    """Page layout decorator, driven by the page's entry in the page table: the page reads the query parameters
+    the table lists (each given once); others, such as a newsletter's tracking codes, are ignored.
 
     Unknown ids and malformed query strings give the not-found page; pages the viewer may not see give the
-    sign-in page (anonymous) or the forbidden page (signed in). On the internal site every page but the
-    ``public`` ones (sign-in) needs a signed-in viewer.
+    sign-in page (anonymous) or the forbidden page (signed in). On the internal site every page but sign-in and
+    sign-out needs a signed-in viewer.
     """
+    page = page_of(build.__module__)
+    known = set(page.query) | (set(build.__annotations__) - {"return", "query"})
 
-    READ_PARAMETERS.update(accepted)
+    @functools.wraps(build)
+    def layout(**params: Any) -> Any:
+        viewer = current_viewer()
+        try:
+            if page.audience is not Audience.ANYONE and not viewer.internal and (
+                    page.audience is not Audience.EVERYONE or _internal_only()):
+                raise Forbidden("sign in to see this page")
+            if page.audience is Audience.ADMIN and not viewer.can_manage:
+                raise Forbidden("for the Mayor's office")
+            params = {k: v for k, v in params.items() if k in known}  # others (utm_source, fbclid …) are ignored
+            if any(not isinstance(v, str) for v in params.values()):
+                raise NotFound("This address has parameters the page does not understand.")
+            return build(**params)
+        except Forbidden:
+            return forbidden() if viewer.internal else sign_in_required()
+        except NotFound as exc:
+            return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
 
-    def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
-        path_parameters = set(build.__annotations__) - {"return", "query"}
-
-        @functools.wraps(build)
-        def layout(**params: Any) -> Any:
-            try:
-                if _internal_only() and not public and not current_viewer().internal:
-                    raise Forbidden("sign in to see this site")
-                known = set(accepted) | path_parameters  # others (utm_source, fbclid …) are ignored
-                params = {k: v for k, v in params.items() if k in known}
-                if any(not isinstance(v, str) for v in params.values()):
-                    raise NotFound("This address has parameters the page does not understand.")
-                return build(**params)
-            except Forbidden:
-                return forbidden() if current_viewer().internal else sign_in_required()
-            except NotFound as exc:
-                return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
-
-        return layout
-
-    return decorate
+    return layout
 
 
 def record_id(text: str, kind: str) -> int:

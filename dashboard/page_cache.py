@@ -19,10 +19,11 @@ from flask import Response, g, request, session
 
 from dashboard.auth import csrf_token
 from dashboard.page import READ_PARAMETERS
+from dashboard.page_table import ALWAYS_OPEN
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
-UNCACHED = frozenset({"/sign-in", "/sign-out"})  # they carry a per-session CSRF token
+UNCACHED = ALWAYS_OPEN  # sign-in and sign-out carry a per-session CSRF token
 FORM_TOKEN = b'"csrf"'
 TOKEN_PLACEHOLDER = b"@@form-token@@"
 

@@ -2,92 +2,41 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 from dash import Dash
 from dash.fingerprint import check_fingerprint
 from flask import Response, current_app, request
 
-from dashboard import area_data
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import all_grains, metric_page, to_csv
+from dashboard.page_table import Audience, find
 from data.errors import Forbidden, NotFound
-from data.followup_store import follow_up
-from data.policy import Viewer
-from data.sessions import session
 
-SIGN_IN_PAGES = frozenset({"/sign-in", "/sign-out"})
-OPEN_PAGES = frozenset({"/", "/search", "/about", "/404", "/areas"})
-STAFF_PAGES = frozenset({"/data-health", "/admin/audit", "/citistat", "/follow-ups"})
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
-TEMPLATE = re.compile(r"^/(metrics|agencies|services|pillars|goals|districts)/([^/]+)$")
-AREA_TEMPLATE = re.compile(r"^/areas/([^/]+)(?:/(.+))?$")  # the path arrives decoded: a key's "%2F" is a "/"
-STAFF_TEMPLATE = re.compile(r"^/(?:citistat/(\d{1,9})(?:/memo)?|follow-ups/(\d{1,9}))$")
 
 
 def page_status(path: str) -> int:
-    """The HTTP status of a page address for this viewer: 200, 401 (sign in first), 403 or 404.
-
-    Query strings are the page's job; the page shows the matching message whatever the status.
-    """
-    path = path.rstrip("/") or "/"
-    match, staff, area = TEMPLATE.match(path), STAFF_TEMPLATE.match(path), AREA_TEMPLATE.match(path)
-    if match is None and staff is None and area is None and path not in SIGN_IN_PAGES | OPEN_PAGES | STAFF_PAGES:
+    """The HTTP status of a page address for this viewer, from the page table: 200, 401 (sign in first), 403 or
+    404. Query strings are the page's job; the page shows the matching message whatever the status."""
+    found = find(path)
+    if found is None:
         return 404
-    if path in SIGN_IN_PAGES:
+    page, params = found
+    if page.audience is Audience.ANYONE:
         return 200
     viewer = current_viewer()
-    needs_sign_in = path in STAFF_PAGES or staff or current_app.config.get("CITISTAT_SITE") == "internal"
+    needs_sign_in = page.audience is not Audience.EVERYONE or current_app.config.get("CITISTAT_SITE") == "internal"
     if needs_sign_in and not viewer.internal:
         return 401
-    if staff is not None:
-        return _staff_object_status(viewer, *staff.groups())
-    if area is not None:
-        return 200 if _area_known(viewer, *area.groups()) else 404
-    if match is None:
-        return 200
-    kind, key = match.groups()
-    if kind == "metrics":
-        try:
-            gate().metric(viewer, key)
-        except Forbidden:
-            return 403
-        except NotFound:
-            return 404
-        return 200
-    return 200 if _known(kind, key) else 404
-
-
-def _staff_object_status(viewer: Viewer, session_id: str | None, follow_up_id: str | None) -> int:
+    if page.audience is Audience.ADMIN and not viewer.can_manage:
+        return 403
     try:
-        if session_id:
-            session(viewer, int(session_id))
-        elif follow_up_id:
-            follow_up(gate(), viewer, int(follow_up_id))
+        if page.exists:
+            page.exists(viewer, params)
+    except Forbidden:
+        return 403
     except NotFound:
         return 404
     return 200
-
-
-def _area_known(viewer: Viewer, geography_id: str, key: str | None) -> bool:
-    try:
-        if key is None:
-            area_data.geography(gate(), geography_id)
-        else:
-            area_data.find_area(gate(), viewer, geography_id, key)
-    except NotFound:
-        return False
-    return True
-
-
-def _known(kind: str, key: str) -> bool:
-    registry = gate().registry
-    if kind == "districts":
-        return bool(registry.city.districts) and _area_known(current_viewer(), str(registry.city.districts), key)
-    collections: dict[str, Mapping[str, object]] = {"agencies": registry.agencies, "services": registry.services,
-                                                    "pillars": registry.pillars, "goals": registry.goals}
-    return key in collections[kind]
 
 
 def _known_file(app: Dash) -> bool:

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components import aria
-from data.models import Role
+from dashboard.page_table import PAGES, Audience
 from metrics.spec import City
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -31,23 +31,25 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def _staff_links() -> list[Any]:
-    """Staff see how many questionable values wait for the performance team's review."""
-    from dashboard.context import current_viewer
+def _nav_links() -> list[Any]:
+    """The page table's nav entries this viewer may open; staff also see how many questionable values wait for
+    the performance team's review, and their sign-out."""
+    from dashboard.context import current_viewer, gate
 
     viewer = current_viewer()
+    shown = [p for p in PAGES if p.nav and (p.audience is Audience.EVERYONE or viewer.internal)
+             and (p.audience is not Audience.ADMIN or viewer.can_manage)]
+    links = []
+    for page in shown:
+        label: list[Any] = [page.nav]
+        if page.module == "data_health":
+            waiting = sum(1 for f in gate().flagged(viewer) if f.row.verdict is None)
+            if waiting:
+                label.append(html.Span(f" ({waiting} {'to review' if viewer.can_manage else 'questionable'})",
+                                       className="nav-count"))
+        links.append(dcc.Link(label, href=page.path, className="nav-item-link"))
     if not viewer.internal:
-        return [dcc.Link("Staff sign-in", href="/sign-in", className="nav-item-link")]
-    from dashboard.context import gate
-
-    waiting = sum(1 for f in gate().flagged(viewer) if f.row.verdict is None)
-    count = f" ({waiting} {'to review' if viewer.can_manage else 'questionable'})" if waiting else ""
-    links = [dcc.Link("CitiStat", href="/citistat", className="nav-item-link"),
-             dcc.Link("Follow-ups", href="/follow-ups", className="nav-item-link"),
-             dcc.Link(["Data health", html.Span(count, className="nav-count") if count else None],
-                      href="/data-health", className="nav-item-link")]
-    if viewer.role is Role.ADMIN:
-        links.append(dcc.Link("Audit log", href="/admin/audit", className="nav-item-link"))
+        return [*links, dcc.Link("Staff sign-in", href="/sign-in", className="nav-item-link")]
     return [*links, dcc.Link(f"Sign out ({viewer.user_id})", href="/sign-out", className="nav-item-link")]
 
 
@@ -63,10 +65,7 @@ def shell(city: City) -> html.Div:
                 html.P(city.tagline, className="tagline"),
             ], md=7),
             dbc.Col(html.Nav([
-                dcc.Link("Overview", href="/", className="nav-item-link"),
-                dcc.Link("Areas", href="/areas", className="nav-item-link"),
-                dcc.Link("About the data", href="/about", className="nav-item-link"),
-                *_staff_links(),
+                *_nav_links(),
                 html.Form([
                     dbc.Label("Search", html_for="site-search", className="visually-hidden"),
                     dbc.Input(id="site-search", name="q", type="search", placeholder="Search measures",

@@ -7,13 +7,14 @@ from dash import dcc, html
 
 from dashboard.context import gate
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from metrics.periods import fiscal_year_end, fiscal_year_start
 from metrics.status import MIN_DENOMINATOR, NEAR_PERCENT_POINTS, NEAR_RELATIVE, SCORE_CAP
 
-dash.register_page(__name__, path="/about", title="About the data and methods", name="About")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     registry = gate().registry
     city = registry.city

@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard.components import breadcrumb, filter_form, measure_table, score_text, status_counts
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded, parse_filters
+from dashboard.page_table import dash_page
 from dashboard.views import measure_rows
 from data.access import Snapshot
 from data.errors import NotFound
@@ -17,10 +18,10 @@ from metrics.scores import summarize
 from metrics.spec import MetricSpec
 from metrics.status import Status
 
-dash.register_page(__name__, path_template="/agencies/<agency_id>", title="Agency", name="Agency")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded("status", "sort")
+@guarded
 def layout(agency_id: str = "", **query: Any) -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry

@@ -7,10 +7,11 @@ from dash import html
 
 from dashboard.area_views import geographies_page
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/areas", title="Areas", name="Areas")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     return geographies_page()

@@ -8,11 +8,12 @@ from dash import html
 from dashboard.components import scroll_region
 from dashboard.context import current_viewer, gate
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/admin/audit", title="Audit log", name="Audit log")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     rows = gate().audit_log(current_viewer())
     body = [html.Tr([html.Td(f"{r.at:%Y-%m-%d %H:%M:%S}"), html.Td(r.actor), html.Td(r.action),

@@ -10,14 +10,15 @@ from dashboard.citistat_routes import recalled
 from dashboard.components import csrf_field, flashes, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from data.sessions import Session, sessions
 from metrics.registry import Registry
 from metrics.subjects import subject_choices
 
-dash.register_page(__name__, path="/citistat", title="CitiStat sessions", name="CitiStat")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     viewer, registry, day = current_viewer(), gate().registry, today()
     found = sessions(viewer)

@@ -12,12 +12,13 @@ from dashboard.components import aria, follow_up_table
 from dashboard.context import current_viewer, gate
 from dashboard.figures import trend_figure
 from dashboard.page import guarded, record_id
+from dashboard.page_table import dash_page
 from dashboard.views import series_summary
 
-dash.register_page(__name__, path_template="/citistat/<session_id>/memo", title="Briefing memo", name="Memo")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout(session_id: str = "") -> html.Div:
     content = briefing(gate(), current_viewer(), record_id(session_id, "session"))
     s = content.session

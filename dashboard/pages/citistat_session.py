@@ -22,14 +22,15 @@ from dashboard.components import (
 )
 from dashboard.context import current_viewer, gate
 from dashboard.page import guarded, record_id
+from dashboard.page_table import dash_page
 from metrics.escalation import Reason
 from metrics.followups import Deliverable
 
-dash.register_page(__name__, path_template="/citistat/<session_id>", title="CitiStat session", name="Session")
+dash.register_page(__name__, **dash_page(__name__))
 REASON_LABELS = {Reason.MISSED_TWICE: "Missed twice", Reason.PROJECTED_MISS: "Projected miss", Reason.STALE: "Stale"}
 
 
-@guarded()
+@guarded
 def layout(session_id: str = "") -> html.Div:
     content = briefing(gate(), current_viewer(), record_id(session_id, "session"))
     s = content.session

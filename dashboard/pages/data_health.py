@@ -13,6 +13,7 @@ from dash import dcc, html
 from dashboard.components import aria, assessment_chip, scroll_region
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from data.access import FlaggedValue, LoadRow
 from metrics.formatting import format_value
 from metrics.issues import Issue
@@ -21,10 +22,10 @@ from metrics.spec import Grain
 from metrics.status import Status
 from metrics.values import CITY, Verdict
 
-dash.register_page(__name__, path="/data-health", title="Data health", name="Data health")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     reads, viewer = gate(), current_viewer()
     runs, loads = reads.health(viewer)

@@ -8,12 +8,13 @@ from dash import html
 from dashboard.area_views import area_page
 from dashboard.context import gate
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from data.errors import NotFound
 
-dash.register_page(__name__, path_template="/districts/<district>", title="District", name="District")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout(district: str = "") -> html.Div:
     districts = gate().registry.city.districts
     if districts is None:

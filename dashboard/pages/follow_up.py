@@ -12,14 +12,15 @@ from dashboard.citistat_routes import recalled
 from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded, record_id
+from dashboard.page_table import dash_page
 from data.followup_store import FollowUpRow, follow_up
 from data.models import Role
 from data.policy import Viewer
 
-dash.register_page(__name__, path_template="/follow-ups/<follow_up_id>", title="Follow-up", name="Follow-up")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout(follow_up_id: str = "") -> html.Div:
     viewer, registry = current_viewer(), gate().registry
     f = follow_up(gate(), viewer, record_id(follow_up_id, "follow-up"))

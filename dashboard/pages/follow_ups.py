@@ -11,15 +11,16 @@ from dash import html
 from dashboard.components import aria, follow_up_table
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from dashboard.views import choice
 from data.followup_store import follow_ups
 from metrics.followups import FollowUpColour
 
-dash.register_page(__name__, path="/follow-ups", title="Follow-ups", name="Follow-ups")
+dash.register_page(__name__, **dash_page(__name__))
 OPEN = "open"
 
 
-@guarded("colour", "agency")
+@guarded
 def layout(**query: Any) -> html.Div:
     viewer, day, registry = current_viewer(), today(), gate().registry
     rows = follow_ups(gate(), viewer)

@@ -9,13 +9,14 @@ from dash import html
 
 from dashboard.components import breadcrumb
 from dashboard.context import current_viewer, gate
-from dashboard.page import FILTERS, guarded, measures_section, parse_filters
+from dashboard.page import guarded, measures_section, parse_filters
+from dashboard.page_table import dash_page
 from data.errors import NotFound
 
-dash.register_page(__name__, path_template="/goals/<goal_id>", title="Goal", name="Goal")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded(*FILTERS)
+@guarded
 def layout(goal_id: str = "", **query: Any) -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry

@@ -9,14 +9,15 @@ from dash import dcc, html
 from dashboard.components import pillar_card, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import freshest, guarded
+from dashboard.page_table import dash_page
 from metrics.scores import Level
 from metrics.status import Status
 from metrics.values import CITY
 
-dash.register_page(__name__, path="/", title="City performance overview", name="Overview", order=0)
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded()
+@guarded
 def layout() -> html.Div:
     reads, viewer, day = gate(), current_viewer(), today()
     registry = reads.registry

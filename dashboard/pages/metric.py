@@ -25,6 +25,7 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.figures import trend_figure
 from dashboard.metric_data import MetricPage, TableRow, chart_summary, metric_page
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES, choice
 from data.commentary import Audience, comments
@@ -33,12 +34,12 @@ from metrics.periods import fiscal_year, period_label
 from metrics.spec import MetricSpec, Visibility
 from metrics.status import Status
 
-dash.register_page(__name__, path_template="/metrics/<metric_id>", title="Measure", name="Measure")
+dash.register_page(__name__, **dash_page(__name__))
 AUDIENCE_NOTES = {Audience.PUBLIC: " · public", Audience.INTERNAL: " · internal: its agency and the Mayor's office",
                   Audience.STAFF: " · all City staff"}
 
 
-@guarded("grain", "geography")
+@guarded
 def layout(metric_id: str = "", **query: Any) -> html.Div:
     page = metric_page(gate(), current_viewer(), metric_id, query, today())
     m = page.metric

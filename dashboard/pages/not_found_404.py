@@ -6,8 +6,9 @@ import dash
 from dash import html
 
 from dashboard.components import not_found
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/404", title="Page not found", name="Not found")
+dash.register_page(__name__, **dash_page(__name__))
 
 
 def layout(**_params: str) -> html.Div:

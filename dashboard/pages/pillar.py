@@ -9,14 +9,15 @@ from dash import dcc, html
 
 from dashboard.components import breadcrumb, score_text
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import FILTERS, guarded, measures_section
+from dashboard.page import guarded, measures_section
+from dashboard.page_table import dash_page
 from data.errors import NotFound
 from metrics.scores import Level
 
-dash.register_page(__name__, path_template="/pillars/<pillar_id>", title="Pillar", name="Pillar")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded(*FILTERS)
+@guarded
 def layout(pillar_id: str = "", **query: Any) -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry

@@ -8,12 +8,13 @@ from dash import dcc, html
 
 from dashboard.context import current_viewer, gate
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/search", title="Search", name="Search")
+dash.register_page(__name__, **dash_page(__name__))
 LIMIT = 100
 
 
-@guarded("q")
+@guarded
 def layout(q: str = "") -> html.Div:
     query = q.strip()[:200]
     results = gate().search(current_viewer(), query) if query else None

@@ -10,11 +10,12 @@ from dash import dcc, html
 from dashboard.components import breadcrumb, measure_table
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 from dashboard.views import measure_rows
 from data.errors import NotFound
 from metrics.spec import MeasureType
 
-dash.register_page(__name__, path_template="/services/<service_id>", title="Budget service", name="Service")
+dash.register_page(__name__, **dash_page(__name__))
 TYPE_QUESTIONS = {
     MeasureType.OUTPUT: "How much did we do?",
     MeasureType.EFFICIENCY: "At what cost or speed?",
@@ -23,7 +24,7 @@ TYPE_QUESTIONS = {
 }
 
 
-@guarded()
+@guarded
 def layout(service_id: str = "") -> html.Div:
     reads, viewer = gate(), current_viewer()
     registry = reads.registry

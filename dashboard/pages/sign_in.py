@@ -10,8 +10,9 @@ from dashboard.auth import csrf_token, safe_next
 from dashboard.components import alert
 from dashboard.context import current_viewer
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/sign-in", title="Staff sign-in", name="Sign in")
+dash.register_page(__name__, **dash_page(__name__))
 MESSAGES = {
     "invalid": "That username and password do not match an active account.",
     "wait": "Too many failed attempts. Wait a little before trying again.",
@@ -29,7 +30,7 @@ def message(error: str, retry: str) -> str:
     return MESSAGES.get(error, "Sign-in failed.")
 
 
-@guarded("error", "retry", "next", public=True)
+@guarded
 def layout(error: str = "", retry: str = "", next: str = "/") -> html.Div:  # noqa: A002 - the query parameter
     viewer = current_viewer()
     if viewer.internal:

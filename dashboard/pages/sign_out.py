@@ -9,11 +9,12 @@ from dash import dcc, html
 from dashboard.auth import csrf_token
 from dashboard.context import current_viewer
 from dashboard.page import guarded
+from dashboard.page_table import dash_page
 
-dash.register_page(__name__, path="/sign-out", title="Sign out", name="Sign out")
+dash.register_page(__name__, **dash_page(__name__))
 
 
-@guarded(public=True)
+@guarded
 def layout() -> html.Div:
     viewer = current_viewer()
     if not viewer.internal:

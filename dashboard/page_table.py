@@ -1,0 +1,134 @@
+"""The one page table: each page's address, title, who may see it, the query it reads and its place in the nav.
+
+Page registration, the HTTP status of a direct visit, the site nav, the page guard and the page cache's
+exceptions are all derived from it; a page module registers itself with ``dash_page(__name__)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from dashboard import area_data
+from dashboard.area_views import page_title as area_title
+from dashboard.context import gate
+from data.errors import NotFound
+from data.followup_store import follow_up
+from data.policy import Viewer
+from data.sessions import session
+
+FILTERS = ("status", "agency", "sort")
+PREFIX = "dashboard.pages."
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"  # residents and staff (on the internal site, signed-in staff only)
+    STAFF = "staff"  # signed-in staff
+    ADMIN = "admin"  # the Mayor's office's admins
+    ANYONE = "anyone"  # sign-in and sign-out: open on every site, never cached (they carry a form token)
+
+
+Check = Callable[[Viewer, Mapping[str, str]], object]  # raises NotFound or Forbidden for a hidden or unknown object
+
+
+@dataclass(frozen=True)
+class Page:
+    module: str  # under dashboard/pages
+    path: str  # "/metrics/<metric_id>"; with ``rest``, the last variable takes the rest of the path, slashes too
+    title: str | Callable[..., str]
+    audience: Audience = Audience.EVERYONE
+    query: tuple[str, ...] = ()  # the query parameters the page reads; others are ignored
+    nav: str | None = None  # its link text in the site nav
+    exists: Check | None = None  # does the address name an object this viewer may see?
+    rest: bool = False
+
+    def match(self, path: str) -> dict[str, str] | None:
+        pattern = re.sub(r"<(\w+)>", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\<", "<")
+                         .replace(r"\>", ">"))
+        if self.rest:
+            pattern = pattern[: pattern.rfind("[^/]+")] + ".+)"
+        found = re.fullmatch(pattern, path)
+        return found.groupdict() if found else None
+
+
+def _record(kind: str, text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound(f"no {kind} '{text[:20]}'")
+    return int(text)
+
+
+def _in(collection: str) -> Check:
+    def check(_: Viewer, params: Mapping[str, str]) -> None:
+        if next(iter(params.values())) not in getattr(gate().registry, collection):
+            raise NotFound(f"no such {collection[:-1]}")
+    return check
+
+
+def _area(viewer: Viewer, params: Mapping[str, str]) -> None:
+    geography_id, _, key = params["where"].partition("/")
+    area_data.geography(gate(), geography_id)
+    if key:
+        area_data.find_area(gate(), viewer, geography_id, key)
+
+
+def _district(viewer: Viewer, params: Mapping[str, str]) -> None:
+    districts = gate().registry.city.districts
+    if districts is None:
+        raise NotFound("This city has no districts.")
+    area_data.find_area(gate(), viewer, districts, params["district"])
+
+
+PAGES: tuple[Page, ...] = (
+    Page("home", "/", "City performance overview", nav="Overview"),
+    Page("areas", "/areas", "Areas", nav="Areas"),
+    Page("about", "/about", "About the data and methods", nav="About the data"),
+    Page("search", "/search", "Search", query=("q",)),
+    Page("pillar", "/pillars/<pillar_id>", "Pillar", query=FILTERS, exists=_in("pillars")),
+    Page("goal", "/goals/<goal_id>", "Goal", query=FILTERS, exists=_in("goals")),
+    Page("agency", "/agencies/<agency_id>", "Agency", query=("status", "sort"), exists=_in("agencies")),
+    Page("service", "/services/<service_id>", "Budget service", exists=_in("services")),
+    Page("metric", "/metrics/<metric_id>", "Measure", query=("grain", "geography"),
+         exists=lambda viewer, params: gate().metric(viewer, params["metric_id"])),
+    Page("area", "/areas/<where>", area_title, exists=_area, rest=True),
+    Page("district", "/districts/<district>", "District", exists=_district),
+    Page("citistat", "/citistat", "CitiStat sessions", Audience.STAFF, nav="CitiStat"),
+    Page("citistat_session", "/citistat/<session_id>", "CitiStat session", Audience.STAFF,
+         exists=lambda viewer, params: session(viewer, _record("session", params["session_id"]))),
+    Page("citistat_memo", "/citistat/<session_id>/memo", "Briefing memo", Audience.STAFF,
+         exists=lambda viewer, params: session(viewer, _record("session", params["session_id"]))),
+    Page("follow_ups", "/follow-ups", "Follow-ups", Audience.STAFF, query=("colour", "agency"), nav="Follow-ups"),
+    Page("follow_up", "/follow-ups/<follow_up_id>", "Follow-up", Audience.STAFF,
+         exists=lambda viewer, params: follow_up(gate(), viewer, _record("follow-up", params["follow_up_id"]))),
+    Page("data_health", "/data-health", "Data health", Audience.STAFF, nav="Data health"),
+    Page("audit", "/admin/audit", "Audit log", Audience.ADMIN, nav="Audit log"),
+    Page("sign_in", "/sign-in", "Staff sign-in", Audience.ANYONE, query=("error", "retry", "next")),
+    Page("sign_out", "/sign-out", "Sign out", Audience.ANYONE),
+    Page("not_found_404", "/404", "Page not found"),
+)
+BY_MODULE = {page.module: page for page in PAGES}
+ALWAYS_OPEN = frozenset(page.path for page in PAGES if page.audience is Audience.ANYONE)
+
+
+def page_of(module: str) -> Page:
+    """The table's entry for a page module (``dashboard.pages.metric`` or ``metric``)."""
+    return BY_MODULE[module.removeprefix(PREFIX)]
+
+
+def dash_page(module: str) -> dict[str, Any]:
+    """``dash.register_page`` arguments of a page module, from its entry."""
+    page = page_of(module)
+    where = {"path_template": page.path} if "<" in page.path else {"path": page.path}
+    return {**where, "title": page.title, "name": page.nav or (page.title if isinstance(page.title, str) else "")}
+
+
+def find(path: str) -> tuple[Page, dict[str, str]] | None:
+    """The page an address names (trailing slashes ignored), with its path variables."""
+    path = path.rstrip("/") or "/"
+    for page in sorted(PAGES, key=lambda p: p.rest):  # exact shapes first, then the one that takes the rest
+        params = page.match(path)
+        if params is not None:
+            return page, params
+    return None
