@@ -7,69 +7,89 @@ import threading
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to ``target``. ``cut()`` closes every link and refuses new ones (the server
-    looks unreachable); ``restore()`` accepts again on the same port."""
+    """Forwards 127.0.0.1:<port> to ``upstream`` until cut.
 
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self._links: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._listener: socket.socket | None = None
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.restore()
+    ``cut()`` makes the server unreachable: every link is closed and new connections are refused at once.
+    ``cut(silent=True)`` is a network split: the server's side closes (the server ends the session and frees
+    its locks) while the client's side stays open and silent, nothing forwarded and no error seen, and new
+    connections hang. ``restore()`` closes what was held (as a reset would) and forwards again.
+    """
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.down = threading.Event()
+        self.silent = False
+        self.guard = threading.Lock()
+        self.clients: list[socket.socket] = []
+        self.servers: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.guard:
+                if self.down.is_set() and not self.silent:
+                    _close(client)  # refused
+                    continue
+                self.clients.append(client)
+                if self.down.is_set():
+                    continue  # held, silent, until the link comes back
+                server = socket.create_connection(self.upstream)
+                self.servers.append(server)
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            if self.down.is_set():
+                continue  # black hole
+            try:
+                target.sendall(data)
+            except OSError:
+                break
+        if not (self.down.is_set() and self.silent):
+            _close(target)
+
+    def cut(self, *, silent: bool = False) -> None:
+        with self.guard:
+            self.silent = silent
+            self.down.set()
+            for server in self.servers:
+                _close(server)
+            self.servers.clear()
+            if not silent:
+                for client in self.clients:
+                    _close(client)
+                self.clients.clear()
 
     def restore(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen()
-        listener.settimeout(0.1)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        with self.guard:
+            for client in self.clients:
+                _close(client)
+            self.clients.clear()
+            self.down.clear()
 
-    def cut(self) -> None:
-        with self._lock:
-            if self._listener is not None:
-                self._listener.close()
-                self._listener = None
-            for link in self._links:
-                try:
-                    link.shutdown(socket.SHUT_RDWR)  # wakes the pump blocked on it (close alone does not)
-                except OSError:
-                    pass
-                link.close()
-            self._links.clear()
+    def close(self) -> None:
+        self.listener.close()
+        with self.guard:
+            for sock in self.clients + self.servers:
+                _close(sock)
 
-    def _accept(self, listener: socket.socket) -> None:
-        while self._listener is listener:
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return  # cut
-            client.settimeout(None)
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._links += [client, server]
-            for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()

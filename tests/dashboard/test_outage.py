@@ -48,7 +48,7 @@ def behind_proxy(tmp_path: Path, test_registry: Registry) -> Iterator[tuple[Any,
         try:
             yield create_app(test_registry), proxy
         finally:
-            proxy.cut()
+            proxy.close()
 
 
 def _answered_soon(send: Callable[[], Any]) -> Any:

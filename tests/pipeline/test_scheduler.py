@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from metrics.registry import Registry
 from pipeline.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 from tests.conftest import FIXTURES
 from tests.helpers import at, put_events
+from tests.tcp_proxy import TcpProxy
 
 RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
 
@@ -86,82 +85,6 @@ def test_two_schedulers_only_one_runs_jobs_and_standby_takes_over(database: str,
     assert "Scheduler stopped." in second_log.read_text()
 
 
-class CuttableProxy:
-    """A TCP proxy to PostgreSQL whose link can be cut for a while.
-
-    Cut, the server's side closes at once (the server ends the session, freeing its advisory lock) while the
-    client's side stays open and silent: nothing is forwarded, no error is seen. When the link comes back the
-    held client sockets are closed (as a reset would) and new connections are forwarded again."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self.listener.getsockname()[1]
-        self.down = threading.Event()
-        self.guard = threading.Lock()
-        self.clients: list[socket.socket] = []
-        self.servers: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            with self.guard:
-                self.clients.append(client)
-                if self.down.is_set():
-                    continue  # held, silent, until the link comes back
-                server = socket.create_connection(self.upstream)
-                self.servers.append(server)
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        while True:
-            try:
-                data = source.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            if self.down.is_set():
-                continue  # black hole
-            try:
-                target.sendall(data)
-            except OSError:
-                break
-        if not self.down.is_set():
-            _close(target)
-
-    def cut(self) -> None:
-        with self.guard:
-            self.down.set()
-            for server in self.servers:
-                _close(server)
-            self.servers.clear()
-
-    def restore(self) -> None:
-        with self.guard:
-            for client in self.clients:
-                _close(client)
-            self.clients.clear()
-            self.down.clear()
-
-    def close(self) -> None:
-        self.listener.close()
-        with self.guard:
-            for sock in self.clients + self.servers:
-                _close(sock)
-
-
-def _close(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
 
 
 def overlapping_runs() -> list[str]:
@@ -185,7 +108,7 @@ def test_a_leader_cut_off_from_the_database_stops_scheduling_no_overlapping_runs
     if not database.startswith("postgresql"):
         pytest.skip("the leader lock is a PostgreSQL session; SQLite's file lock cannot be cut off")
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01")}])
-    proxy = CuttableProxy(("127.0.0.1", make_url(database).port or 5432))
+    proxy = TcpProxy(("127.0.0.1", make_url(database).port or 5432))
     through_proxy = make_url(database).set(port=proxy.port).render_as_string(hide_password=False)
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     first = start_scheduler(first_log, through_proxy)
@@ -199,7 +122,7 @@ def test_a_leader_cut_off_from_the_database_stops_scheduling_no_overlapping_runs
             conn.execute(text("LOCK TABLE src_events IN ACCESS EXCLUSIVE MODE"))
             time.sleep(1)
             cut_at = utcnow()
-            proxy.cut()
+            proxy.cut(silent=True)
             wait_for(second_log, "Leader lock taken", 5)
             conn.rollback()
         time.sleep(max(0, 3 - (utcnow() - cut_at).total_seconds()))  # a 3 s cut
