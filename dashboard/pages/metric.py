@@ -103,7 +103,7 @@ def _comment_form(page: MetricPage) -> html.Form:
     m = page.metric
     periods = [{"label": p.label, "value": f"{page.grain.value if page.grain else ''}:{p.start}"}
                for p in reversed(page.points)]
-    visibilities = [{"label": "Internal (its agency and the Mayor's office)", "value": Audience.INTERNAL.value},
+    visibilities = [{"label": "Internal (agency, Mayor's office)", "value": Audience.INTERNAL.value},
                     {"label": "All City staff", "value": Audience.STAFF.value}]  # the first is the default
     if m.visibility is Visibility.PUBLIC:
         visibilities.append({"label": "Public (residents see it)", "value": Audience.PUBLIC.value})
