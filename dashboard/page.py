@@ -11,13 +11,11 @@ from dash import html
 
 from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
-from dashboard.page_table import PAGES, Audience, page_of
+from dashboard.page_table import Audience, page_of
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
-
-READ_PARAMETERS = frozenset(name for page in PAGES for name in page.query)  # the page cache keys on these only
 
 
 def _internal_only() -> bool:
@@ -56,13 +54,6 @@ def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
             return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
 
     return layout
-
-
-def record_id(text: str, kind: str) -> int:
-    """A stored record's id from its address (``NotFound`` for anything but a plain number)."""
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound(f"no {kind} '{text[:20]}'")
-    return int(text)
 
 
 def parse_filters(query: Mapping[str, str], agency_ids: Iterable[str]) -> tuple[str | None, str | None, str]:

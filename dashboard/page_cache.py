@@ -18,12 +18,10 @@ from dash import Dash
 from flask import Response, g, request, session
 
 from dashboard.auth import csrf_token
-from dashboard.page import READ_PARAMETERS
-from dashboard.page_table import ALWAYS_OPEN
+from dashboard.page_table import ALWAYS_OPEN, READ_PARAMETERS
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 512
-UNCACHED = ALWAYS_OPEN  # sign-in and sign-out carry a per-session CSRF token
 FORM_TOKEN = b'"csrf"'
 TOKEN_PLACEHOLDER = b"@@form-token@@"
 
@@ -55,8 +53,8 @@ class PageCache:
         inputs = {(i.get("id"), i.get("property")): i.get("value") for i in payload.get("inputs", [])
                   if isinstance(i, dict)}
         address = (inputs.get(("_pages_location", "pathname")), inputs.get(("_pages_location", "search")))
-        if not all(isinstance(part, str | None) for part in address) or normal(address[0]) in UNCACHED:
-            return None
+        if not all(isinstance(part, str | None) for part in address) or normal(address[0]) in ALWAYS_OPEN:
+            return None  # sign-in and sign-out carry a form token
         address = (address[0], read_part(address[1]))  # ?utm_source=… renders (and is kept) once
         if session.get("_flashes") or any(key.startswith("form:") for key in session):
             return None  # a message or typed text for this visitor only (e.g. "The form expired")

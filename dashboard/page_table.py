@@ -54,7 +54,8 @@ class Page:
         return found.groupdict() if found else None
 
 
-def _record(kind: str, text: str) -> int:
+def record_id(text: str, kind: str) -> int:
+    """A stored record's id from its address (``NotFound`` for anything but a plain number)."""
     if not text.isdigit() or len(text) > 9:
         raise NotFound(f"no {kind} '{text[:20]}'")
     return int(text)
@@ -96,12 +97,12 @@ PAGES: tuple[Page, ...] = (
     Page("district", "/districts/<district>", "District", exists=_district),
     Page("citistat", "/citistat", "CitiStat sessions", Audience.STAFF, nav="CitiStat"),
     Page("citistat_session", "/citistat/<session_id>", "CitiStat session", Audience.STAFF,
-         exists=lambda viewer, params: session(viewer, _record("session", params["session_id"]))),
+         exists=lambda viewer, params: session(viewer, record_id(params["session_id"], "session"))),
     Page("citistat_memo", "/citistat/<session_id>/memo", "Briefing memo", Audience.STAFF,
-         exists=lambda viewer, params: session(viewer, _record("session", params["session_id"]))),
+         exists=lambda viewer, params: session(viewer, record_id(params["session_id"], "session"))),
     Page("follow_ups", "/follow-ups", "Follow-ups", Audience.STAFF, query=("colour", "agency"), nav="Follow-ups"),
     Page("follow_up", "/follow-ups/<follow_up_id>", "Follow-up", Audience.STAFF,
-         exists=lambda viewer, params: follow_up(gate(), viewer, _record("follow-up", params["follow_up_id"]))),
+         exists=lambda viewer, params: follow_up(gate(), viewer, record_id(params["follow_up_id"], "follow-up"))),
     Page("data_health", "/data-health", "Data health", Audience.STAFF, nav="Data health"),
     Page("audit", "/admin/audit", "Audit log", Audience.ADMIN, nav="Audit log"),
     Page("sign_in", "/sign-in", "Staff sign-in", Audience.ANYONE, query=("error", "retry", "next")),
@@ -110,6 +111,7 @@ PAGES: tuple[Page, ...] = (
 )
 BY_MODULE = {page.module: page for page in PAGES}
 ALWAYS_OPEN = frozenset(page.path for page in PAGES if page.audience is Audience.ANYONE)
+READ_PARAMETERS = frozenset(name for page in PAGES for name in page.query)  # the page cache keys on these only
 
 
 def page_of(module: str) -> Page:

@@ -11,8 +11,8 @@ from dashboard.briefing import Item, briefing
 from dashboard.components import aria, follow_up_table
 from dashboard.context import current_viewer, gate
 from dashboard.figures import trend_figure
-from dashboard.page import guarded, record_id
-from dashboard.page_table import dash_page
+from dashboard.page import guarded
+from dashboard.page_table import dash_page, record_id
 from dashboard.views import series_summary
 
 dash.register_page(__name__, **dash_page(__name__))

@@ -21,8 +21,8 @@ from dashboard.components import (
     scroll_region,
 )
 from dashboard.context import current_viewer, gate
-from dashboard.page import guarded, record_id
-from dashboard.page_table import dash_page
+from dashboard.page import guarded
+from dashboard.page_table import dash_page, record_id
 from metrics.escalation import Reason
 from metrics.followups import Deliverable
 

@@ -11,8 +11,8 @@ from dash import dcc, html
 from dashboard.citistat_routes import recalled
 from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import guarded, record_id
-from dashboard.page_table import dash_page
+from dashboard.page import guarded
+from dashboard.page_table import dash_page, record_id
 from data.followup_store import FollowUpRow, follow_up
 from data.models import Role
 from data.policy import Viewer
