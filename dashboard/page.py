@@ -11,7 +11,7 @@ from dash import html
 
 from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
 from dashboard.context import current_viewer, gate, today
-from dashboard.page_table import Audience, page_of
+from dashboard.page_table import page_of
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
@@ -39,11 +39,8 @@ def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
     def layout(**params: Any) -> Any:
         viewer = current_viewer()
         try:
-            if page.audience is not Audience.ANYONE and not viewer.internal and (
-                    page.audience is not Audience.EVERYONE or _internal_only()):
-                raise Forbidden("sign in to see this page")
-            if page.audience is Audience.ADMIN and not viewer.can_manage:
-                raise Forbidden("for the Mayor's office")
+            if page.refusal(viewer, _internal_only()):
+                raise Forbidden("sign in, or ask the performance team for this page")
             params = {k: v for k, v in params.items() if k in known}  # others (utm_source, fbclid …) are ignored
             if any(not isinstance(v, str) for v in params.values()):
                 raise NotFound("This address has parameters the page does not understand.")

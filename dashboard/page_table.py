@@ -6,6 +6,7 @@ exceptions are all derived from it; a page module registers itself with ``dash_p
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,13 +46,28 @@ class Page:
     exists: Check | None = None  # does the address name an object this viewer may see?
     rest: bool = False
 
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        variables = [m.group(1) for m in re.finditer(r"<(\w+)>", self.path)]
+        pattern = re.escape(self.path)
+        for number, name in enumerate(variables, start=1):
+            takes = ".+" if self.rest and number == len(variables) else "[^/]+"
+            pattern = pattern.replace(re.escape(f"<{name}>"), f"(?P<{name}>{takes})")
+        return re.compile(pattern)
+
     def match(self, path: str) -> dict[str, str] | None:
-        pattern = re.sub(r"<(\w+)>", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path).replace(r"\<", "<")
-                         .replace(r"\>", ">"))
-        if self.rest:
-            pattern = pattern[: pattern.rfind("[^/]+")] + ".+)"
-        found = re.fullmatch(pattern, path)
+        found = self._pattern.fullmatch(path)
         return found.groupdict() if found else None
+
+    def refusal(self, viewer: Viewer, internal_site: bool) -> int | None:
+        """401 when the viewer must sign in first, 403 when their role may not open the page, else None."""
+        if self.audience is Audience.ANYONE:
+            return None
+        if not viewer.internal and (self.audience is not Audience.EVERYONE or internal_site):
+            return 401
+        if self.audience is Audience.ADMIN and not viewer.can_manage:
+            return 403
+        return None
 
 
 def record_id(text: str, kind: str) -> int:
@@ -126,10 +142,13 @@ def dash_page(module: str) -> dict[str, Any]:
     return {**where, "title": page.title, "name": page.nav or (page.title if isinstance(page.title, str) else "")}
 
 
+MATCH_ORDER = sorted(PAGES, key=lambda p: p.rest)  # exact shapes first, then those that take the rest
+
+
 def find(path: str) -> tuple[Page, dict[str, str]] | None:
     """The page an address names (trailing slashes ignored), with its path variables."""
     path = path.rstrip("/") or "/"
-    for page in sorted(PAGES, key=lambda p: p.rest):  # exact shapes first, then the one that takes the rest
+    for page in MATCH_ORDER:
         params = page.match(path)
         if params is not None:
             return page, params

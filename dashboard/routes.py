@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import all_grains, metric_page, to_csv
-from dashboard.page_table import Audience, find
+from dashboard.page_table import find
 from data.errors import Forbidden, NotFound
 
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/")
@@ -21,14 +21,10 @@ def page_status(path: str) -> int:
     if found is None:
         return 404
     page, params = found
-    if page.audience is Audience.ANYONE:
-        return 200
     viewer = current_viewer()
-    needs_sign_in = page.audience is not Audience.EVERYONE or current_app.config.get("CITISTAT_SITE") == "internal"
-    if needs_sign_in and not viewer.internal:
-        return 401
-    if page.audience is Audience.ADMIN and not viewer.can_manage:
-        return 403
+    refused = page.refusal(viewer, current_app.config.get("CITISTAT_SITE") == "internal")
+    if refused:
+        return refused
     try:
         if page.exists:
             page.exists(viewer, params)

@@ -44,11 +44,11 @@ def _dash_json(content: object) -> Response:
 
 def install(app: Dash) -> None:
     prefix = app.config.routes_pathname_prefix
+    callback_endpoint, layout_endpoint = f"{prefix}_dash-update-component", f"{prefix}_dash-layout"
 
     @app.server.before_request
     def _bounded_lock_wait() -> None:
         limit_lock_wait(LOCK_WAIT_SECONDS)
-    callback_endpoint, layout_endpoint = f"{prefix}_dash-update-component", f"{prefix}_dash-layout"
 
     def _unavailable(error: Exception) -> Response:
         logger.warning("database unavailable during %s %s: %s", request.method, request.path, describe(error))

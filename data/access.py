@@ -39,8 +39,6 @@ VALUE = MetricValue.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
 
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """What the pages need about every visible metric, read once per data version."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exc as sa
 
+# the database could not be reached, or another writer holds its lock: trying again later may work
 UNAVAILABLE = (sa.OperationalError, sa.InterfaceError, sa.TimeoutError, sa.DisconnectionError)
 DESCRIPTION_LIMIT = 300
 
@@ -14,11 +15,6 @@ class NotFound(LookupError):
 
 class Forbidden(PermissionError):
     """The viewer must sign in (anonymous) or lacks the role for this page."""
-
-
-def unavailable(error: BaseException) -> bool:
-    """The database could not be reached or is locked by another writer: trying again later may work."""
-    return isinstance(error, UNAVAILABLE)
 
 
 def describe(error: BaseException) -> str:

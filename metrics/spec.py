@@ -174,6 +174,10 @@ class City(_Frozen):
     geographies: dict[ColumnName, GeographySpec] = Field(default_factory=dict)
     districts: ColumnName | None = None  # the geography of CitiStat district sessions and /districts/<key>
 
+    @property
+    def district_geography(self) -> GeographySpec | None:
+        return self.geographies.get(self.districts) if self.districts else None
+
 
 class GeographySpec(_InFolder):
     label: str

@@ -56,7 +56,7 @@ class Subject:
             return registry.agencies[self.id].name
         if self.kind is SubjectKind.PILLAR and self.id in registry.pillars:
             return f"Pillar {self.id}: {registry.pillars[self.id].name}"
-        geography = registry.city.geographies.get(registry.city.districts or "")
+        geography = registry.city.district_geography
         if self.kind is SubjectKind.DISTRICT and geography and geography.boundaries \
                 and self.id in _district_keys(geography.boundaries_path, geography.key_property):
             return f"{geography.label} {self.id}"
@@ -67,7 +67,7 @@ def subject_choices(registry: Registry) -> list[tuple[str, str]]:
     """(key, label) of every subject a session can take, agencies first."""
     choices = sorted(((f"agency:{a.id}", a.name) for a in registry.agencies.values()), key=lambda c: c[1])
     choices += [(f"pillar:{p}", Subject(SubjectKind.PILLAR, p).label(registry)) for p in registry.pillars]
-    geography = registry.city.geographies.get(registry.city.districts or "")
+    geography = registry.city.district_geography
     if geography and geography.boundaries:
         choices += [(f"district:{key}", f"{geography.label} {key}")
                     for key in sorted(_district_keys(geography.boundaries_path, geography.key_property), key=int)]

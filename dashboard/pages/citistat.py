@@ -40,7 +40,7 @@ def layout() -> html.Div:
 
 def _subjects(registry: Registry) -> str:
     """"one agency, pillar or council district": the kinds of subject, the districts named as the city calls them."""
-    districts = registry.city.geographies.get(registry.city.districts or "")
+    districts = registry.city.district_geography
     return f"one agency, pillar or {districts.label.lower()}" if districts else "one agency or pillar"
 
 
