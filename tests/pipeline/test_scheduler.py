@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,33 @@ def wait_for(log: Path, text: str, seconds: float = 20) -> None:
     raise AssertionError(f"{text!r} not in {log}: {log.read_text()[-2000:]}")
 
 
+@dataclass(frozen=True)
+class Pair:
+    leader: subprocess.Popen[bytes]
+    standby: subprocess.Popen[bytes]
+    leader_log: Path
+    standby_log: Path
+
+
+@contextmanager
+def leader_and_standby(tmp_path: Path, leader_url: str | None = None) -> Iterator[Pair]:
+    """A scheduler that has taken the leader lock (connecting through ``leader_url``) and one standing by; both
+    are stopped with SIGTERM at the end."""
+    leader_log, standby_log = tmp_path / "first.log", tmp_path / "second.log"
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        started.append(start_scheduler(leader_log, leader_url))
+        wait_for(leader_log, "Leader lock taken")
+        started.append(start_scheduler(standby_log))
+        wait_for(standby_log, "standing by")
+        yield Pair(*started, leader_log, standby_log)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(15)
+
+
 def runners() -> set[str]:
     with get_engine().connect() as conn:
         return set(conn.execute(select(RUNS.c.runner).distinct()).scalars())
@@ -63,26 +93,15 @@ def runners() -> set[str]:
 def test_two_schedulers_only_one_runs_jobs_and_standby_takes_over(database: str, test_registry: Registry,
                                                                    tmp_path: Path) -> None:
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01")}])
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    first = start_scheduler(first_log)
-    second = None
-    try:
-        wait_for(first_log, "Leader lock taken")
-        second = start_scheduler(second_log)
-        wait_for(second_log, "standing by")
+    with leader_and_standby(tmp_path) as pair:
         time.sleep(3)
-        assert {r.rsplit(":", 1)[1] for r in runners()} == {str(first.pid)}
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-        wait_for(second_log, "Leader lock taken")
+        assert {r.rsplit(":", 1)[1] for r in runners()} == {str(pair.leader.pid)}
+        pair.leader.send_signal(signal.SIGKILL)
+        pair.leader.wait(10)
+        wait_for(pair.standby_log, "Leader lock taken")
         time.sleep(2)
-        assert {r.rsplit(":", 1)[1] for r in runners()} == {str(first.pid), str(second.pid)}
-    finally:
-        for process in (first, second):
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(15)
-    assert "Scheduler stopped." in second_log.read_text()
+        assert {r.rsplit(":", 1)[1] for r in runners()} == {str(pair.leader.pid), str(pair.standby.pid)}
+    assert "Scheduler stopped." in pair.standby_log.read_text()
 
 
 
@@ -110,36 +129,27 @@ def test_a_leader_cut_off_from_the_database_stops_scheduling_no_overlapping_runs
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01")}])
     proxy = TcpProxy(("127.0.0.1", make_url(database).port or 5432))
     through_proxy = make_url(database).set(port=proxy.port).render_as_string(hide_password=False)
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    first = start_scheduler(first_log, through_proxy)
-    second = None
     try:
-        wait_for(first_log, "Leader lock taken")
-        second = start_scheduler(second_log)
-        wait_for(second_log, "standing by")
-        time.sleep(3)
-        with get_engine().connect() as conn:  # the leader's next runs are recorded, then wait on the source
-            conn.execute(text("LOCK TABLE src_events IN ACCESS EXCLUSIVE MODE"))
-            time.sleep(1)
-            cut_at = utcnow()
-            proxy.cut(silent=True)
-            wait_for(second_log, "Leader lock taken", 5)
-            conn.rollback()
-        time.sleep(max(0, 3 - (utcnow() - cut_at).total_seconds()))  # a 3 s cut
-        proxy.restore()
-        wait_for(first_log, "Leader lease 1 lost to another scheduler", 10)
-        time.sleep(3)
+        with leader_and_standby(tmp_path, through_proxy) as pair:
+            time.sleep(3)
+            with get_engine().connect() as conn:  # the leader's next runs are recorded, then wait on the source
+                conn.execute(text("LOCK TABLE src_events IN ACCESS EXCLUSIVE MODE"))
+                time.sleep(1)
+                cut_at = utcnow()
+                proxy.cut(silent=True)
+                wait_for(pair.standby_log, "Leader lock taken", 5)
+                conn.rollback()
+            time.sleep(max(0, 3 - (utcnow() - cut_at).total_seconds()))  # a 3 s cut
+            proxy.restore()
+            wait_for(pair.leader_log, "Leader lease 1 lost to another scheduler", 10)
+            time.sleep(3)
     finally:
-        for process in (first, second):
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(15)
         proxy.close()
     assert overlapping_runs() == []
     with get_engine().connect() as conn:
         runs = conn.execute(select(RUNS.c.runner, RUNS.c.started_at, RUNS.c.status)).all()
-    took_over = [r for r in runs if r.runner.endswith(f":{second.pid}") and r.status == RunStatus.SUCCESS]
+    took_over = [r for r in runs if r.runner.endswith(f":{pair.standby.pid}") and r.status == RunStatus.SUCCESS]
     assert len(took_over) >= 10 and min(aware(r.started_at) for r in took_over) > cut_at
-    old_leader = [r for r in runs if r.runner.endswith(f":{first.pid}")]
+    old_leader = [r for r in runs if r.runner.endswith(f":{pair.leader.pid}")]
     assert {r.status for r in old_leader if aware(r.started_at) > cut_at - dt.timedelta(seconds=1)} == {"abandoned"}
     assert max(aware(r.started_at) for r in old_leader) < cut_at
