@@ -16,11 +16,10 @@ from data.policy import Viewer
 from data.reviews import Review
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
-from metrics.spec import Aggregation, FormatType, GeographySpec, Grain, MetricSpec
+from metrics.spec import FormatType, GeographySpec, Grain, MetricSpec
 from metrics.status import Assessment
 from metrics.values import CITY, Flag, ValueRow
 
-EVENT_TOTALS = (Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT)  # no event in an area is 0
 BREAKDOWN_GRAINS = (Grain.FISCAL_YEAR, Grain.YEAR, Grain.FISCAL_QUARTER, Grain.QUARTER, Grain.MONTH)
 
 
@@ -152,7 +151,7 @@ def area_reference(metric: MetricSpec, breakdown: Breakdown, sample: str | None,
     known = [r.value for r in judged if r.value is not None]
     areas = len(known)
     outlines = boundaries(geography) if geography else None
-    if outlines and metric.computation.aggregation in EVENT_TOTALS:
+    if outlines and metric.kind and metric.kind.absent_is_zero:
         listed = {r.place.upper() for r in breakdown.rows}
         areas += len(set(outlines.names) - listed)  # areas with no event at all: zeros
     average = sum(known) / areas if known and areas else None

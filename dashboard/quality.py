@@ -13,8 +13,9 @@ from dashboard.components import aria, csrf_field, flashes
 from dashboard.metric_data import MetricPage
 from data.policy import Viewer
 from data.reviews import Review
+from metrics.aggregations import PeriodTotal
 from metrics.periods import period_label
-from metrics.spec import Grain, MetricSpec, PeriodTotal
+from metrics.spec import Grain, MetricSpec
 from metrics.status import shown_value
 from metrics.values import CITY, ValueRow, Verdict
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from dashboard.figures import Point
 from data.access import Snapshot
 from data.errors import NotFound
+from metrics.aggregations import PeriodTotal
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
 from metrics.quality import trusted
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, Grain, MetricSpec, PeriodTotal
+from metrics.spec import ComputationKind, Grain, MetricSpec
 from metrics.status import Assessment, Status, why_held_out
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow

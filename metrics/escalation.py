@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from metrics.aggregations import PeriodTotal
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, fiscal_year, period_label
 from metrics.quality import trusted
-from metrics.spec import Direction, Frequency, Grain, MetricSpec, PeriodTotal
+from metrics.spec import Direction, Frequency, Grain, MetricSpec
 from metrics.status import Assessment, Status, near_band
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow, usable

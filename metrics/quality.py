@@ -34,12 +34,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from metrics.aggregations import PeriodTotal
 from metrics.periods import MONTHS_IN, period_end, period_label
 from metrics.quality_series import by_place, fmt, label, not_reported, off_scale, outliers, propagate, ratio
-from metrics.spec import Aggregation, ComputationKind, FormatType, Grain, MetricSpec, PeriodTotal, Target
+from metrics.spec import ComputationKind, FormatType, Grain, MetricSpec, Target
 from metrics.values import CITY, Flag, QualityRule, ValueRow, usable
-
-COUNT_AGGREGATIONS = (Aggregation.COUNT, Aggregation.CUMULATIVE_COUNT)
 
 
 @dataclass(frozen=True)
@@ -170,8 +169,7 @@ def _impossible(metric: MetricSpec, value: float) -> list[Flag]:
         return []
     if rule.negative_counts and value < 0:
         return [Flag(QualityRule.IMPOSSIBLE, f"a count cannot be negative ({fmt(metric, value)})")]
-    whole = rule.whole_counts if rule.whole_counts is not None else \
-        metric.computation.aggregation in COUNT_AGGREGATIONS
+    whole = rule.whole_counts if rule.whole_counts is not None else bool(metric.kind and metric.kind.whole_numbers)
     if whole and not float(value).is_integer():
         return [Flag(QualityRule.IMPOSSIBLE, f"a count is a whole number, not {value:,.4g}")]
     return []

@@ -13,9 +13,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from metrics.aggregations import PeriodTotal
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, add_months, fiscal_year, period_end, period_label
-from metrics.spec import ComputationKind, FormatType, Grain, MetricSpec, PeriodTotal
+from metrics.spec import ComputationKind, FormatType, Grain, MetricSpec
 from metrics.values import Flag, QualityRule, ValueRow
 
 MAD_TO_SIGMA = 1.4826

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
+from metrics.aggregations import KINDS, Aggregation, AggregationKind, PeriodTotal
 from metrics.quality_settings import QualitySpec
 
 MetricId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -74,35 +75,6 @@ class Grain(StrEnum):
 class ComputationKind(StrEnum):
     REPORTED = "reported"  # the agency reports the figure per period; we read it as given
     COMPUTED = "computed"  # we aggregate an event table
-
-
-class Aggregation(StrEnum):
-    """How events in a period become one value."""
-
-    COUNT = "count"
-    SUM = "sum"
-    MEAN = "mean"
-    RATIO = "ratio"  # count matching numerator_filters / count matching filters; both kept
-    LATEST = "latest"  # the value of the latest row in the period
-    CUMULATIVE_COUNT = "cumulative_count"  # running count of rows up to the period's end (a stock)
-
-
-class PeriodTotal(StrEnum):
-    """How a year's figure relates to its quarters or months."""
-
-    SUM = "sum"  # a flow: the year is the sum of its parts (requests handled, dollars collected)
-    AVERAGE = "average"  # a rate: the year is the average of its parts (percent on time)
-    LATEST = "latest"  # a stock: the year is its last part (open notices at year end)
-
-
-AGGREGATION_TOTALS = {
-    Aggregation.COUNT: PeriodTotal.SUM,
-    Aggregation.SUM: PeriodTotal.SUM,
-    Aggregation.MEAN: PeriodTotal.AVERAGE,
-    Aggregation.RATIO: PeriodTotal.AVERAGE,
-    Aggregation.LATEST: PeriodTotal.LATEST,
-    Aggregation.CUMULATIVE_COUNT: PeriodTotal.LATEST,
-}
 
 
 class FilterOp(StrEnum):
@@ -407,9 +379,12 @@ class MetricSpec(_Frozen):
         """How the year's figure relates to its parts (declared, else from the aggregation, else average)."""
         if self.period_total:
             return self.period_total
-        if self.computation.aggregation:
-            return AGGREGATION_TOTALS[self.computation.aggregation]
-        return PeriodTotal.AVERAGE
+        return self.kind.period_total if self.kind else PeriodTotal.AVERAGE
+
+    @property
+    def kind(self) -> AggregationKind | None:
+        """The aggregation kind of a computed metric (None for reported figures)."""
+        return KINDS[self.computation.aggregation] if self.computation.aggregation else None
 
     @property
     def citywide_areas(self) -> str | None:
@@ -422,11 +397,8 @@ class MetricSpec(_Frozen):
     @property
     def additive(self) -> bool:
         """Whether the areas' values add up to the city's (counts, sums, stocks): a city target never fits an area."""
-        aggregation = self.computation.aggregation
-        if aggregation in (Aggregation.COUNT, Aggregation.SUM, Aggregation.CUMULATIVE_COUNT):
-            return True
-        if aggregation in (Aggregation.MEAN, Aggregation.RATIO):
-            return False
+        if self.kind and self.kind.additive is not None:
+            return self.kind.additive
         if self.computation.citywide is not None:
             return self.computation.citywide.method is CitywideMethod.SUM
         return self.format in (FormatType.COUNT, FormatType.CURRENCY)

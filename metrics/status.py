@@ -20,10 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from metrics.aggregations import PeriodTotal
 from metrics.formatting import format_count, format_value
 from metrics.periods import MONTHS_IN, fiscal_year, next_period_end, period_label
 from metrics.quality import ReferenceFinding, trusted
-from metrics.spec import City, Direction, FormatType, Frequency, Grain, MetricSpec, PeriodTotal
+from metrics.spec import City, Direction, FormatType, Frequency, Grain, MetricSpec
 from metrics.values import CITY, QualityRule, ValueRow, Verdict
 from metrics.year_to_date import YearToDate, year_to_date
 

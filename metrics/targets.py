@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from metrics.aggregations import PeriodTotal
 from metrics.periods import MONTHS_IN, fiscal_year
-from metrics.spec import Grain, MetricSpec, PeriodTotal
+from metrics.spec import Grain, MetricSpec
 
 
 def target_for(metric: MetricSpec, grain: Grain, start: dt.date, fy_start: int) -> float | None:

@@ -7,19 +7,11 @@ import difflib
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from metrics.aggregations import KINDS
 from metrics.columns import filter_value
 from metrics.issues import Issue, Level, Location
 from metrics.registry import Registry
-from metrics.spec import (
-    Aggregation,
-    CitywideMethod,
-    ComputationKind,
-    Direction,
-    FilterOp,
-    FormatType,
-    MetricSpec,
-    SourceSpec,
-)
+from metrics.spec import CitywideMethod, ComputationKind, Direction, FilterOp, FormatType, MetricSpec, SourceSpec
 from metrics.year_to_date import nests_in_fiscal_years
 
 PLACEHOLDERS = ("definition pending", "formula pending", "source pending", "nothing provided")
@@ -106,11 +98,17 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
         if source.column(column) is None:
             yield _issue(registry, Level.ERROR, "unknown-column",
                          f"source '{source.id}' has no column '{column}'{_closest(column, source)}", m, key)
-    needs_value = c.aggregation in (Aggregation.SUM, Aggregation.MEAN, Aggregation.LATEST)
-    if needs_value and not (c.value_column or c.days_between):
+    kind = KINDS[c.aggregation]
+    if kind.needs_value and not (c.value_column or c.days_between):
         yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
-    if c.aggregation is Aggregation.RATIO and not c.numerator_filters:
-        yield bad("aggregation 'ratio' needs 'numerator_filters'")
+    if kind.needs_numerator and not c.numerator_filters:
+        yield bad(f"aggregation '{c.aggregation}' needs 'numerator_filters'")
+    if not kind.needs_numerator and c.numerator_filters:
+        yield bad(f"aggregation '{c.aggregation}' has no numerator: 'numerator_filters' would be ignored "
+                  "(use 'ratio', or move them to 'filters')")
+    if not kind.needs_value and (c.value_column or c.days_between):
+        yield _issue(registry, Level.WARNING, "computation", f"aggregation '{c.aggregation}' reads no value: "
+                     f"'{'value_column' if c.value_column else 'days_between'}' is ignored", m, "computation")
     citywide = c.citywide
     filters = (*c.filters, *c.numerator_filters, *(citywide.filters if citywide else ()))
     for f in filters:
@@ -137,7 +135,7 @@ def _citywide_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -> I
         return _issue(registry, Level.ERROR, "citywide", message, m, "computation.citywide" if citywide
                       else "computation")
 
-    if m.computation.aggregation is not Aggregation.LATEST:
+    if not (m.kind and m.kind.readings):
         if citywide is not None:
             yield bad("'citywide' applies to aggregation 'latest' only (the others add up or pool exactly)")
         return

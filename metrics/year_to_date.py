@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from metrics.aggregations import PeriodTotal
 from metrics.periods import (
     MONTHS_IN,
     add_months,
@@ -15,7 +16,7 @@ from metrics.periods import (
     fiscal_year_start,
     period_label,
 )
-from metrics.spec import ComputationKind, Grain, MetricSpec, PeriodTotal
+from metrics.spec import ComputationKind, Grain, MetricSpec
 from metrics.values import CITY, ValueRow, usable
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from data.sources import source_table
-from metrics.periods import add_months, period_start
+from metrics.aggregations import AggregationKind, Parts
+from metrics.periods import period_start
 from metrics.quality import Coverage
-from metrics.spec import Aggregation, CitywideMethod, ComputationKind, Grain, MetricSpec, SourceSpec
+from metrics.spec import CitywideMethod, ComputationKind, Grain, MetricSpec, SourceSpec
 from metrics.values import CITY, ValueRow
 from pipeline.query import CITY_ROW, MONTH, computed_query, coverage_query, reported_query
 
@@ -48,7 +49,7 @@ def compute_values(metric: MetricSpec, source: SourceSpec, conn: Connection, fy_
     if metric.computation.kind is ComputationKind.REPORTED:
         return reported_values(metric, source, conn.execute(reported_query(metric, source, table)).mappings().all())
     rows = conn.execute(computed_query(metric, source, table, conn.dialect.name)).mappings().all()
-    if metric.computation.aggregation is Aggregation.LATEST:
+    if metric.kind and metric.kind.readings:
         return roll_up_latest(metric, rows, fy_start_month)
     return roll_up(metric, rows, fy_start_month)
 
@@ -94,8 +95,8 @@ def source_coverage(source: SourceSpec, conn: Connection) -> Coverage:
 
 def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> list[ValueRow]:
     """Aggregate month rows to each of the metric's grains, for the city and each declared geography."""
-    aggregation = metric.computation.aggregation
-    assert aggregation is not None
+    kind = metric.kind
+    assert kind is not None and not kind.readings
     grains = metric.grains or (Grain.MONTH,)
     levels: list[tuple[str, str | None]] = [(CITY, None), *((g, g) for g in metric.geographies)]
     last = max((_as_date(row[MONTH]) for row in rows), default=None)  # a stock lasts to the source's last month
@@ -107,21 +108,33 @@ def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> lis
             if key is not None:
                 groups[key].append(row)
         for geo_key, members in sorted(groups.items()):
-            months = _merge_months(aggregation, members)
+            merged = _merge_months(kind, members)
+            if not merged:
+                continue
+            months = kind.months(merged, last or max(merged))
             for grain in grains:
-                out += _to_grain(aggregation, months, grain, fy_start_month, geography, geo_key, last)
+                out += _to_grain(kind, months, grain, fy_start_month, geography, geo_key)
     return out
 
 
-def _merge_months(aggregation: Aggregation, rows: Iterable[Any]) -> dict[dt.date, tuple[float, ...]]:
-    """Combine rows of the same month (different places) into one tuple of partial aggregates."""
-    merged: dict[dt.date, tuple[float, ...]] = {}
+def _merge_months(kind: AggregationKind, rows: Iterable[Any]) -> dict[dt.date, Parts]:
+    """Combine rows of the same month (different places) into one tuple of the kind's parts."""
+    merged: dict[dt.date, Parts] = {}
     for row in rows:
         month = _as_date(row[MONTH])
-        parts = _parts(aggregation, row)
+        parts = tuple(float(row[part] or 0) for part in kind.parts)  # a SUM over no value is NULL: nothing
         previous = merged.get(month)
         merged[month] = parts if previous is None else tuple(a + b for a, b in zip(previous, parts, strict=True))
     return merged
+
+
+def _to_grain(kind: AggregationKind, months: Mapping[dt.date, Parts], grain: Grain, fy_start_month: int,
+              geography: str, geo_key: str) -> list[ValueRow]:
+    periods: dict[dt.date, list[Parts]] = defaultdict(list)
+    for month, parts in sorted(months.items()):
+        periods[period_start(month, grain, fy_start_month)].append(parts)
+    return [ValueRow(grain, start, geography, geo_key, *kind.combine(members))
+            for start, members in sorted(periods.items())]
 
 
 def _as_timestamp(raw: Any) -> float:
@@ -130,57 +143,6 @@ def _as_timestamp(raw: Any) -> float:
     if isinstance(raw, dt.date):
         return dt.datetime.combine(raw, dt.time()).timestamp()
     return dt.datetime.fromisoformat(str(raw)).timestamp()
-
-
-def _parts(aggregation: Aggregation, row: Any) -> tuple[float, ...]:
-    if aggregation in (Aggregation.COUNT, Aggregation.CUMULATIVE_COUNT):
-        return (float(row["n"]),)
-    if aggregation in (Aggregation.SUM, Aggregation.MEAN):
-        return (float(row["total"] or 0.0), float(row["n"]))
-    return (float(row["numerator"] or 0), float(row["denominator"]))
-
-
-def _to_grain(aggregation: Aggregation, months: dict[dt.date, tuple[float, ...]], grain: Grain,
-              fy_start_month: int, geography: str, geo_key: str, last: dt.date | None = None) -> list[ValueRow]:
-    if not months:
-        return []
-    if aggregation is Aggregation.CUMULATIVE_COUNT:
-        months = _running_total(months, last or max(months))
-    periods: dict[dt.date, list[tuple[dt.date, tuple[float, ...]]]] = defaultdict(list)
-    for month, parts in sorted(months.items()):
-        periods[period_start(month, grain, fy_start_month)].append((month, parts))
-    out = []
-    for start, members in sorted(periods.items()):
-        value, numerator, denominator = _combine(aggregation, members)
-        out.append(ValueRow(grain, start, geography, geo_key, value, numerator, denominator))
-    return out
-
-
-def _running_total(months: dict[dt.date, tuple[float, ...]], last: dt.date) -> dict[dt.date, tuple[float, ...]]:
-    """Monthly counts → stock at each month's end through ``last``, with months without events filled in (an
-    area whose last event is years old still holds its stock)."""
-    first = min(months)
-    out: dict[dt.date, tuple[float, ...]] = {}
-    total, month = 0.0, first
-    while month <= last:
-        total += months.get(month, (0.0,))[0]
-        out[month] = (total,)
-        month = add_months(month, 1)
-    return out
-
-
-def _combine(aggregation: Aggregation, members: list[tuple[dt.date, tuple[float, ...]]]
-             ) -> tuple[float | None, float | None, float | None]:
-    parts = [p for _, p in members]
-    if aggregation is Aggregation.CUMULATIVE_COUNT:
-        return parts[-1][-1], None, None  # the stock at the period's last month
-    if aggregation in (Aggregation.COUNT, Aggregation.SUM):
-        return math.fsum(p[0] for p in parts), None, None
-    first = math.fsum(p[0] for p in parts)
-    second = math.fsum(p[1] for p in parts)
-    if aggregation is Aggregation.MEAN:
-        return (first / second if second else None), None, None
-    return (first / second if second else None), first, second
 
 
 # --- latest readings ------------------------------------------------------------------------------------------

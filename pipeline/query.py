@@ -12,8 +12,9 @@ from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, tr
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Table
 
+from metrics.aggregations import Part
 from metrics.columns import LINE, filter_value
-from metrics.spec import Aggregation, CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpec
+from metrics.spec import CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpec
 
 MONTH = "month_start"
 CITY_ROW = "is_city"
@@ -69,11 +70,13 @@ def _all(source: SourceSpec, table: Table, filters: tuple[Filter, ...]) -> Colum
 def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect: str) -> Select[Any]:
     """``SELECT month_start, <geography columns>, <aggregates> … GROUP BY month_start, <geography columns>``.
 
-    Output columns by aggregation: count / cumulative_count → ``n``; sum / mean → ``total, n``;
-    ratio → ``numerator, denominator``; latest → ``value, at`` (the latest row of each group), plus ``weight``
-    or ``is_city`` when the citywide value is a weighted mean of the areas or the city's own rows.
+    The aggregates are the kind's parts, one column each, named by the part; a kind that keeps readings
+    (``latest``) returns ``value, at`` (the latest row of each group), plus ``weight`` or ``is_city`` when the
+    citywide value is a weighted mean of the areas or the city's own rows.
     """
     c = metric.computation
+    kind = metric.kind
+    assert kind is not None
     time = table.c[source.time_column]
     month = _month_bucket(dialect, time).label(MONTH)
     geographies = query_geographies(metric)
@@ -84,7 +87,7 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         value = _days_between(dialect, table.c[c.days_between[0]], table.c[c.days_between[1]])
     elif c.value_column:
         value = table.c[c.value_column]
-    if c.aggregation is Aggregation.LATEST:
+    if kind.readings:
         assert value is not None
         extra: list[ColumnElement[Any]] = []
         groups = [month, *geos]
@@ -99,17 +102,25 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         ranked = select(month, *geos, value.label("value"), time.label("at"), *extra, rank).where(where).subquery()
         return select(ranked.c[MONTH], *(ranked.c[g] for g in geographies), ranked.c.value, ranked.c.at,
                       *(ranked.c[e.name] for e in extra)).where(ranked.c.rank == 1)
-    aggregates: list[ColumnElement[Any]]
-    if c.aggregation in (Aggregation.COUNT, Aggregation.CUMULATIVE_COUNT):
-        aggregates = [func.count().label("n")]
-    elif c.aggregation in (Aggregation.SUM, Aggregation.MEAN):
-        assert value is not None
-        aggregates = [func.sum(value).label("total"), func.count(value).label("n")]
-    else:
-        hit = case((_all(source, table, c.numerator_filters), 1), else_=0)
-        aggregates = [func.sum(hit).label("numerator"), func.count().label("denominator")]
+    aggregates = [_part(part, source, table, metric, value).label(part) for part in kind.parts]
     group = [month, *geos]
     return select(*group, *aggregates).where(where).group_by(*group)
+
+
+def _part(part: Part, source: SourceSpec, table: Table, metric: MetricSpec,
+          value: ColumnElement[Any] | None) -> ColumnElement[Any]:
+    """One partial aggregate in SQL, over the rows the metric's filters keep."""
+    match part:
+        case Part.ROWS:
+            return func.count()
+        case Part.NUMERATOR_ROWS:
+            return func.sum(case((_all(source, table, metric.computation.numerator_filters), 1), else_=0))
+        case Part.VALUE_SUM:
+            assert value is not None
+            return func.sum(value)
+        case Part.VALUE_COUNT:
+            assert value is not None
+            return func.count(value)
 
 
 def query_geographies(metric: MetricSpec) -> list[str]:

@@ -221,7 +221,7 @@ def _about(page: MetricPage) -> html.Div:
     target = m.annual_target(judged_year) if judged_year and page.assessment.target is not None else None
     rows = [
         ("Definition", m.definition),
-        ("How it is computed", m.computation.formula or m.computation.aggregation or "Reported by the agency"),
+        ("How it is computed", m.computation.formula or (m.kind.description if m.kind else "Reported by the agency")),
         ("Source", f"{source.title}" + (f" — {source.attribution}" if source and source.attribution else "")
          if source else m.computation.source),
         ("Collected", m.computation.collection),

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from data.policy import Viewer
+from metrics.aggregations import KINDS, Aggregation
 from metrics.escalation import suggest
 from metrics.publishable import publishable
 from metrics.registry import Registry
-from metrics.spec import Aggregation, Frequency, Grain, MetricSpec
+from metrics.spec import Frequency, Grain, MetricSpec
 from metrics.validation import validate_registry
 from pipeline.refresh import refresh_all
 from tests.conftest import fresh_store
@@ -31,12 +32,13 @@ DIRECTIONS = ["increase", "decrease", "none", "maintain"]
 
 def _computation(aggregation: Aggregation) -> dict[str, Any]:
     computation: dict[str, Any] = {"kind": "computed", "source": "events", "aggregation": aggregation.value}
-    if aggregation in (Aggregation.SUM, Aggregation.MEAN, Aggregation.LATEST):
+    kind = KINDS[aggregation]
+    if kind.needs_value:
         computation["value_column"] = "amount"
-    if aggregation is Aggregation.RATIO:
+    if kind.needs_numerator:
         computation["filters"] = [{"column": "closed_at", "op": "not_null"}]
         computation["numerator_filters"] = [{"column": "closed_at", "op": "le", "other_column": "due_at"}]
-    if aggregation is Aggregation.LATEST:
+    if kind.readings:
         computation["citywide"] = {"method": "sum"}
     return computation
 
