@@ -70,8 +70,13 @@ def subject_choices(registry: Registry) -> list[tuple[str, str]]:
     geography = registry.city.district_geography
     if geography and geography.boundaries:
         choices += [(f"district:{key}", f"{geography.label} {key}")
-                    for key in sorted(_district_keys(geography.boundaries_path, geography.key_property), key=int)]
+                    for key in sorted(_district_keys(geography.boundaries_path, geography.key_property), key=_in_order)]
     return choices
+
+
+def _in_order(key: str) -> tuple[int, int, str]:
+    """Numbered districts by number (2 before 10), then named ones by name."""
+    return (0, int(key), "") if key.isdecimal() else (1, 0, key.casefold())
 
 
 @functools.cache

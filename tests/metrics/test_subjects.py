@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from metrics.publishable import load_registry
 from metrics.registry import Registry
 from metrics.subjects import Subject, SubjectError, SubjectKind, as_subject, cut_off, subject_choices, subject_metrics
 from metrics.values import ValueRow
+from tests.conftest import FIXTURES
 
 
 def test_subjects_parse_and_name_themselves(baltimore_registry: Registry) -> None:
@@ -19,6 +24,17 @@ def test_subjects_parse_and_name_themselves(baltimore_registry: Registry) -> Non
             Subject.parse(bad, baltimore_registry)
     keys = [key for key, _ in subject_choices(baltimore_registry)]
     assert "agency:AGC5900" in keys and "pillar:1" in keys and "district:14" in keys and "district:15" not in keys
+
+
+def test_named_districts_are_listed_by_name_after_numbered_ones(tmp_path: Path) -> None:
+    city = shutil.copytree(FIXTURES / "riverton", tmp_path / "riverton")
+    wards = city / "data" / "wards.geojson"
+    shapes = json.loads(wards.read_text())
+    for feature, key in zip(shapes["features"], ["riverside", "10", "2"], strict=True):
+        feature["properties"]["ward"] = key
+    wards.write_text(json.dumps(shapes))
+    choices = [key for key, _ in subject_choices(load_registry(city)) if key.startswith("district:")]
+    assert choices == ["district:2", "district:10", "district:riverside"]
 
 
 def test_agency_and_district_subjects_pick_their_measures(baltimore_registry: Registry) -> None:
