@@ -8,6 +8,7 @@ scope and invalidated when a refresh finishes or a value is reviewed (the data v
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from data import reviews
+from data import reviews, target_store
 from data.audit import entries
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
@@ -28,6 +29,7 @@ from data.policy import Viewer
 from data.store import read_values, value_row
 from metrics.issues import Issue
 from metrics.registry import Registry
+from metrics.reporting import with_targets
 from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service
 from metrics.status import Assessment, assess
@@ -102,7 +104,9 @@ class Gate:
     """Reads for pages, filtered by the viewer, over one registry and the value store."""
 
     def __init__(self, registry: Registry) -> None:
+        self.base_registry = registry  # as declared in YAML; ``registry`` also holds the approved targets
         self.registry = registry
+        self._targets_seen: object = None
         self._cache: dict[tuple[object, ...], object] = {}
         self._lock = threading.Lock()
 
@@ -167,10 +171,19 @@ class Gate:
             return _reviewed(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
     def data_version(self) -> tuple[object, ...]:
-        """Changes whenever a refresh or a load finishes or a value is reviewed: the cache key of page data."""
+        """Changes whenever a refresh or a load finishes, a value is reviewed or a target decided: the cache key of
+        page data. A new target decision puts the approved targets in the registry's place."""
         with get_engine().connect() as conn:
-            return tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id), reviews.version(),
-                                             select(func.max(LOAD.c.finished_at)).scalar_subquery())).one())
+            version = tuple(conn.execute(select(func.max(RUN.c.finished_at), func.max(RUN.c.id), reviews.version(),
+                                                select(func.max(LOAD.c.finished_at)).scalar_subquery(),
+                                                target_store.decisions_version_query())).one())
+            if version[-1] != self._targets_seen:
+                approved = target_store.approved_targets(conn)
+                self.registry = dataclasses.replace(self.base_registry, metrics={
+                    metric_id: with_targets(m, approved.get(metric_id, ()))
+                    for metric_id, m in self.base_registry.metrics.items()})
+                self._targets_seen = version[-1]
+        return version
 
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
         """Status, citywide values and last refresh of every visible metric (cached per data version)."""

@@ -61,6 +61,20 @@ class Viewer:
         """Progress on a follow-up: its owning agency and the performance team."""
         return self.can_manage or (self.role is Role.AGENCY and owner_agency in self.agencies)
 
+    def can_see_reports_of(self, agency: str) -> bool:
+        """A data call's entries: the Mayor's office every agency's, an agency its own."""
+        return self.city_wide or (self.role is Role.AGENCY and agency in self.agencies)
+
+    def can_enter_for(self, agency: str) -> bool:
+        """Entering and submitting figures and proposing targets: the agency, and the performance team on its
+        behalf; city-wide viewers only read."""
+        return self.can_report_on(agency)
+
+    @property
+    def can_review_reports(self) -> bool:
+        """Opening data calls, accepting or returning figures, approving targets: the performance team."""
+        return self.can_manage
+
     @property
     def city_wide(self) -> bool:
         """The Mayor's office (admins and city-wide viewers) sees every agency's internal data."""

@@ -1,9 +1,10 @@
 """Source tables: their SQLAlchemy shape from the registry, and the all-or-nothing load that fills them.
 
 A load reads the whole file into a new table and swaps it in within one transaction, so running it twice gives
-the same table, and any failure (file, encoding, header, more rejected rows than the source tolerates) leaves
-the previous table untouched and is recorded as a failed load. A row with a bad cell is rejected with its line
-and reason; every other row is kept. Cells are typed by :mod:`data.cells`, files read by :mod:`data.source_files`.
+the same table (a data call source, which agencies report into, only gains the figures it lacks), and any
+failure (file, encoding, header, more rejected rows than the source tolerates) leaves the previous table
+untouched and is recorded as a failed load. A row with a bad cell is rejected with its line and reason; every
+other row is kept. Cells are typed by :mod:`data.cells`, files read by :mod:`data.source_files`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    inspect,
+    literal,
+    select,
 )
 
 from data.areas import AreaFinder
@@ -79,6 +83,7 @@ class LoadReport:
     rows_rejected: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # the first KEPT_REJECTIONS, with line and reason
     reasons: Counter[str] = field(default_factory=Counter)  # every rejection counted by kind ("district is empty")
+    kept: int = 0  # a data call source: figures already in the table (reported in the product), kept over the file's
 
 
 def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
@@ -106,7 +111,10 @@ def load_source(source: SourceSpec, *, fy_start_month: int, timezone: str,
         rows = _typed_rows(source, records, ZoneInfo(timezone), finders, report)
         _fill_staging(source, engine, rows, report, progress)
         _check_rejections(source, report)
-        _swap(source, engine)
+        if source.data_call:
+            _seed(source, engine, report)
+        else:
+            _swap(source, engine)
         status, error = RunStatus.SUCCESS, ""
     except Exception as exc:
         error = str(exc) if isinstance(exc, LoadError) else describe(exc)
@@ -188,6 +196,30 @@ def _swap(source: SourceSpec, engine: Engine) -> None:
         for index in source_table(source).indexes:
             index.create(conn)
         conn.commit()
+
+
+def _seed(source: SourceSpec, engine: Engine, report: LoadReport) -> None:
+    """A data call source keeps what agencies reported in the product: the file adds only the figures (measure,
+    grain, period, place) the table lacks, in one transaction."""
+    assert source.reported is not None
+    live, staging = source_table(source), source_table(source, name=staging_name(source))
+    keys = [source.reported.key_column, source.reported.grain_column, source.time_column, *source.geographies.values()]
+    with engine.connect() as conn:
+        _begin(conn)
+        live.create(conn, checkfirst=True)
+        present = {c["name"] for c in inspect(conn).get_columns(source.table)}
+        for column in live.columns:
+            if column.name not in present:  # declared since the table was made: added, empty
+                kind = column.type.compile(conn.dialect)
+                quote = conn.dialect.identifier_preparer.quote
+                conn.exec_driver_sql(f"ALTER TABLE {quote(source.table)} ADD COLUMN {quote(column.name)} {kind}")
+        exists = select(literal(1)).where(*(live.c[k].is_not_distinct_from(staging.c[k]) for k in keys))
+        names = [c.name for c in live.columns]
+        added = conn.execute(insert(live).from_select(names, select(*(staging.c[n] for n in names))
+                                                      .where(~exists.exists()))).rowcount
+        staging.drop(conn)
+        conn.commit()
+    report.kept, report.rows_loaded = report.rows_loaded - added, added
 
 
 def _begin(conn: Connection) -> None:

@@ -267,6 +267,16 @@ class ReportedLayout(_Frozen):
     grain_column: ColumnName
     value_column: ColumnName
     note_column: ColumnName | None = None
+    numerator_column: ColumnName | None = None  # a rate's or percent's parts, when the table keeps them
+    denominator_column: ColumnName | None = None
+    fiscal_year_column: ColumnName | None = None  # filled by data calls when declared ("2026")
+    period_column: ColumnName | None = None  # filled by data calls when declared ("Q4", "FY")
+
+    @property
+    def named_columns(self) -> tuple[ColumnName, ...]:
+        return tuple(c for c in (self.key_column, self.grain_column, self.value_column, self.note_column,
+                                 self.numerator_column, self.denominator_column, self.fiscal_year_column,
+                                 self.period_column) if c)
 
 
 class SourceCoverage(_Frozen):
@@ -285,6 +295,7 @@ class SourceSpec(_Frozen):
     geographies: dict[ColumnName, ColumnName] = Field(default_factory=dict)  # geography -> column
     columns: tuple[ColumnSpec, ...]
     reported: ReportedLayout | None = None
+    data_call: bool = False  # the product owns the table: agencies report into it (its load file seeds it once)
     load: LoadSpec | None = None
     attribution: str | None = None
     coverage: SourceCoverage = SourceCoverage()

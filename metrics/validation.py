@@ -260,8 +260,11 @@ def sources(registry: Registry) -> Iterator[Issue]:
         declared = {c.name for c in s.columns}
         named = [s.time_column, *s.geographies.values()]
         if s.reported:
-            named += [s.reported.key_column, s.reported.grain_column, s.reported.value_column]
-            named += [s.reported.note_column] if s.reported.note_column else []
+            named += s.reported.named_columns
+        if s.data_call and (s.reported is None or s.connection != "default"):
+            yield Issue(Level.ERROR, "data-call", f"source '{s.id}': a data call source is a reported-figures table "
+                        "('reported') in the value store's own database (no 'connection')",
+                        registry.where("source", s.id, "data_call"), owner=("source", s.id))
         for column in named:
             if column not in declared:
                 yield Issue(Level.ERROR, "unknown-column", f"source '{s.id}': column '{column}' is not declared",

@@ -99,6 +99,9 @@ def cmd_load(args: argparse.Namespace) -> int:
             _say("  The previous table and its values are kept.")
             continue
         _say(f"  {report.rows_loaded:,} rows loaded, {report.rows_rejected:,} rejected of {report.rows_read:,} read")
+        if report.kept:
+            _say(f"  {report.kept:,} figures already in the table were kept: a data call source only gains the "
+                 "figures it lacks, so what agencies reported in the product is never replaced by the file")
         for kind, count in report.reasons.most_common():
             _say(f"    {count:,} × {kind}")
         for line, reason in report.rejected[: args.show_rejected]:

@@ -34,6 +34,10 @@ def _as_date(raw: Any) -> dt.date:
     return dt.date.fromisoformat(str(raw)[:10])
 
 
+def _number(raw: Any) -> float | None:
+    return None if raw is None else float(raw)
+
+
 def _geo_key(raw: Any) -> str | None:
     if raw is None:
         return None
@@ -77,7 +81,7 @@ def reported_values(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any])
                              f"{start} in {where} (lines {seen_at['line']} and {row['line']}): keep one")
         seen[(row["grain"], start, *place)] = row
         out.append(ValueRow(Grain(row["grain"]), start, place[0], place[1], float(row["value"]),
-                            note=(row["note"] or None)))
+                            _number(row["numerator"]), _number(row["denominator"]), note=(row["note"] or None)))
     return out
 
 

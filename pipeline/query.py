@@ -135,12 +135,17 @@ def coverage_query(source: SourceSpec, table: Table) -> Select[Any]:
 
 
 def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Select[Any]:
-    """The reported figures of one measure: ``grain, period_start, value, note``, the file line, and one column
-    per geography of the source (all empty on the city's own rows)."""
+    """The reported figures of one measure: ``grain, period_start, value, numerator, denominator, note``, the file
+    line, and one column per geography of the source (all empty on the city's own rows)."""
     layout = source.reported
     assert layout is not None
-    note = table.c[layout.note_column] if layout.note_column else literal(None)
+
+    def optional(column: str | None, label: str) -> ColumnElement[Any]:
+        return (table.c[column] if column else literal(None)).label(label)
+
     return (select(table.c[layout.grain_column].label("grain"), table.c[source.time_column].label("period_start"),
-                   table.c[layout.value_column].label("value"), note.label("note"), table.c[LINE].label("line"),
+                   table.c[layout.value_column].label("value"), optional(layout.numerator_column, "numerator"),
+                   optional(layout.denominator_column, "denominator"), optional(layout.note_column, "note"),
+                   table.c[LINE].label("line"),
                    *(table.c[column].label(geography) for geography, column in source.geographies.items()))
             .where(table.c[layout.key_column] == metric.computation.key))

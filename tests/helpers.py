@@ -14,7 +14,7 @@ from data.access import Gate
 from data.db import get_engine
 from data.models import Role
 from data.policy import Viewer
-from data.sources import source_table
+from data.sources import load_source, source_table
 from data.store import read_values, write_values
 from metrics.registry import Registry
 from metrics.spec import SourceSpec
@@ -74,3 +74,11 @@ def put_months(values: list[float], run_id: int | None = None) -> None:
 def new_session(gate: Gate, meets_on: str = "2025-11-05", cutoff: str = "2025-10-31") -> int:
     return sessions.create_session(gate, ADMIN, subject="agency:AG1", meets_on=meets_on, data_cutoff=cutoff,
                                    attendees="Director: Dana Reyes\nCity Administrator: Sam Lee")
+
+
+def load_reported(registry: Registry) -> None:
+    """Load the registry's data call sources (the City's reported figures) from their files."""
+    for source in registry.sources.values():
+        if source.data_call:
+            load_source(source, fy_start_month=registry.city.fiscal_year_start_month, timezone=registry.city.timezone,
+                        progress=lambda _: None)

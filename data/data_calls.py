@@ -1,0 +1,303 @@
+"""Data calls: the performance team opens a reporting period, agencies enter and submit their figures, the team
+accepts or returns them. Who may do what is asked of the policy; every change is audited with before and after.
+
+Publishing an accepted figure to the measure's source table is :mod:`data.publication`'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from data.access import Gate
+from data.audit import record
+from data.db import get_engine
+from data.errors import Forbidden, NotFound
+from data.input import InputError, parse_date, required_text
+from data.models import DataCall, ReportedEntry, aware, utcnow
+from data.policy import Viewer
+from metrics.registry import Registry
+from metrics.reporting import EDITABLE, OUTSTANDING, EntryCheck, EntryState, ReportingPeriod, check_entry, due_in
+from metrics.spec import Grain, MetricSpec
+from metrics.values import CITY
+
+CALL = DataCall.__table__  # type: ignore[attr-defined]
+ENTRY = ReportedEntry.__table__  # type: ignore[attr-defined]
+MAX_NOTE = 4000
+ENTRY_FIELDS = ("state", "value", "numerator", "denominator", "note", "prior_note", "return_reason",
+                "restatement_reason")
+
+
+@dataclass(frozen=True)
+class Call:
+    id: int
+    period: ReportingPeriod
+    due_on: dt.date
+    opened_by: str
+    opened_at: dt.datetime
+
+    def overdue_on(self, today: dt.date) -> bool:
+        return today > self.due_on
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    call: Call
+    metric: MetricSpec
+    agency: str
+    state: EntryState
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    note: str | None
+    prior_note: str | None  # the agency's note on the prior year's actual, when that figure has none
+    return_reason: str | None
+    restatement_reason: str | None
+    updated_by: str | None
+    updated_at: dt.datetime | None
+    reviewed_by: str | None
+    published_at: dt.datetime | None
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.state in OUTSTANDING and self.call.overdue_on(today)
+
+    @property
+    def held(self) -> bool:
+        """Accepted, but not yet published (the publish gate holds it)."""
+        return self.state is EntryState.ACCEPTED and self.published_at is None
+
+
+@dataclass(frozen=True)
+class AgencyProgress:
+    agency: str
+    counts: Counter[EntryState]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def reporting_sources(registry: Registry) -> frozenset[str]:
+    return frozenset(s.id for s in registry.sources.values() if s.data_call and s.reported)
+
+
+def due_measures(registry: Registry, period: ReportingPeriod) -> list[MetricSpec]:
+    """The measures of data call sources with a figure due for ``period``."""
+    sources = reporting_sources(registry)
+    return sorted((m for m in registry.metrics.values() if m.computation.source in sources and due_in(m, period)),
+                  key=lambda m: (m.agency, m.id))
+
+
+# --- calls -----------------------------------------------------------------------------------------------------
+def open_call(gate: Gate, viewer: Viewer, *, period: str, due_on: str) -> int:
+    """A new data call: every measure due in the period is assigned to its agency, not started."""
+    if not viewer.can_review_reports:
+        raise Forbidden("only the performance team opens data calls")
+    try:
+        reporting = ReportingPeriod.parse(period)
+    except ValueError as exc:
+        raise InputError(f"Period: {exc}") from None
+    fy_start = gate.registry.city.fiscal_year_start_month
+    due = parse_date(due_on, "Due date")
+    if due < reporting.end(fy_start):
+        raise InputError(f"Due date: {reporting.label} ends on {reporting.end(fy_start):%Y-%m-%d}; figures can only "
+                         "be due after that")
+    measures = due_measures(gate.registry, reporting)
+    if not measures:
+        raise InputError(f"Period: no reported measure is due for {reporting.label}")
+    start = reporting.start(fy_start)
+    with get_engine().begin() as conn:
+        if conn.execute(select(CALL.c.id).where(CALL.c.grain == reporting.grain, CALL.c.period_start == start)).first():
+            raise InputError(f"Period: a data call for {reporting.label} is already open")
+        call_id = conn.execute(insert(CALL).returning(CALL.c.id).values(
+            grain=reporting.grain, period_start=start, due_on=due, opened_by=viewer.user_id,
+            opened_at=utcnow())).scalar_one()
+        conn.execute(insert(ENTRY), [{"call_id": call_id, "metric_id": m.id, "agency": m.agency,
+                                      "state": EntryState.NOT_STARTED} for m in measures])
+        record(conn, actor=str(viewer.user_id), action="open", object_type="data_call", object_id=str(call_id),
+               after={"period": reporting.label, "due_on": due, "measures": len(measures)})
+    return int(call_id)
+
+
+def calls(gate: Gate, viewer: Viewer) -> list[Call]:
+    """Every data call, newest period first (staff only)."""
+    gate.require_internal(viewer)
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(CALL).order_by(CALL.c.period_start.desc(), CALL.c.grain)).all()
+    return [_call(r, gate.registry.city.fiscal_year_start_month) for r in rows]
+
+
+def call(gate: Gate, viewer: Viewer, call_id: int) -> Call:
+    gate.require_internal(viewer)
+    with get_engine().connect() as conn:
+        row = conn.execute(select(CALL).where(CALL.c.id == call_id)).first()
+    if row is None:
+        raise NotFound(f"no data call {call_id}")
+    return _call(row, gate.registry.city.fiscal_year_start_month)
+
+
+def _call(r: Any, fy_start: int) -> Call:
+    return Call(r.id, ReportingPeriod.of(Grain(r.grain), r.period_start, fy_start), r.due_on, r.opened_by,
+                aware(r.opened_at))
+
+
+# --- entries ---------------------------------------------------------------------------------------------------
+def entries(gate: Gate, viewer: Viewer, call_id: int, *, agency: str | None = None) -> list[Entry]:
+    """The call's entries the viewer may see (an agency its own), by agency and measure."""
+    current = call(gate, viewer, call_id)
+    query = select(ENTRY).where(ENTRY.c.call_id == call_id).order_by(ENTRY.c.agency, ENTRY.c.metric_id)
+    if agency:
+        query = query.where(ENTRY.c.agency == agency)
+    with get_engine().connect() as conn:
+        rows = conn.execute(query).all()
+    metrics = gate.registry.metrics
+    return [_entry(r, current, metrics[r.metric_id]) for r in rows
+            if r.metric_id in metrics and viewer.can_see_reports_of(r.agency)]
+
+
+def entry(gate: Gate, viewer: Viewer, call_id: int, metric_id: str) -> Entry:
+    """One entry the viewer may see; another agency's, or an unknown one, is ``NotFound``."""
+    current = call(gate, viewer, call_id)
+    with get_engine().connect() as conn:
+        row = conn.execute(select(ENTRY).where(ENTRY.c.call_id == call_id, ENTRY.c.metric_id == metric_id)).first()
+    metric = gate.registry.metrics.get(metric_id)
+    if row is None or metric is None or not viewer.can_see_reports_of(row.agency):
+        raise NotFound(f"no measure '{metric_id[:80]}' in this data call")
+    return _entry(row, current, metric)
+
+
+def _entry(r: Any, current: Call, metric: MetricSpec) -> Entry:
+    return Entry(r.id, current, metric, r.agency, EntryState(r.state), r.value, r.numerator, r.denominator, r.note,
+                 r.prior_note, r.return_reason, r.restatement_reason, r.updated_by,
+                 aware(r.updated_at) if r.updated_at else None, r.reviewed_by,
+                 aware(r.published_at) if r.published_at else None)
+
+
+def progress(gate: Gate, viewer: Viewer, call_id: int, today: dt.date) -> list[AgencyProgress]:
+    """Per agency the viewer may see: how many entries are in each state, and how many are overdue."""
+    by_agency: dict[str, list[Entry]] = {}
+    for e in entries(gate, viewer, call_id):
+        by_agency.setdefault(e.agency, []).append(e)
+    return [AgencyProgress(agency, Counter(e.state for e in rows), sum(e.overdue(today) for e in rows))
+            for agency, rows in by_agency.items()]
+
+
+def check(gate: Gate, viewer: Viewer, current: Entry, *, value: object, numerator: object = None,
+          denominator: object = None) -> EntryCheck:
+    """What the typed figures mean for the entry's measure, against its published citywide history."""
+    history = gate.values(viewer, current.metric.id, geography=CITY)
+    return check_entry(current.metric, current.call.period, gate.registry.city.fiscal_year_start_month, value=value,
+                       numerator=numerator, denominator=denominator, history=history)
+
+
+def save_draft(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, *, value: str, numerator: str = "",
+               denominator: str = "", note: str = "", prior_note: str = "") -> EntryCheck:
+    """Save what the agency typed as a draft (a submitted entry goes back to draft). Refuses unreadable figures."""
+    current = _editable(gate, viewer, call_id, metric_id)
+    checked = check(gate, viewer, current, value=value, numerator=numerator, denominator=denominator)
+    if checked.errors:
+        raise InputError(checked.errors[0])
+    changes = {"state": EntryState.DRAFT, "value": checked.value.value, "numerator": checked.numerator.value,
+               "denominator": checked.denominator.value, "note": _note(note, "Note"),
+               "prior_note": _note(prior_note, "Note on the prior year's actual")}
+    with get_engine().begin() as conn:
+        _change(conn, viewer, current, "save draft", changes)
+    return checked
+
+
+def save_drafts(conn: Connection, gate: Gate, viewer: Viewer, call_id: int,
+                rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    """Several drafts in the caller's transaction (a confirmed upload); each row's figures were checked already."""
+    saved = 0
+    for metric_id, changes in rows:
+        current = _editable(gate, viewer, call_id, metric_id)
+        _change(conn, viewer, current, "save draft (upload)", {"state": EntryState.DRAFT, **changes})
+        saved += 1
+    return saved
+
+
+def _editable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str) -> Entry:
+    current = entry(gate, viewer, call_id, metric_id)
+    if not viewer.can_enter_for(current.agency):
+        raise Forbidden("only the measure's agency and the performance team enter its figures")
+    if current.state not in EDITABLE:
+        raise InputError(f"{current.metric.title}: already accepted; ask the performance team to return it for a "
+                         "correction")
+    return current
+
+
+def _note(note: str, field: str) -> str | None:
+    text = note.replace("\x00", "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_NOTE:
+        raise InputError(f"{field}: at most {MAX_NOTE} characters")
+    return text or None
+
+
+def submit(gate: Gate, viewer: Viewer, call_id: int, agency: str) -> int:
+    """Send every draft of ``agency`` to the performance team, all or none: each needs a figure, and a note where
+    it misses its target, moves sharply or a quality rule flags it. Returns how many were submitted."""
+    if not viewer.can_enter_for(agency):
+        raise Forbidden("only the agency and the performance team submit its figures")
+    drafts = [e for e in entries(gate, viewer, call_id, agency=agency) if e.state is EntryState.DRAFT]
+    if not drafts:
+        raise InputError("Submit: there is no draft to submit (save figures as drafts first)")
+    missing = []
+    for e in drafts:
+        checked = check(gate, viewer, e, value=e.value, numerator=e.numerator, denominator=e.denominator)
+        if e.value is None:
+            missing.append(f"{e.metric.title} has no figure")
+        elif checked.note_reasons and not e.note:
+            missing.append(f"{e.metric.title} needs a note ({checked.note_reasons[0]})")
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise InputError(f"Submit: nothing was sent. {len(missing)} draft{'s' if len(missing) > 1 else ''} "
+                         f"to complete first: {'; '.join(missing[:3])}{more}")
+    now = utcnow()
+    with get_engine().begin() as conn:
+        for e in drafts:
+            _change(conn, viewer, e, "submit", {"state": EntryState.SUBMITTED, "submitted_at": now})
+    return len(drafts)
+
+
+def return_entry(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, reason: str) -> None:
+    """Send a submitted (or accepted) figure back to its agency with the reason."""
+    current = _reviewable(gate, viewer, call_id, metric_id, (EntryState.SUBMITTED, EntryState.ACCEPTED))
+    why = required_text(reason, "Reason for returning", MAX_NOTE)
+    with get_engine().begin() as conn:
+        _change(conn, viewer, current, "return", {"state": EntryState.RETURNED, "return_reason": why,
+                                                  "reviewed_by": viewer.user_id, "reviewed_at": utcnow()})
+
+
+def accept(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, restatement_reason: str | None) -> Entry:
+    """Accept a submitted figure; ``restatement_reason`` is kept when it will replace a published figure."""
+    current = _reviewable(gate, viewer, call_id, metric_id, (EntryState.SUBMITTED,))
+    with get_engine().begin() as conn:
+        _change(conn, viewer, current, "accept", {"state": EntryState.ACCEPTED, "reviewed_by": viewer.user_id,
+                                                  "reviewed_at": utcnow(), "restatement_reason": restatement_reason,
+                                                  "published_at": None})
+    return entry(gate, viewer, call_id, metric_id)
+
+
+def _reviewable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, states: tuple[EntryState, ...]) -> Entry:
+    if not viewer.can_review_reports:
+        raise Forbidden("only the performance team reviews figures")
+    current = entry(gate, viewer, call_id, metric_id)
+    if current.state not in states:
+        raise InputError(f"{current.metric.title}: it is {current.state.label.lower()}, so it cannot be reviewed now")
+    return current
+
+
+def _change(conn: Connection, viewer: Viewer, current: Entry, action: str, changes: dict[str, Any]) -> None:
+    before = {k: getattr(current, k) for k in ENTRY_FIELDS if k in changes}
+    conn.execute(update(ENTRY).where(ENTRY.c.id == current.id).values(
+        **changes, updated_by=viewer.user_id, updated_at=utcnow()))
+    record(conn, actor=str(viewer.user_id), action=action, object_type="reported_entry",
+           object_id=f"{current.call.id}:{current.metric.id}", before=before,
+           after={k: v for k, v in changes.items() if k in ENTRY_FIELDS})
