@@ -65,6 +65,11 @@ class Viewer:
         """A data call's entries: the Mayor's office every agency's, an agency its own."""
         return self.city_wide or (self.role is Role.AGENCY and agency in self.agencies)
 
+    @property
+    def enters_figures(self) -> bool:
+        """Whether the viewer enters figures for any agency: agency users, and the performance team."""
+        return self.can_manage or self.role is Role.AGENCY
+
     def can_enter_for(self, agency: str) -> bool:
         """Entering and submitting figures and proposing targets: the agency, and the performance team on its
         behalf; city-wide viewers only read."""

@@ -36,7 +36,10 @@ class Figure:
     @property
     def reinterpreted(self) -> bool:
         """Whether the reading differs from the text typed, so the person should see how it was read."""
-        return bool(self.typed) and self.typed.replace(" ", "") != self.shown.replace(" ", "")
+        def bare(text: str) -> str:
+            return text.replace(" ", "").replace(",", "")
+
+        return bool(self.typed) and bare(self.typed) != bare(self.shown)
 
 
 def read_figure(raw: object, fmt: FormatType | None, unit: str | None = None) -> Figure:
