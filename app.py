@@ -12,9 +12,10 @@ from dash import Dash
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import auth, callback_guard, maps, unavailable
+from dashboard import auth, callback_guard, entry_form, maps, unavailable
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
+from dashboard.data_call_routes import register_data_call_routes
 from dashboard.page_cache import PageCache
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
@@ -51,9 +52,11 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies are refused with 413
     register_routes(app)
     register_citistat_routes(app)
+    register_data_call_routes(app)
     callback_guard.install(app)
     unavailable.install(app)
     maps.install(app)
+    entry_form.install(app)
     gate = Gate(registry)
     set_gate(gate)
     PageCache(page_versions).install(app)

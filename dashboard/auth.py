@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 IDLE = dt.timedelta(hours=2)
 ABSOLUTE = dt.timedelta(hours=12)
+LANDING_FOR_AGENCIES = "/my-agency"  # where an agency user lands after sign-in (unless sent elsewhere)
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
 
@@ -123,6 +124,8 @@ def install(app: Dash, settings: Settings) -> None:
         result = authenticate(request.form.get("username", ""), request.form.get("password", ""),
                               request.remote_addr or "unknown")
         target = safe_next(request.form.get("next"))
+        if target == "/" and result.account is not None and result.account.role is Role.AGENCY:
+            target = LANDING_FOR_AGENCIES
         if result.account is None:
             wait = {"retry": str(int(result.retry_after.total_seconds()))} if result.retry_after else {}
             query = urllib.parse.urlencode({"error": "wait" if wait else "invalid", **wait, "next": target})

@@ -25,6 +25,7 @@ class Point:
     target: float | None = None
     held_out: str | None = None  # why the quality gate keeps the value out of judgements
     partial: bool = False  # the source covers only part of the period
+    restated: str | None = None  # the published figure was replaced: when, from what and why
 
 
 def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
@@ -60,6 +61,12 @@ def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: floa
     if baseline is not None:
         fig.add_hline(y=baseline, line={"color": BASELINE, "dash": "dot", "width": 2},
                       annotation_text=f"Baseline {format_value(baseline, fmt)}", annotation_position="top left")
+    restated = [p for p in points if p.restated and p.value is not None and not p.held_out]
+    if restated:
+        fig.add_trace(go.Scatter(x=[p.label for p in restated], y=[p.value for p in restated], name="Restated",
+                                 mode="markers", hoverinfo="text",
+                                 hovertext=[f"{p.label}: {format_value(p.value, fmt)}, {p.restated}" for p in restated],
+                                 marker={"size": 16, "symbol": "circle-open", "color": TARGET, "line": {"width": 2}}))
     fig.update_xaxes(type="category")
     known = [v for v in [*used, *targets, baseline] if v is not None]
     held = [p for p in points if p.held_out and p.value is not None]

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from dashboard.figures import Point
 from dashboard.geo import boundaries, key_order
 from dashboard.views import GRAIN_NAMES, choice, default_grain, grains_of, series, series_summary
 from data.access import Gate
+from data.errors import NotFound
 from data.policy import Viewer
+from data.publication import RestatementNote, restatements
 from data.reviews import Review
 from metrics.formatting import format_value
 from metrics.periods import MONTHS_IN, period_label
 from metrics.spec import FormatType, GeographySpec, Grain, MetricSpec
-from metrics.status import Assessment
+from metrics.status import Assessment, assess
 from metrics.values import CITY, Flag, ValueRow
 
 BREAKDOWN_GRAINS = (Grain.FISCAL_YEAR, Grain.YEAR, Grain.FISCAL_QUARTER, Grain.QUARTER, Grain.MONTH)
@@ -69,6 +73,8 @@ class MetricPage:
     partial: list[ValueRow]  # citywide periods the source covers only in part
     reviews: dict[tuple[str, dt.date, str, str], Review]
     sample: str | None  # what the sample is, when the source is one
+    as_of: dt.date | None = None  # the page as it stood at the end of that day (None: now)
+    restatements: tuple[RestatementNote, ...] = ()  # published figures replaced since, with the reasons
 
     def breakdown(self, geography: str) -> Breakdown | None:
         return next((b for b in self.breakdowns if b.geography == geography), None)
@@ -79,22 +85,62 @@ def metric_page(reads: Gate, viewer: Viewer, metric_id: str, query: Mapping[str,
     metric = reads.metric(viewer, metric_id)
     fy_start = reads.registry.city.fiscal_year_start_month
     snapshot = reads.snapshot(viewer, today)
-    values = reads.values(viewer, metric_id, geography=CITY)
+    day = as_of_day(query, today)
+    moment = end_of_day(day, reads.zone) if day else None
+    values = reads.values(viewer, metric_id, geography=CITY, as_of=moment)
     grains = grains_of(values)
     default = default_grain(metric, grains)
     grain_value = choice(query, "grain", [g.value for g in grains], default.value if default else None)
     grain = Grain(grain_value) if grain_value else None
-    points = series(metric, values, grain, fy_start) if grain else []
+    notes = restatements(reads, viewer, metric_id, as_of=moment)
+    points = restated(metric, series(metric, values, grain, fy_start), grain, notes) if grain else []
     city = {(v.grain, v.period_start): v for v in values if v.geography == CITY}
     rows = [TableRow(CITY, reads.registry.city.name, p.label, p.value, city[(grain, p.start)].numerator,
                      city[(grain, p.start)].denominator, p.target, city[(grain, p.start)].note, city[(grain, p.start)])
             for p in points] if grain is not None else []
     source = reads.registry.sources.get(metric.computation.source)
-    return MetricPage(metric, snapshot.assessments[metric.id], grains, grain, points, rows,
-                      breakdowns(reads, viewer, metric), snapshot.last_success.get(metric.id),
-                      sorted((f.row for f in reads.questionable(viewer, metric_id)), key=_newest_first),
-                      sorted((v for v in city.values() if v.partial), key=_newest_first),
-                      reads.reviews(viewer, metric_id), source.coverage.sample if source else None)
+    assessment = snapshot.assessments[metric.id] if day is None else assess(metric, values, city=reads.registry.city,
+                                                                            today=day)
+    held = [f.row for f in reads.questionable(viewer, metric_id)] if day is None else \
+        [v for v in values if v.questionable]
+    partial = sorted((v for v in city.values() if v.partial), key=_newest_first)
+    return MetricPage(metric, assessment, grains, grain, points, rows,
+                      breakdowns(reads, viewer, metric, moment), None if day else snapshot.last_success.get(metric.id),
+                      sorted(held, key=_newest_first), partial, reads.reviews(viewer, metric_id),
+                      source.coverage.sample if source else None, day, tuple(notes))
+
+
+def restated(metric: MetricSpec, points: list[Point], grain: Grain, notes: list[RestatementNote]) -> list[Point]:
+    """The points whose published figure was replaced, with the latest restatement's reason."""
+    latest = {(n.grain, n.period_start): n for n in notes}
+    out = []
+    for p in points:
+        note = latest.get((grain.value, p.start))
+        out.append(p if note is None else dataclasses.replace(p, restated=(
+            f"restated on {note.restated_at:%Y-%m-%d} from {format_value(note.old_value, metric.format, metric.unit)}"
+            f" to {format_value(note.new_value, metric.format, metric.unit)}: {note.reason}")))
+    return out
+
+
+def as_of_day(query: Mapping[str, str], today: dt.date) -> dt.date | None:
+    """The ``as_of`` day of the query (the page as it stood at that day's end); NotFound for a malformed or
+    future one. Today is the current page."""
+    text = query.get("as_of")
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise NotFound("This address asks for a date the page does not understand (use YYYY-MM-DD).") from None
+    if day > today:
+        raise NotFound("This address asks for the page on a day that has not come yet.")
+    return None if day == today else day
+
+
+def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The last moment of ``day`` in the city, in UTC (what the value store's history is kept in)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC) \
+        - dt.timedelta(microseconds=1)
 
 
 def _newest_first(value: ValueRow) -> tuple[bool, int, int, str]:
@@ -102,17 +148,19 @@ def _newest_first(value: ValueRow) -> tuple[bool, int, int, str]:
     return (value.geography != CITY, -value.end.toordinal(), MONTHS_IN[Grain(value.grain)], value.geo_key)
 
 
-def breakdowns(reads: Gate, viewer: Viewer, metric: MetricSpec) -> list[Breakdown]:
+def breakdowns(reads: Gate, viewer: Viewer, metric: MetricSpec, as_of: dt.datetime | None = None) -> list[Breakdown]:
     """The latest breakdown of ``metric`` by each geography it declares that city.yaml knows."""
-    found = (breakdown(reads, viewer, metric, g) for g in metric.geographies if g in reads.registry.city.geographies)
+    found = (breakdown(reads, viewer, metric, g, as_of) for g in metric.geographies
+             if g in reads.registry.city.geographies)
     return [b for b in found if b is not None]
 
 
-def breakdown(reads: Gate, viewer: Viewer, metric: MetricSpec, geography: str) -> Breakdown | None:
+def breakdown(reads: Gate, viewer: Viewer, metric: MetricSpec, geography: str,
+              as_of: dt.datetime | None = None) -> Breakdown | None:
     """The latest period with values by ``geography``, at the coarsest grain the metric has (None without any)."""
     if geography not in metric.geographies or geography == CITY:
         return None
-    places = reads.values(viewer, metric.id, geography=geography)
+    places = reads.values(viewer, metric.id, geography=geography, as_of=as_of)
     fy_start = reads.registry.city.fiscal_year_start_month
     for grain in BREAKDOWN_GRAINS:
         at_grain = [v for v in places if v.grain == grain]
@@ -121,7 +169,7 @@ def breakdown(reads: Gate, viewer: Viewer, metric: MetricSpec, geography: str) -
         latest = max(v.period_start for v in at_grain)
         label = period_label(latest, grain, fy_start)
         rows = sorted((v for v in at_grain if v.period_start == latest), key=lambda v: key_order(v.geo_key))
-        city = next((v.value for v in reads.values(viewer, metric.id, geography=CITY)
+        city = next((v.value for v in reads.values(viewer, metric.id, geography=CITY, as_of=as_of)
                      if v.grain == grain and v.period_start == latest), None)
         table = [TableRow(geography, r.geo_key, label, r.value, r.numerator, r.denominator, None, None, r)
                  for r in rows]

@@ -16,6 +16,7 @@ from typing import Any
 from dashboard import area_data
 from dashboard.area_views import page_title as area_title
 from dashboard.context import gate
+from data import data_calls, uploads
 from data.errors import NotFound
 from data.followup_store import follow_up
 from data.policy import Viewer
@@ -107,7 +108,7 @@ PAGES: tuple[Page, ...] = (
     Page("goal", "/goals/<goal_id>", "Goal", query=FILTERS, exists=_in("goals")),
     Page("agency", "/agencies/<agency_id>", "Agency", query=("status", "sort"), exists=_in("agencies")),
     Page("service", "/services/<service_id>", "Budget service", exists=_in("services")),
-    Page("metric", "/metrics/<metric_id>", "Measure", query=("grain", "geography"),
+    Page("metric", "/metrics/<metric_id>", "Measure", query=("grain", "geography", "as_of"),
          exists=lambda viewer, params: gate().metric(viewer, params["metric_id"])),
     Page("area", "/areas/<where>", area_title, exists=_area, rest=True),
     Page("district", "/districts/<district>", "District", exists=_district),
@@ -119,6 +120,18 @@ PAGES: tuple[Page, ...] = (
     Page("follow_ups", "/follow-ups", "Follow-ups", Audience.STAFF, query=("colour", "agency"), nav="Follow-ups"),
     Page("follow_up", "/follow-ups/<follow_up_id>", "Follow-up", Audience.STAFF,
          exists=lambda viewer, params: follow_up(gate(), viewer, record_id(params["follow_up_id"], "follow-up"))),
+    Page("my_agency", "/my-agency", "My agency", Audience.STAFF, query=("agency",), nav="My agency"),
+    Page("data_calls", "/data-calls", "Data calls", Audience.STAFF, nav="Data calls"),
+    Page("data_call", "/data-calls/<call_id>", "Data call", Audience.STAFF, query=("agency", "state"),
+         exists=lambda viewer, params: data_calls.call(gate(), viewer, record_id(params["call_id"], "data call"))),
+    Page("data_call_entry", "/data-calls/<call_id>/measures/<metric_id>", "Report a measure", Audience.STAFF,
+         exists=lambda viewer, params: data_calls.entry(gate(), viewer, record_id(params["call_id"], "data call"),
+                                                        params["metric_id"])),
+    Page("data_call_upload", "/data-calls/<call_id>/upload", "Upload figures", Audience.STAFF,
+         exists=lambda viewer, params: data_calls.call(gate(), viewer, record_id(params["call_id"], "data call"))),
+    Page("data_call_preview", "/data-calls/<call_id>/uploads/<upload_id>", "Check the upload", Audience.STAFF,
+         exists=lambda viewer, params: uploads.pending(gate(), viewer, record_id(params["call_id"], "data call"),
+                                                       record_id(params["upload_id"], "upload"))),
     Page("data_health", "/data-health", "Data health", Audience.STAFF, nav="Data health"),
     Page("audit", "/admin/audit", "Audit log", Audience.ADMIN, nav="Audit log"),
     Page("sign_in", "/sign-in", "Staff sign-in", Audience.ANYONE, query=("error", "retry", "next")),
@@ -135,14 +148,16 @@ def page_of(module: str) -> Page:
     return BY_MODULE[module.removeprefix(PREFIX)]
 
 
+MATCH_ORDER = sorted(PAGES, key=lambda p: (p.rest, -p.path.count("/")))  # deeper shapes first, then those that
+# take the rest: /data-calls/<id>/upload is tried before /data-calls/<id>, which would take it whole in Dash
+
+
 def dash_page(module: str) -> dict[str, Any]:
-    """``dash.register_page`` arguments of a page module, from its entry."""
+    """``dash.register_page`` arguments of a page module, from its entry; Dash tries pages in ``order``."""
     page = page_of(module)
     where = {"path_template": page.path} if "<" in page.path else {"path": page.path}
-    return {**where, "title": page.title, "name": page.nav or (page.title if isinstance(page.title, str) else "")}
-
-
-MATCH_ORDER = sorted(PAGES, key=lambda p: p.rest)  # exact shapes first, then those that take the rest
+    return {**where, "title": page.title, "name": page.nav or (page.title if isinstance(page.title, str) else ""),
+            "order": MATCH_ORDER.index(page)}
 
 
 def find(path: str) -> tuple[Page, dict[str, str]] | None:

@@ -8,8 +8,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.citistat_routes import recalled
 from dashboard.components import aria, csrf_field, flashes
+from dashboard.form_posts import recalled
 from dashboard.metric_data import MetricPage
 from data.policy import Viewer
 from data.reviews import Review

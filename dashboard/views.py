@@ -90,8 +90,9 @@ def series_summary(metric: MetricSpec, points: list[Point], noun: str) -> str:
     count = f"{len(usable)} {noun} value{'s' if len(usable) != 1 else ''}"
     extremes = (f"Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} ({low.label})." if high is not low
                 else f"The only full {noun} is {high.label} ({fmt(high.value)}).")
+    notes = "".join(f" {p.label} was {p.restated}." for p in points if p.restated)
     return f"{count} from {first.label} to {last.label}. The latest, {last.label}, is {fmt(last.value)}{target}. " \
-           f"{extremes}{left_out}"
+           f"{extremes}{left_out}{notes}"
 
 
 def _target(metric: MetricSpec, value: ValueRow, grain: Grain, fy_start: int) -> float | None:

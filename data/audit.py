@@ -22,10 +22,13 @@ def record(conn: Connection, *, actor: str, action: str, object_type: str, objec
         after=None if after is None else json.dumps(after, sort_keys=True, default=str)))
 
 
-def entries(conn: Connection, *, limit: int = 500, object_type: str | None = None) -> list[Any]:
+def entries(conn: Connection, *, limit: int = 500, object_type: str | None = None, object_id: str | None = None
+            ) -> list[Any]:
     query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
     if object_type:
         query = query.where(AUDIT.c.object_type == object_type)
+    if object_id:
+        query = query.where(AUDIT.c.object_id == object_id)
     return list(conn.execute(query))
 
 

@@ -7,6 +7,7 @@ Publishing an accepted figure to the measure's source table is :mod:`data.public
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from data.access import Gate
+from data.audit import entries as audit_entries
 from data.audit import record
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
@@ -178,6 +180,31 @@ def _entry(r: Any, current: Call, metric: MetricSpec) -> Entry:
                  r.prior_note, r.return_reason, r.restatement_reason, r.updated_by,
                  aware(r.updated_at) if r.updated_at else None, r.reviewed_by,
                  aware(r.published_at) if r.published_at else None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change of an entry, from the audit log."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    state: str | None  # the state it left the entry in, if it changed it
+    reason: str | None  # a return's reason
+
+
+def trail(gate: Gate, viewer: Viewer, call_id: int, metric_id: str) -> list[Step]:
+    """Every change of the entry the viewer may see, oldest first."""
+    current = entry(gate, viewer, call_id, metric_id)
+    with get_engine().connect() as conn:
+        rows = audit_entries(conn, object_type="reported_entry", object_id=f"{current.call.id}:{current.metric.id}")
+    steps = []
+    for r in reversed(rows):
+        after = json.loads(r.after) if r.after else {}
+        state = after.get("state")
+        steps.append(Step(aware(r.at), r.actor, r.action, EntryState(state).label if state else None,
+                          after.get("return_reason") if r.action == "return" else None))
+    return steps
 
 
 def progress(gate: Gate, viewer: Viewer, call_id: int, today: dt.date) -> list[AgencyProgress]:

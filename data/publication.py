@@ -114,7 +114,7 @@ def publish(gate: Gate, viewer: Viewer, current: data_calls.Entry) -> Outcome:
         conn.execute(ENTRY.update().where(ENTRY.c.id == current.id).values(published_at=now))
         record(conn, actor=str(viewer.user_id), action="publish", object_type="reported_entry",
                object_id=f"{current.call.id}:{current.metric.id}",
-               before=None if old is None else {"value": old.value, "note": getattr(old, "note", None)},
+               before={"value": None if old is None else old.value, "note": getattr(old, "note", None)},
                after={"value": current.value, "note": current.note, "prior_note": current.prior_note,
                       "restatement_reason": current.restatement_reason})
     return Outcome(data_calls.entry(gate, viewer, current.call.id, current.metric.id), True)

@@ -182,9 +182,6 @@ def _row(gate: Gate, viewer: Viewer, sheet: str, number: int, cell: dict[str, Ce
     if all(not _text(c) for c in figures):
         return refuse("value", "no figure: the note was not read (add the figure, or leave the row empty)") \
             if note else None
-    if current.state not in EDITABLE:
-        return refuse("value", f"{current.metric.title}: already accepted; ask the performance team to return it "
-                               "for a correction")
     checked = data_calls.check(gate, viewer, current, value=cell.get("value"), numerator=cell.get("numerator"),
                                denominator=cell.get("denominator"))
     if checked.errors:
@@ -195,6 +192,9 @@ def _row(gate: Gate, viewer: Viewer, sheet: str, number: int, cell: dict[str, Ce
              "prior_note": prior_note or current.prior_note}
     if all(saved[k] == getattr(current, k) for k in saved):
         return None
+    if current.state not in EDITABLE:
+        return refuse("value", f"{current.metric.title}: already accepted; ask the performance team to return it "
+                               "for a correction")
     warnings = tuple(f"{f.rule.label}: {f.reason}" for f in checked.flags) + tuple(
         f"needs a note to submit: {r}" for r in checked.note_reasons if not kept_note)
     metric = current.metric

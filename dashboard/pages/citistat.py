@@ -6,9 +6,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.citistat_routes import recalled
 from dashboard.components import csrf_field, flashes, scroll_region
 from dashboard.context import current_viewer, gate, today
+from dashboard.form_posts import recalled
 from dashboard.page import guarded
 from dashboard.page_table import dash_page
 from data.sessions import Session, sessions

@@ -9,7 +9,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.briefing import Briefing, Item, briefing
-from dashboard.citistat_routes import recalled
 from dashboard.components import (
     aria,
     assessment_chip,
@@ -21,6 +20,7 @@ from dashboard.components import (
     scroll_region,
 )
 from dashboard.context import current_viewer, gate
+from dashboard.form_posts import recalled
 from dashboard.page import guarded
 from dashboard.page_table import dash_page, record_id
 from metrics.escalation import Reason

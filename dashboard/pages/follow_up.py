@@ -8,9 +8,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.citistat_routes import recalled
 from dashboard.components import breadcrumb, csrf_field, flashes, follow_up_chip
 from dashboard.context import current_viewer, gate, today
+from dashboard.form_posts import recalled
 from dashboard.page import guarded
 from dashboard.page_table import dash_page, record_id
 from data.followup_store import FollowUpRow, follow_up

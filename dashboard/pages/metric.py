@@ -10,7 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.breakdown import breakdown_section, chart
-from dashboard.citistat_routes import recalled
 from dashboard.components import (
     aria,
     assessment_chip,
@@ -23,6 +22,7 @@ from dashboard.components import (
 )
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import trend_figure
+from dashboard.form_posts import recalled
 from dashboard.metric_data import MetricPage, TableRow, chart_summary, metric_page
 from dashboard.page import guarded
 from dashboard.page_table import dash_page
@@ -49,6 +49,7 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
     return html.Div([
         _breadcrumb(m),
         html.H1(m.title),
+        _as_of_banner(page),
         html.Div([assessment_chip(page.assessment), html.P(page.assessment.sentence, className="status-sentence")],
                  className="status-box", role="status"),
         quality_section(page, fy_start, current_viewer()),
@@ -66,10 +67,33 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
                        className="btn btn-outline-primary btn-sm me-2", download=f"{m.id}.csv"),
                 html.A("Download every value (CSV)", href=f"/download/metrics/{m.id}.csv?grain=all",
                        className="btn btn-outline-primary btn-sm", download=f"{m.id}-all.csv")]),
+        _as_of_form(page),
         breakdown_section(page, geographies, chosen),
         _commentary(page),
         _about(page),
     ])
+
+
+def _as_of_banner(page: MetricPage) -> html.Div | None:
+    if page.as_of is None:
+        return None
+    return html.Div([f"This is the page as it stood at the end of {page.as_of:%A, %B %-d, %Y}: the values and the "
+                     "status the site showed then. ",
+                     dcc.Link("See the current page", href=f"/metrics/{page.metric.id}")],
+                    className="as-of-banner", role="note")
+
+
+def _as_of_form(page: MetricPage) -> html.Form:
+    """A GET form for the page on a past day (what a CitiStat session or a news story saw)."""
+    hidden = [dcc.Input(type="hidden", name="grain", value=page.grain.value)] if page.grain else []
+    return html.Form([
+        *hidden,
+        dbc.Label("See this page as it stood on", html_for="as-of", className="me-2 mb-0"),
+        dbc.Input(id="as-of", name="as_of", type="date", max=today().isoformat(),
+                  value=page.as_of.isoformat() if page.as_of else "", className="as-of-input me-2"),
+        dbc.Button("Show", type="submit", color="secondary", size="sm"),
+    ], action=f"/metrics/{page.metric.id}", method="get", className="as-of-form d-flex flex-wrap align-items-center "
+                                                                     "gap-1 mb-3")
 
 
 def _commentary(page: MetricPage) -> html.Section | None:
