@@ -12,7 +12,7 @@ from dash import Dash
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import auth, callback_guard, entry_form, maps, unavailable
+from dashboard import auth, callback_guard, entry_form, maps, unavailable, workbook_upload
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
 from dashboard.data_call_routes import register_data_call_routes
@@ -57,6 +57,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     unavailable.install(app)
     maps.install(app)
     entry_form.install(app)
+    workbook_upload.install(app)
     gate = Gate(registry)
     set_gate(gate)
     PageCache(page_versions).install(app)

@@ -8,7 +8,7 @@ from flask import Response, request
 
 from dashboard.context import current_viewer, gate
 from dashboard.form_posts import post
-from data import data_calls, targets, uploads
+from data import data_calls, entry_changes, targets, uploads
 from data.errors import Forbidden, NotFound
 from data.input import InputError
 from data.policy import Viewer
@@ -35,7 +35,7 @@ def register_data_call_routes(app: Dash) -> None:
     @server.post("/data-calls/<id:call_id>/measures/<metric_id>")
     def save_draft(call_id: int, metric_id: str) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
-            checked = data_calls.save_draft(gate(), viewer, call_id, metric_id, value=field("value"),
+            checked = entry_changes.save_draft(gate(), viewer, call_id, metric_id, value=field("value"),
                                             numerator=field("numerator"), denominator=field("denominator"),
                                             note=field("note"), prior_note=field("prior_note"))
             saved = f"Draft saved: {checked.value.shown or 'no figure yet'}."
@@ -47,14 +47,14 @@ def register_data_call_routes(app: Dash) -> None:
     @server.post("/data-calls/<id:call_id>/agencies/<agency>/submit")
     def submit(call_id: int, agency: str) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
-            count = data_calls.submit(gate(), viewer, call_id, agency)
+            count = entry_changes.submit(gate(), viewer, call_id, agency)
             return f"/data-calls/{call_id}", f"{count} figure{'s' if count > 1 else ''} sent for review."
         return post(f"/data-calls/{call_id}", act)
 
     @server.post("/data-calls/<id:call_id>/measures/<metric_id>/return")
     def give_back(call_id: int, metric_id: str) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
-            data_calls.return_entry(gate(), viewer, call_id, metric_id, field("reason"))
+            entry_changes.return_entry(gate(), viewer, call_id, metric_id, field("reason"))
             return f"/data-calls/{call_id}/measures/{metric_id}", "Returned to the agency with your reason."
         return post(f"/data-calls/{call_id}/measures/{metric_id}#review", act, form="review")
 

@@ -68,8 +68,8 @@ def entry_form(entry: Entry, typed: dict[str, str], needs_prior_note: str | None
     ], action=f"/data-calls/{entry.call.id}/measures/{metric.id}", method="post", className="entry-form")
 
 
-def check_view(checked: EntryCheck | None) -> list[Any]:
-    """The check in words: the reading, refusals, quality findings and why a note is needed."""
+def check_view(checked: EntryCheck | None, *, noted: bool = False) -> list[Any]:
+    """The check in words: the reading, refusals, quality findings and why a note is needed (or was, ``noted``)."""
     if checked is None:
         return []
     if checked.errors:
@@ -80,7 +80,8 @@ def check_view(checked: EntryCheck | None) -> list[Any]:
     out: list[Any] = [html.P(["✓ ", reading], className="check-reading")]
     out += [html.P(["⚠ ", f"{flag.rule.label}: {flag.reason}"], className="check-flag") for flag in checked.flags]
     if checked.note_reasons:
-        out.append(html.P(["✎ ", "A note is required: " + "; ".join(checked.note_reasons) + "."],
+        why = "; ".join(checked.note_reasons)
+        out.append(html.P(["✎ ", f"It has the note it needs: {why}." if noted else f"A note is required: {why}."],
                           className="check-note"))
     return out
 

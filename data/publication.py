@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
-from data import data_calls
+from data import data_calls, entry_changes
 from data.access import Gate
 from data.audit import record
 from data.db import get_engine
@@ -59,7 +59,7 @@ def accept(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, restatement
         shown = format_value(old.value, current.metric.format, current.metric.unit)
         reason = required_text(restatement_reason, f"Reason for restating ({current.call.period.label} shows {shown} "
                                "now; the reason is shown on the chart)", data_calls.MAX_NOTE)
-    return publish(gate, viewer, data_calls.accept(gate, viewer, call_id, metric_id, reason))
+    return publish(gate, viewer, entry_changes.accept(gate, viewer, call_id, metric_id, reason))
 
 
 def blockers(gate: Gate, current: data_calls.Entry) -> tuple[str, ...]:

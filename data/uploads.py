@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from data import data_calls
+from data import data_calls, entry_changes
 from data.access import Gate
 from data.audit import record
 from data.db import get_engine
@@ -124,7 +124,8 @@ def confirm(gate: Gate, viewer: Viewer, call_id: int, upload_id: int) -> int:
     if not current.changes:
         raise InputError("Upload: there is nothing to save")
     with get_engine().begin() as conn:
-        saved = data_calls.save_drafts(conn, gate, viewer, call_id, [(c.metric_id, c.saved) for c in current.changes])
+        changes = [(c.metric_id, c.saved) for c in current.changes]
+        saved = entry_changes.save_drafts(conn, gate, viewer, call_id, changes)
         conn.execute(update(UPLOAD).where(UPLOAD.c.id == upload_id).values(confirmed_at=utcnow()))
         record(conn, actor=str(viewer.user_id), action="confirm upload", object_type="data_call",
                object_id=str(call_id), after={"file": current.filename, "drafts": saved})

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -89,6 +90,11 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
     return sheets
 
 
+def _writable(value: Cell) -> Cell:
+    """Text without the control characters a worksheet cannot hold (a pasted note may carry them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _cell(value: object) -> Cell:
     if value is None or isinstance(value, str | int | float):
         return value
@@ -126,8 +132,8 @@ def template(title: str, rows: Sequence[TemplateRow]) -> bytes:
     sheet.append([INSTRUCTIONS])
     sheet.append(list(TEMPLATE_COLUMNS))
     for row in rows:
-        sheet.append([row.key, row.title, row.agency, row.unit, row.target, row.last, row.value, row.numerator,
-                      row.denominator, row.note])
+        sheet.append([_writable(cell) for cell in (row.key, row.title, row.agency, row.unit, row.target, row.last,
+                                                   row.value, row.numerator, row.denominator, row.note)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells("A2:J2")

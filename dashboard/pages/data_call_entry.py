@@ -101,7 +101,7 @@ def _entered(entry: Entry) -> html.Section:
             ("Restated because", entry.restatement_reason)]
     return html.Section([html.H2("The figure", className="h4 mt-4"),
                          html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in rows if v), []), className="about-measure"),
-                         html.Div(check_view(checked), className="entry-check")])
+                         html.Div(check_view(checked, noted=bool(entry.note)), className="entry-check")])
 
 
 def _publish_gate(entry: Entry, blockers: tuple[str, ...]) -> html.Section | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.components import breadcrumb, csrf_field, flashes
+from dashboard.components import breadcrumb, flashes
 from dashboard.context import current_viewer, gate
 from dashboard.page import guarded
 from dashboard.page_table import dash_page, record_id
+from dashboard.workbook_upload import upload_control
 from data import data_calls
 from data.errors import Forbidden
 
@@ -34,11 +34,5 @@ def layout(call_id: str = "") -> html.Div:
                  html.Li("Percent: 75%, 0.75 and 75 all mean 75%. Leave a cell empty when there is no figure yet."),
                  html.Li("Saved figures are drafts: you still submit your agency's batch.")]),
         *flashes(),
-        html.Form([
-            csrf_field(),
-            dbc.Label("Workbook (.xlsx or .csv, up to 1 MB)", html_for="workbook"),
-            dbc.Input(id="workbook", name="workbook", type="file", accept=".xlsx,.csv", required=True),
-            dbc.Button("Read the workbook", type="submit", color="primary", className="mt-3"),
-        ], action=f"/data-calls/{call.id}/upload", method="post", encType="multipart/form-data",
-            className="upload-form"),
+        upload_control(call.id),
     ])

@@ -164,6 +164,7 @@ def test_anonymous_visitors_get_no_session_data(staff: str) -> None:
     before = len(sessions(Viewer(Role.ADMIN, "perf")))
     form = urllib.request.Request(staff + "/citistat", data=b"subject=agency%3AAGC5900&meets_on=2026-12-01",
                                   method="POST")
-    with urllib.request.urlopen(form) as refused:  # no session: sent to sign in, nothing created
-        assert urllib.parse.urlsplit(refused.url).path == "/sign-in"
+    with pytest.raises(urllib.error.HTTPError) as refused:  # no session: 401, a link to sign in, nothing created
+        urllib.request.urlopen(form)
+    assert refused.value.code == 401 and b'href="/sign-in?next=%2Fcitistat"' in refused.value.read()
     assert len(sessions(Viewer(Role.ADMIN, "perf"))) == before

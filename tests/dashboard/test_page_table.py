@@ -3,6 +3,7 @@ routing, status, nav and guard follow it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,3 +42,13 @@ def test_staff_pages_are_not_offered_to_visitors_and_sign_in_is_open_everywhere(
             continue
         expected = {Audience.EVERYONE: 200, Audience.ANYONE: 200, Audience.STAFF: 401, Audience.ADMIN: 401}
         assert visitor.get(page.path).status_code == expected[page.audience], page.path
+
+
+def test_dash_takes_every_address_to_the_same_page_as_the_table(app: Any) -> None:
+    """Dash matches a path template with a wildcard that crosses slashes: deeper shapes must be tried first."""
+    from dash._pages import _path_to_page
+
+    for page in PAGES:
+        path = re.sub(r"<\w+>", "7", page.path)
+        routed, _ = _path_to_page(path.strip("/"))
+        assert routed["module"].removeprefix(PREFIX) == page.module, path

@@ -39,8 +39,9 @@ def test_anonymous_callbacks_return_nothing_internal(serve: Callable[..., str]) 
     client = Client(serve())
     dependencies = json.loads(client.request("/_dash-dependencies").body)
     server_callbacks = [d for d in dependencies if not d.get("clientside_function")]
-    assert sorted(d["output"] for d in server_callbacks) == [".._pages_content.children..._pages_store.data..",
-                                                             "entry-check.children"]  # the data call's live check
+    assert sorted(d["output"] for d in server_callbacks) == [  # the router, and the data call's check and upload
+        ".._pages_content.children..._pages_store.data..", "..workbook-go.href...workbook-result.children..",
+        "entry-check.children"]
     for path in INTERNAL_PATHS:
         for search in ("", "?grain=month", "?q=patrol", "?q=overtime"):
             reply = client.page(path, search)

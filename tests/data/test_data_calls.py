@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from data import data_calls, publication, targets
+from data import data_calls, entry_changes, publication, targets
 from data.access import Gate
 from data.audit import AUDIT
 from data.db import get_engine
@@ -77,11 +77,11 @@ def test_agencies_see_and_enter_only_their_own_measures(reports: Gate) -> None:
     with pytest.raises(NotFound):
         data_calls.entry(reports, POLICE, call_id, "pm_581")
     with pytest.raises(NotFound):
-        data_calls.save_draft(reports, POLICE, call_id, "pm_581", value="75%")
+        entry_changes.save_draft(reports, POLICE, call_id, "pm_581", value="75%")
     with pytest.raises(Forbidden):
-        data_calls.save_draft(reports, CITY_VIEWER, call_id, "pm_581", value="75%")
+        entry_changes.save_draft(reports, CITY_VIEWER, call_id, "pm_581", value="75%")
     with pytest.raises(Forbidden):
-        data_calls.submit(reports, POLICE, call_id, "AGC7900")
+        entry_changes.submit(reports, POLICE, call_id, "AGC7900")
     with pytest.raises(Forbidden):
         data_calls.entries(reports, ANONYMOUS, call_id)
     assert all(e.agency == "AGC5900" for e in data_calls.entries(reports, POLICE, call_id))
@@ -90,22 +90,23 @@ def test_agencies_see_and_enter_only_their_own_measures(reports: Gate) -> None:
 
 def test_drafts_are_read_without_ambiguity_and_a_batch_needs_its_notes(reports: Gate) -> None:
     call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
-    checked = data_calls.save_draft(reports, APPEALS, call_id, "pm_581", value="75%", note="One of four reversed.")
+    checked = entry_changes.save_draft(reports, APPEALS, call_id, "pm_581", value="75%", note="One of four reversed.")
     assert (checked.value.value, checked.value.shown) == (0.75, "75%")
     assert checked.note_reasons == ("it moves 25 points from 100% in FY2026 Q1",)
     for typed in ("0.75", "75"):
-        assert data_calls.save_draft(reports, APPEALS, call_id, "pm_581", value=typed,
+        assert entry_changes.save_draft(reports, APPEALS, call_id, "pm_581", value=typed,
                                      note="One of four reversed.").value.value == 0.75
     with pytest.raises(InputError, match="'TBD' is not a figure"):
-        data_calls.save_draft(reports, APPEALS, call_id, "pm_582", value="TBD")
-    missed = data_calls.save_draft(reports, APPEALS, call_id, "pm_582", value="120")  # target: 75 days or fewer
+        entry_changes.save_draft(reports, APPEALS, call_id, "pm_582", value="TBD")
+    missed = entry_changes.save_draft(reports, APPEALS, call_id, "pm_582", value="120")  # target: 75 days or fewer
     assert any("misses the FY2026 Q4 target of 75" in r for r in missed.note_reasons)
     with pytest.raises(InputError, match="Average # of days from filing a zoning appeal .* needs a note"):
-        data_calls.submit(reports, APPEALS, call_id, "AGC7900")
+        entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
     assert {e.state for e in data_calls.entries(reports, APPEALS, call_id)} == {EntryState.DRAFT,
                                                                                EntryState.NOT_STARTED}
-    data_calls.save_draft(reports, APPEALS, call_id, "pm_582", value="120", note="Two hearing officers left.\nHiring.")
-    assert data_calls.submit(reports, APPEALS, call_id, "AGC7900") == 2
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_582", value="120",
+                             note="Two hearing officers left.\nHiring.")
+    assert entry_changes.submit(reports, APPEALS, call_id, "AGC7900") == 2
     states = {e.metric.id: e.state for e in data_calls.entries(reports, APPEALS, call_id)}
     assert states == {"pm_581": EntryState.SUBMITTED, "pm_582": EntryState.SUBMITTED,
                       "pm_583": EntryState.NOT_STARTED, "pm_584": EntryState.NOT_STARTED}
@@ -114,19 +115,19 @@ def test_drafts_are_read_without_ambiguity_and_a_batch_needs_its_notes(reports: 
 
 def test_return_fix_accept_publish_and_the_history_keeps_what_the_site_said(reports: Gate) -> None:
     call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
-    data_calls.save_draft(reports, APPEALS, call_id, "pm_583", value="29", note="Above target: a vacancy.",
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_583", value="29", note="Above target: a vacancy.",
                           prior_note="FY2025 averaged 36 days: a vacancy in the counsel's office.")
-    data_calls.submit(reports, APPEALS, call_id, "AGC7900")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
     with pytest.raises(Forbidden):
         reporting.accept(reports, APPEALS, call_id, "pm_583")
     with pytest.raises(InputError, match="Reason for returning: this field is required"):
-        data_calls.return_entry(reports, ADMIN, call_id, "pm_583", " ")
-    data_calls.return_entry(reports, ADMIN, call_id, "pm_583", "Q4 looks like Q3's figure: please check.")
+        entry_changes.return_entry(reports, ADMIN, call_id, "pm_583", " ")
+    entry_changes.return_entry(reports, ADMIN, call_id, "pm_583", "Q4 looks like Q3's figure: please check.")
     returned = data_calls.entry(reports, APPEALS, call_id, "pm_583")
     assert (returned.state, returned.return_reason) == (EntryState.RETURNED, "Q4 looks like Q3's figure: please check.")
-    data_calls.save_draft(reports, APPEALS, call_id, "pm_583", value="27", note="Corrected from the case log.",
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_583", value="27", note="Corrected from the case log.",
                           prior_note="FY2025 averaged 36 days: a vacancy in the counsel's office.")
-    data_calls.submit(reports, APPEALS, call_id, "AGC7900")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
     before = dt.datetime.now(dt.UTC)
     outcome = reporting.accept(reports, ADMIN, call_id, "pm_583")
     assert outcome.published and outcome.blockers == ()
@@ -144,8 +145,8 @@ def test_return_fix_accept_publish_and_the_history_keeps_what_the_site_said(repo
 
 def test_the_publish_gate_holds_a_year_without_its_prior_actual_note_or_target_note(reports: Gate) -> None:
     call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
-    data_calls.save_draft(reports, APPEALS, call_id, "pm_583", value="27", note="Above target: a vacancy.")
-    data_calls.submit(reports, APPEALS, call_id, "AGC7900")
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_583", value="27", note="Above target: a vacancy.")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
     outcome = reporting.accept(reports, ADMIN, call_id, "pm_583")
     assert not outcome.published and outcome.blockers == ("the FY2025 actual has no note",)
     assert data_calls.entry(reports, ADMIN, call_id, "pm_583").held
@@ -154,9 +155,9 @@ def test_the_publish_gate_holds_a_year_without_its_prior_actual_note_or_target_n
 
 def test_a_restated_figure_needs_a_reason_and_keeps_both_figures(reports: Gate) -> None:
     call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q1", due_on="2025-10-31")  # the City published 29
-    data_calls.save_draft(reports, APPEALS, call_id, "pm_583", value="31", note="Two late resolutions found.",
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_583", value="31", note="Two late resolutions found.",
                           prior_note="Vacancy in the counsel's office.")
-    data_calls.submit(reports, APPEALS, call_id, "AGC7900")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
     with pytest.raises(InputError, match=r"Reason for restating \(FY2026 Q1 shows 29 days now"):
         reporting.accept(reports, ADMIN, call_id, "pm_583")
     assert reporting.accept(reports, ADMIN, call_id, "pm_583", "Two resolutions were missing from the log.").published
@@ -166,8 +167,8 @@ def test_a_restated_figure_needs_a_reason_and_keeps_both_figures(reports: Gate) 
 
 def test_an_approved_target_replaces_the_registrys_and_releases_the_figures_it_held(reports: Gate) -> None:
     call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
-    data_calls.save_draft(reports, LAW, call_id, "pm_225", value="30%", note="Two appeals won in Q4.")
-    data_calls.submit(reports, LAW, call_id, "AGC3500")
+    entry_changes.save_draft(reports, LAW, call_id, "pm_225", value="30%", note="Two appeals won in Q4.")
+    entry_changes.submit(reports, LAW, call_id, "AGC3500")
     held = reporting.accept(reports, ADMIN, call_id, "pm_225")
     assert not held.published and held.blockers == ("the FY2026 target has no note",)
     proposal = targets.propose(reports, LAW, "pm_225", fiscal_year=2026, value="25", note="A quarter of contested "
