@@ -120,9 +120,12 @@ def _reviewable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, states
 
 
 def _change(conn: Connection, viewer: Viewer, current: Entry, action: str, changes: dict[str, Any]) -> None:
+    """Apply ``changes`` if the entry is still in the state it was read in (else someone changed it meanwhile)."""
     before = {k: getattr(current, k) for k in ENTRY_FIELDS if k in changes}
-    conn.execute(update(ENTRY).where(ENTRY.c.id == current.id).values(
-        **changes, updated_by=viewer.user_id, updated_at=utcnow()))
+    changed = conn.execute(update(ENTRY).where(ENTRY.c.id == current.id, ENTRY.c.state == current.state).values(
+        **changes, updated_by=viewer.user_id, updated_at=utcnow())).rowcount
+    if changed != 1:
+        raise InputError(f"{current.metric.title}: someone changed it meanwhile; reload the page and try again")
     record(conn, actor=str(viewer.user_id), action=action, object_type="reported_entry",
            object_id=f"{current.call.id}:{current.metric.id}", before=before,
            after={k: v for k, v in changes.items() if k in ENTRY_FIELDS})

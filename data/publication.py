@@ -87,37 +87,46 @@ def publish(gate: Gate, viewer: Viewer, current: data_calls.Entry) -> Outcome:
         return Outcome(current, False, held)
     source, key = _source(gate, current.metric)
     period, fy_start, now = current.call.period, _fy_start(gate), utcnow()
-    table = source_table(source)
-    layout = source.reported
-    assert layout is not None
     with get_engine().begin() as conn:
-        table.create(conn, checkfirst=True)
-        old = published_figure(conn, source, key, period, fy_start)
-        conn.execute(delete(table).where(_where(table, source, key, period, fy_start)))
-        row: dict[str, Any] = {LINE: None, layout.key_column: key, layout.grain_column: period.grain.value,
-                               source.time_column: period.start(fy_start), layout.value_column: current.value}
-        optional = {layout.numerator_column: current.numerator, layout.denominator_column: current.denominator,
-                    layout.note_column: current.note, layout.fiscal_year_column: period.fiscal_year,
-                    layout.period_column: period.code}
-        row |= {column: value for column, value in optional.items() if column}
-        conn.execute(insert(table).values(**row))
-        prior_year = ReportingPeriod(period.fiscal_year - 1)
-        prior = published_figure(conn, source, key, prior_year, fy_start)
-        if current.prior_note and layout.note_column and prior is not None and not getattr(prior, "note", None):
-            conn.execute(update(table).where(_where(table, source, key, prior_year, fy_start))
-                         .values({layout.note_column: current.prior_note}))
+        claimed = conn.execute(ENTRY.update().where(ENTRY.c.id == current.id, ENTRY.c.state == EntryState.ACCEPTED,
+                                                    ENTRY.c.published_at.is_(None)).values(published_at=now)).rowcount
+        if claimed != 1:  # returned, or published by another request, meanwhile
+            return Outcome(data_calls.entry(gate, viewer, current.call.id, current.metric.id), False)
+        old = _write_figure(conn, source, key, current, fy_start)
         if old is not None and current.restatement_reason:
             conn.execute(insert(RESTATEMENT).values(
                 metric_id=current.metric.id, grain=period.grain.value, period_start=period.start(fy_start),
                 old_value=old.value, new_value=current.value, reason=current.restatement_reason,
                 restated_by=viewer.user_id, restated_at=now))
-        conn.execute(ENTRY.update().where(ENTRY.c.id == current.id).values(published_at=now))
         record(conn, actor=str(viewer.user_id), action="publish", object_type="reported_entry",
                object_id=f"{current.call.id}:{current.metric.id}",
                before={"value": None if old is None else old.value, "note": getattr(old, "note", None)},
                after={"value": current.value, "note": current.note, "prior_note": current.prior_note,
                       "restatement_reason": current.restatement_reason})
     return Outcome(data_calls.entry(gate, viewer, current.call.id, current.metric.id), True)
+
+
+def _write_figure(conn: Connection, source: SourceSpec, key: str, current: data_calls.Entry, fy_start: int
+                  ) -> Any | None:
+    """The entry's figure in place of the period's in the source table (and the agency's note on the prior year's
+    actual, where that has none). Returns the figure it replaced, if any."""
+    table, layout, period = source_table(source), source.reported, current.call.period
+    assert layout is not None
+    table.create(conn, checkfirst=True)
+    old = published_figure(conn, source, key, period, fy_start)
+    conn.execute(delete(table).where(_where(table, source, key, period, fy_start)))
+    row: dict[str, Any] = {LINE: None, layout.key_column: key, layout.grain_column: period.grain.value,
+                           source.time_column: period.start(fy_start), layout.value_column: current.value}
+    optional = {layout.numerator_column: current.numerator, layout.denominator_column: current.denominator,
+                layout.note_column: current.note, layout.fiscal_year_column: period.fiscal_year,
+                layout.period_column: period.code}
+    conn.execute(insert(table).values(**row, **{column: value for column, value in optional.items() if column}))
+    prior_year = ReportingPeriod(period.fiscal_year - 1)
+    prior = published_figure(conn, source, key, prior_year, fy_start)
+    if current.prior_note and layout.note_column and prior is not None and not getattr(prior, "note", None):
+        conn.execute(update(table).where(_where(table, source, key, prior_year, fy_start))
+                     .values({layout.note_column: current.prior_note}))
+    return old
 
 
 def publish_held(gate: Gate, viewer: Viewer, call_id: int, metric_ids: set[str] | None = None) -> list[Outcome]:

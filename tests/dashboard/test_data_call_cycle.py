@@ -133,4 +133,5 @@ def test_a_quarter_from_the_call_to_the_public_page(site: str, browser: Any) -> 
     then = resident.inner_text("#main")
     assert "This is the page as it stood at the end of" in then
     assert "FY2026 Q4" not in then and "35 days" in then  # FY2026 Q1, the latest the site had
+    assert_accessible(resident)
     assert problems == [] and agency.problems == [] and admin.problems == []

@@ -184,3 +184,13 @@ def test_an_approved_target_replaces_the_registrys_and_releases_the_figures_it_h
     assert reports.base_registry.metrics["pm_225"].annual_target(2026).note is None  # type: ignore[union-attr]
     assert dt.date(2026, 4, 1) in {v.period_start for v in reports.values(ANONYMOUS, "pm_225")}
     assert [a for a, _, _ in _audit("target_proposal")] == ["propose", "approve"]
+
+
+def test_two_requests_publishing_the_same_figure_write_it_once(reports: Gate) -> None:
+    call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_584", value="8", prior_note="Fewer cases.")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
+    accepted = entry_changes.accept(reports, ADMIN, call_id, "pm_584", None)  # read by two requests at once
+    assert publication.publish(reports, ADMIN, accepted).published
+    assert not publication.publish(reports, ADMIN, accepted).published
+    assert [a for a, _, _ in _audit("reported_entry")].count("publish") == 1
