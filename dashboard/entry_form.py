@@ -14,7 +14,7 @@ from dashboard.context import current_viewer, gate
 from data import data_calls
 from data.data_calls import Entry
 from data.errors import UNAVAILABLE, Forbidden, NotFound
-from metrics.reporting import EntryCheck
+from metrics.reporting import EntryCheck, EntryState
 from metrics.spec import FormatType
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ def entry_form(entry: Entry, typed: dict[str, str], needs_prior_note: str | None
                  className="mt-3"),
         *prior,
         dbc.Button("Save draft", type="submit", color="primary", className="mt-3"),
-        html.P("Drafts are yours until you submit your agency's batch from the data call page.",
+        html.P("It was submitted: saving a change takes it back to your drafts, to submit again."
+               if entry.state is EntryState.SUBMITTED else
+               "Drafts are yours until you submit your agency's batch from the data call page.",
                className="text-muted small mt-2"),
     ], action=f"/data-calls/{entry.call.id}/measures/{metric.id}", method="post", className="entry-form")
 

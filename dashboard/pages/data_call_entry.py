@@ -21,7 +21,7 @@ from data.data_calls import Entry
 from data.policy import Viewer
 from metrics.formatting import format_value
 from metrics.periods import period_label
-from metrics.reporting import EDITABLE, EntryState
+from metrics.reporting import EDITABLE, OUTSTANDING, EntryState
 from metrics.targets import target_for
 from metrics.values import CITY
 
@@ -39,7 +39,8 @@ def layout(call_id: str = "", metric_id: str = "") -> html.Div:
     blockers = publication.blockers(gate(), entry)
     prior_blocker = next((b for b in blockers if "actual has no note" in b), None)
     typed = recalled("entry")
-    editable = viewer.can_enter_for(entry.agency) and entry.state in EDITABLE
+    editable = viewer.can_enter_for(entry.agency) and entry.state in (  # the team reviews what was submitted
+        OUTSTANDING if viewer.can_review_reports else EDITABLE)
     return html.Div([
         breadcrumb([("Data calls", "/data-calls"), (period.label, f"/data-calls/{entry.call.id}"),
                     (metric.title, None)]),

@@ -103,6 +103,37 @@ def signed_in(app: Any, username: str, password: str) -> Any:
     return client
 
 
+def signed_in_page(browser: Any, base: str, username: str, password: str) -> Any:
+    """A browser page signed in through the sign-in form; ``page.problems`` collects its console errors."""
+    page, problems = open_page(browser, base + "/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(f"text=Sign out ({username})")
+    page.wait_for_load_state("networkidle")
+    page.problems = problems
+    return page
+
+
+def go(page: Any, url: str) -> None:
+    """Open ``url`` in ``page`` and wait until its content is drawn."""
+    page.goto(url)
+    page.wait_for_selector("#main h1")
+    page.wait_for_load_state("networkidle")
+
+
+def session_of(app: Any, username: str | None, password: str, form_page: str) -> tuple[str | None, str | None]:
+    """(session cookie, form token) of ``username`` signed in (or of an anonymous visitor), through a test client;
+    the token is the one ``form_page`` puts in its form."""
+    client = app.server.test_client()
+    token = form_token(route(client, "/sign-in").get_json())
+    if username:
+        client.post("/auth/sign-in", data={"username": username, "password": password, "csrf": token})
+        token = form_token(route(client, form_page).get_json())
+    cookie = client.get_cookie("citistat_session")
+    return (cookie.value if cookie else None), token
+
+
 def render(app: Dash, path: str) -> str:
     payload = {
         "output": ".._pages_content.children..._pages_store.data..",

@@ -21,7 +21,7 @@ from data.users import add_user
 from metrics.escalation import suggest
 from metrics.registry import Registry
 from metrics.subjects import Subject, SubjectKind
-from tests.dashboard.helpers import assert_accessible, open_page
+from tests.dashboard.helpers import assert_accessible, go, open_page, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 POLICE = "AGC5900"
@@ -35,21 +35,6 @@ def staff(served: str, baltimore_registry: Registry) -> str:
     add_user("perf", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=known)
     add_user("bpd", PASSWORD, Role.AGENCY, frozenset({POLICE}), actor="test", known_agencies=known)
     return served
-
-
-def sign_in(browser: Any, base: str, username: str) -> Any:
-    page, _ = open_page(browser, base + "/sign-in")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector(f"text=Sign out ({username})")
-    return page
-
-
-def go(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("#main h1")
-    page.wait_for_load_state("networkidle")
 
 
 def create_session(page: Any, base: str, meets_on: dt.date) -> None:
@@ -72,7 +57,7 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
 
     backend = request.node.callspec.params["served"]
     gate = Gate(baltimore_registry)
-    admin = sign_in(browser, staff, "perf")
+    admin = signed_in_page(browser, staff, "perf", PASSWORD)
     today = gate.today()
     create_session(admin, staff, today + dt.timedelta(days=2))
     session_url = admin.url
@@ -118,7 +103,7 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
     assert admin.locator(".memo-item").count() == len(expected) - 1
 
     # the agency user updates its follow-up
-    agency = sign_in(browser, staff, "bpd")
+    agency = signed_in_page(browser, staff, "bpd", PASSWORD)
     go(agency, staff + "/follow-ups")
     agency.get_by_role("link", name="Bring a plan to raise online reporting").click()
     agency.wait_for_selector("#fu-progress")
@@ -140,7 +125,7 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
 
 
 def test_staff_comment_appears_on_the_public_metric_page(staff: str, browser: Any) -> None:
-    admin = sign_in(browser, staff, "perf")
+    admin = signed_in_page(browser, staff, "perf", PASSWORD)
     go(admin, staff + "/metrics/pm_2")
     admin.fill("#comment-body", "Closures slowed while the new 311 system went live.")
     admin.select_option("#comment-visibility", "public")  # internal is the default

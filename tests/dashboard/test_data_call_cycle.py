@@ -18,7 +18,7 @@ from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
 from tests.conftest import BACKENDS, fresh_store
-from tests.dashboard.helpers import assert_accessible, open_page, serving
+from tests.dashboard.helpers import assert_accessible, go, open_page, serving, signed_in_page
 from tests.helpers import load_reported
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,23 +48,6 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield base
 
 
-def sign_in(browser: Any, base: str, username: str) -> Any:
-    page, problems = open_page(browser, base + "/sign-in")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector(f"text=Sign out ({username})")
-    page.wait_for_load_state("networkidle")
-    page.problems = problems
-    return page
-
-
-def go(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("#main h1")
-    page.wait_for_load_state("networkidle")
-
-
 def enter(page: Any, base: str, metric_id: str, value: str, expect: str, note: str = "", prior: str = "") -> str:
     """Type a figure, wait for its live check to say ``expect``, add the notes, save the draft; the check's text."""
     go(page, f"{base}/data-calls/1/measures/{metric_id}")
@@ -81,7 +64,7 @@ def enter(page: Any, base: str, metric_id: str, value: str, expect: str, note: s
 
 
 def test_a_quarter_from_the_call_to_the_public_page(site: str, browser: Any) -> None:
-    admin = sign_in(browser, site, "perf")
+    admin = signed_in_page(browser, site, "perf", PASSWORD)
     go(admin, site + "/data-calls")
     admin.select_option("#call-period", "FY2026 Q4")
     admin.fill("#call-due", "2026-07-31")
@@ -89,7 +72,7 @@ def test_a_quarter_from_the_call_to_the_public_page(site: str, browser: Any) -> 
     admin.wait_for_selector("h1:has-text('FY2026 Q4 data call')")
     assert "Data call opened: 519 measures assigned to their agencies." in admin.inner_text("#main")
 
-    agency = sign_in(browser, site, "bmza")
+    agency = signed_in_page(browser, site, "bmza", PASSWORD)
     assert agency.url.endswith("/my-agency")
     assert "FY2026 Q4 data call: 4 of 4 measures to report by July 31, 2026" in agency.inner_text("#main")
     assert "Reads as 75%" in enter(agency, site, "pm_581", "75%", "Reads as 75%", note="One of four reversed.",

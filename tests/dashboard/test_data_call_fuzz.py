@@ -25,7 +25,7 @@ from data.policy import Viewer
 from data.users import add_user
 from metrics.registry import Registry
 from metrics.reporting import EntryState
-from tests.dashboard.helpers import form_token, route
+from tests.dashboard.helpers import route, session_of
 from tests.helpers import load_reported
 
 PASSWORD = "correct-horse-battery"
@@ -52,16 +52,6 @@ class Target:
     rules: list[tuple[str, list[str]]]
 
 
-def _session(app: Any, username: str | None) -> tuple[str | None, str | None]:
-    client = app.server.test_client()
-    token = form_token(route(client, "/sign-in").get_json())
-    if username:
-        client.post("/auth/sign-in", data={"username": username, "password": PASSWORD, "csrf": token})
-        token = form_token(route(client, "/sign-out").get_json())
-    cookie = client.get_cookie("citistat_session")
-    return (cookie.value if cookie else None), token
-
-
 @pytest.fixture
 def target(database: str, baltimore_registry: Registry) -> Iterator[Target]:
     from app import create_app
@@ -76,7 +66,7 @@ def target(database: str, baltimore_registry: Registry) -> Iterator[Target]:
                                  ("law", Role.AGENCY, frozenset({"AGC3500"})), ("vic", Role.VIEWER, frozenset())):
         add_user(name, PASSWORD, role, agencies, actor="test", known_agencies=known)
     app = create_app(baltimore_registry)
-    sessions = {who: _session(app, who if who != "anonymous" else None)
+    sessions = {who: session_of(app, who if who != "anonymous" else None, PASSWORD, "/sign-out")
                 for who in ("anonymous", "admin", "bmza", "law", "vic")}
     rules = [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"})) for r in app.server.url_map.iter_rules()
              if "data-calls" in r.rule]

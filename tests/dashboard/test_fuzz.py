@@ -17,7 +17,7 @@ from data.models import Role
 from data.users import add_user
 from metrics.registry import Registry
 from pipeline.refresh import refresh_all
-from tests.dashboard.helpers import form_token, route
+from tests.dashboard.helpers import route, session_of
 from tests.helpers import at, put_events
 
 PASSWORD = "correct-horse-battery"
@@ -46,16 +46,6 @@ class Target:
     rules: list[tuple[str, list[str]]]  # every Flask route: its rule and methods
 
 
-def _session(app: Any, username: str | None) -> tuple[str | None, str | None]:
-    client = app.server.test_client()
-    token = form_token(route(client, "/sign-in").get_json())
-    if username:
-        client.post("/auth/sign-in", data={"username": username, "password": PASSWORD, "csrf": token})
-        token = form_token(route(client, "/metrics/events_count").get_json())
-    cookie = client.get_cookie("citistat_session")
-    return (cookie.value if cookie else None), token
-
-
 @pytest.fixture
 def target(database: str, test_registry: Registry) -> Iterator[Target]:
     from app import create_app
@@ -67,8 +57,8 @@ def target(database: str, test_registry: Registry) -> Iterator[Target]:
     add_user("admin", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=agencies)
     add_user("works", PASSWORD, Role.AGENCY, frozenset({"AG1"}), actor="test", known_agencies=agencies)
     app = create_app(test_registry)
-    sessions = {who: _session(app, name) for who, name in (("anonymous", None), ("admin", "admin"),
-                                                             ("agency", "works"))}
+    sessions = {who: session_of(app, name, PASSWORD, "/metrics/events_count")
+                for who, name in (("anonymous", None), ("admin", "admin"), ("agency", "works"))}
     admin = app.server.test_client()
     admin.set_cookie("citistat_session", sessions["admin"][0] or "")
     token = sessions["admin"][1]
