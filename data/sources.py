@@ -31,6 +31,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    func,
     insert,
     inspect,
     literal,
@@ -215,8 +216,10 @@ def _seed(source: SourceSpec, engine: Engine, report: LoadReport) -> None:
                 conn.exec_driver_sql(f"ALTER TABLE {quote(source.table)} ADD COLUMN {quote(column.name)} {kind}")
         exists = select(literal(1)).where(*(live.c[k].is_not_distinct_from(staging.c[k]) for k in keys))
         names = [c.name for c in live.columns]
-        added = conn.execute(insert(live).from_select(names, select(*(staging.c[n] for n in names))
-                                                      .where(~exists.exists()))).rowcount
+        held = select(func.count()).select_from(live)
+        before = conn.execute(held).scalar_one()  # an INSERT … SELECT's rowcount is not reported by every driver
+        conn.execute(insert(live).from_select(names, select(*(staging.c[n] for n in names)).where(~exists.exists())))
+        added = conn.execute(held).scalar_one() - before
         staging.drop(conn)
         conn.commit()
     report.kept, report.rows_loaded = report.rows_loaded - added, added

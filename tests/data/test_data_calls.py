@@ -18,6 +18,7 @@ from data.errors import Forbidden, NotFound
 from data.input import InputError
 from data.models import Role
 from data.policy import ANONYMOUS, Viewer
+from data.sources import load_source
 from metrics.registry import Registry
 from metrics.reporting import EntryState
 from pipeline import reporting
@@ -194,3 +195,18 @@ def test_two_requests_publishing_the_same_figure_write_it_once(reports: Gate) ->
     assert publication.publish(reports, ADMIN, accepted).published
     assert not publication.publish(reports, ADMIN, accepted).published
     assert [a for a, _, _ in _audit("reported_entry")].count("publish") == 1
+
+
+def test_loading_the_export_again_keeps_what_agencies_reported(reports: Gate) -> None:
+    call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q1", due_on="2025-10-31")  # the City published 29
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_583", value="31", note="Two late resolutions found.",
+                             prior_note="Vacancy in the counsel's office.")
+    entry_changes.submit(reports, APPEALS, call_id, "AGC7900")
+    reporting.accept(reports, ADMIN, call_id, "pm_583", "Two resolutions were missing from the log.")
+    source = reports.registry.sources["city_performance_measures"]
+    report = load_source(source, fy_start_month=7, timezone="America/New_York", progress=lambda _: None)
+    assert (report.rows_loaded, report.kept) == (0, report.rows_read)
+    refresh_all(reports.registry, ["pm_583"])
+    q1 = next(v for v in reports.values(ADMIN, "pm_583", grain="fiscal_quarter", geography="city")
+              if v.period_start == dt.date(2025, 7, 1))
+    assert q1.value == 31
