@@ -97,6 +97,8 @@ def preview(gate: Gate, viewer: Viewer, call_id: int, filename: str, content: by
         upload_id = conn.execute(insert(UPLOAD).returning(UPLOAD.c.id).values(
             call_id=call_id, uploaded_by=viewer.user_id, filename=filename[:200], uploaded_at=utcnow(),
             preview=json.dumps(body, default=str))).scalar_one()
+        record(conn, actor=str(viewer.user_id), action="read upload", object_type="data_call", object_id=str(call_id),
+               after={"file": filename[:200], "upload": upload_id, "changes": len(changes), "refused": len(refusals)})
     return int(upload_id)
 
 

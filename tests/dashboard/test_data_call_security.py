@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from data.access import Gate
 from data.audit import AUDIT
@@ -156,7 +156,7 @@ def test_every_write_is_audited_with_before_and_after(site: tuple[str, Gate]) ->
     assert post(admin, path + "/accept").status == 302
     assert post(agency, path + "/targets", fiscal_year="2027", value="10", note="Back to two staff.").status == 302
     with get_engine().connect() as conn:
-        ours = or_(AUDIT.c.object_id == "1:pm_584", AUDIT.c.object_type == "data_call")
+        ours = or_(AUDIT.c.object_id == "1:pm_584", and_(AUDIT.c.object_type == "data_call", AUDIT.c.action == "open"))
         rows = conn.execute(select(AUDIT).where(ours).order_by(AUDIT.c.id)).all()
         proposals = conn.execute(select(AUDIT).where(AUDIT.c.object_type == "target_proposal")).all()
     assert [(r.actor, r.action) for r in rows] == [
