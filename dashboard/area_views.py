@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard.area_data import Area, AreaMeasure, area_measures, areas, breakdowns, find_area, geography
 from dashboard.breakdown import chart
-from dashboard.components import aria, breadcrumb, scroll_region
+from dashboard.components import aria, breadcrumb, data_label, scroll_region
 from dashboard.context import current_viewer, gate
 from dashboard.geo import area_href, area_title
 from dashboard.maps import MAP_ID, MAP_LOCATION_ID, area_map
@@ -112,7 +112,7 @@ def area_page(geography_id: str, key: str) -> html.Div:
                f"citywide rate, or for counts the average {spec.label.lower()}. Averages hide: a measure on track "
                "citywide can be off track here.", className="lead"),
         scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-                                  html.Tbody(body)], className="table table-hover area-measures"), caption)
+                                  html.Tbody(body)], className="table table-hover area-measures stacks"), caption)
         if body else html.P("No measure you can see has a value for this area yet.", className="empty"),
         _siblings(geography_id, spec, area),
     ])
@@ -127,11 +127,7 @@ def _row(item: AreaMeasure) -> html.Tr:
              ("Difference", comparison(m, row.value if item.judged else None, item.reference))]
     return html.Tr([
         html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}?geography={item.breakdown.geography}"), scope="row"),
-        *(html.Td(content, **_label(name)) for name, content in cells)])
-
-
-def _label(name: str) -> dict[str, Any]:
-    return {"data-label": name}
+        *(html.Td(content, **data_label(name)) for name, content in cells)])
 
 
 def _siblings(geography_id: str, spec: GeographySpec, area: Area) -> Any:

@@ -30,6 +30,11 @@ def aria(**attributes: str) -> dict[str, Any]:
     return {f"aria-{k.replace('_', '-')}": v for k, v in attributes.items()}
 
 
+def data_label(name: str) -> dict[str, Any]:
+    """A cell's column name, which a table with class ``stacks`` shows before the value on a phone."""
+    return {"data-label": name}
+
+
 def scroll_region(table: html.Table, label: str) -> html.Div:
     """A table that may scroll sideways on a phone: a labelled region reachable by keyboard."""
     return html.Div(table, className="table-responsive", tabIndex="0", role="region", **aria(label=label))
@@ -149,10 +154,13 @@ def filter_form(path: str, query: Mapping[str, str | None], agencies: Sequence[t
 
 
 def not_found(message: str = "We could not find that page.") -> html.Div:
+    from dashboard.context import current_viewer
+
     return html.Div([
         html.H1("Page not found"),
         html.P(message, className="lead"),
-        html.P("Internal measures are visible to City staff after signing in.", className="text-muted"),
+        html.P("It does not exist, or your role or agencies do not include it." if current_viewer().internal
+               else "Internal measures are visible to City staff after signing in.", className="text-muted"),
         html.P(["Try the ", dcc.Link("city overview", href="/"), " or ", dcc.Link("search", href="/search"), "."]),
     ], className="not-found")
 

@@ -8,13 +8,14 @@ from flask import Response, request
 
 from dashboard.context import current_viewer, gate
 from dashboard.form_posts import post
-from data import data_calls, entry_changes, targets, uploads
+from data import data_calls, entry_changes, publication, targets, uploads
 from data.errors import Forbidden, NotFound
 from data.input import InputError
 from data.policy import Viewer
 from data.workbook import TemplateRow, template
 from metrics.formatting import format_value
 from metrics.periods import period_label
+from metrics.reporting import OUTSTANDING
 from metrics.targets import target_for
 from metrics.values import CITY
 from pipeline import reporting
@@ -32,6 +33,13 @@ def register_data_call_routes(app: Dash) -> None:
             return f"/data-calls/{call_id}", f"Data call opened: {count} measures assigned to their agencies."
         return post("/data-calls", act, form="open-call")
 
+    @server.post("/data-calls/<id:call_id>/cancel")
+    def cancel(call_id: int) -> Response:
+        def act(viewer: Viewer) -> tuple[str, str]:
+            data_calls.cancel_call(gate(), viewer, call_id, field("reason"))
+            return f"/data-calls/{call_id}", "Data call cancelled; it stays on record with your reason."
+        return post(f"/data-calls/{call_id}", act, form="cancel")
+
     @server.post("/data-calls/<id:call_id>/measures/<metric_id>")
     def save_draft(call_id: int, metric_id: str) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
@@ -48,7 +56,9 @@ def register_data_call_routes(app: Dash) -> None:
     def submit(call_id: int, agency: str) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
             count = entry_changes.submit(gate(), viewer, call_id, agency)
-            return f"/data-calls/{call_id}", f"{count} figure{'s' if count > 1 else ''} sent for review."
+            left = sum(e.state in OUTSTANDING for e in data_calls.entries(gate(), viewer, call_id, agency=agency))
+            still = f" {left} measure{'s are' if left > 1 else ' is'} still to report." if left else ""
+            return f"/data-calls/{call_id}", f"{count} figure{'s' if count > 1 else ''} sent for review.{still}"
         return post(f"/data-calls/{call_id}", act)
 
     @server.post("/data-calls/<id:call_id>/measures/<metric_id>/return")
@@ -80,14 +90,18 @@ def register_data_call_routes(app: Dash) -> None:
 
     @server.post("/data-calls/<id:call_id>/targets/<id:proposal_id>")
     def decide(call_id: int, proposal_id: int) -> Response:
+        back = f"/data-calls/{call_id}"
+        try:
+            back = f"/data-calls/{call_id}/measures/{targets.proposal(gate(), current_viewer(), proposal_id).metric.id}"
+        except (NotFound, Forbidden):
+            pass  # the post says so
+
         def act(viewer: Viewer) -> tuple[str, str]:
             approve = field("decision") == "approve"
             released = reporting.decide_target(gate(), viewer, proposal_id, approve=approve, note=field("note"))
-            metric_id = targets.proposal(gate(), viewer, proposal_id).metric.id
             more = f" {len(released)} held figure{'s' if len(released) > 1 else ''} published." if released else ""
-            return (f"/data-calls/{call_id}/measures/{metric_id}#targets",
-                    ("Target approved." if approve else "Target declined.") + more)
-        return post(f"/data-calls/{call_id}", act)
+            return f"{back}#targets", ("Target approved." if approve else "Target declined.") + more
+        return post(f"{back}#targets", act)
 
     @server.post("/data-calls/<id:call_id>/upload")
     def upload(call_id: int) -> Response:
@@ -138,5 +152,6 @@ def _workbook(viewer: Viewer, call_id: int, agency: str) -> bytes:
         rows.append(TemplateRow(m.computation.key or m.id, m.title, registry.agencies[e.agency].name,
                                 (m.format.value if m.format else "") + (f" ({m.unit})" if m.unit else ""),
                                 format_value(target, m.format, m.unit) if target is not None else "", last,
-                                e.value, e.numerator, e.denominator, e.note))
+                                e.value, e.numerator, e.denominator, e.note, e.prior_note,
+                                "; ".join(publication.blockers(gate(), e))))
     return template(f"{registry.city.name}: {call.period.label} figures, due {call.due_on:%B %-d, %Y}", rows)

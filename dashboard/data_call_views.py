@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.components import aria, scroll_region
+from dashboard.components import aria, data_label, scroll_region
 from data.data_calls import AgencyProgress, Call, Entry
 from metrics.reporting import EntryState
 from metrics.typed_figures import exact_text
@@ -59,15 +59,22 @@ def progress_table(rows: Sequence[AgencyProgress], names: Mapping[str, str], cal
                          caption)
 
 
-def entries_table(rows: Sequence[Entry], names: Mapping[str, str], today: dt.date, caption: str) -> Any:
+def entries_table(rows: Sequence[Entry], names: Mapping[str, str], today: dt.date, caption: str,
+                  show_agency: bool = True) -> Any:
+    """The entries as a table; on a phone each is a card (its measure, then each value under its column's name)."""
     if not rows:
         return html.P("No measures match.", className="empty")
+
+    def cell(label: str, content: Any) -> html.Td:
+        return html.Td(content, **data_label(label))
+
     body = [html.Tr([html.Th(dcc.Link(e.metric.title, href=f"/data-calls/{e.call.id}/measures/{e.metric.id}"),
                              scope="row"),
-                     html.Td(names.get(e.agency, e.agency)), html.Td(entry_chip(e, today)),
-                     html.Td(figure_text(e)),
-                     html.Td(e.return_reason if e.state is EntryState.RETURNED else "")]) for e in rows]
-    heads = ("Measure", "Agency", "State", "Figure", "Returned because")
-    return scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col")
-                                                                                for h in heads])),
-                                     html.Tbody(body)], className="table table-sm table-hover entries-table"), caption)
+                     *([cell("Agency", names.get(e.agency, e.agency))] if show_agency else []),
+                     cell("State", entry_chip(e, today)), cell("Figure", figure_text(e)),
+                     cell("Returned because", e.return_reason if e.state is EntryState.RETURNED else "")])
+            for e in rows]
+    heads = ("Measure", *(("Agency",) if show_agency else ()), "State", "Figure", "Returned because")
+    table = html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
+                        html.Tbody(body)], className="table table-sm table-hover entries-table stacks")
+    return scroll_region(table, caption)

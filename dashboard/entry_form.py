@@ -12,19 +12,26 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboard.components import aria, csrf_field
 from dashboard.context import current_viewer, gate
 from data import data_calls
-from data.data_calls import Entry
+from data.data_calls import MAX_NOTE, Entry
 from data.errors import UNAVAILABLE, Forbidden, NotFound
 from metrics.reporting import EntryCheck, EntryState
 from metrics.spec import FormatType
+from metrics.typed_figures import exact_text
 
 logger = logging.getLogger(__name__)
 
-VALUE, NUMERATOR, DENOMINATOR, KEY, CHECK = "entry-value", "entry-numerator", "entry-denominator", "entry-key", \
-    "entry-check"
-HINTS = {FormatType.PERCENT: "A percent: 75%, 0.75 and 75 all mean 75%.",
+VALUE, NUMERATOR, DENOMINATOR, NOTE, KEY, CHECK = ("entry-value", "entry-numerator", "entry-denominator",
+                                                   "entry-note", "entry-key", "entry-check")
+HINTS = {FormatType.PERCENT: "A percent: 75%, 0.75 and 75 all mean 75% (1 means 100%; one percent is 1%).",
          FormatType.CURRENCY: "Dollars: 12,500 or $12,500.50.",
-         FormatType.DAYS: "A number of days: 3.5.",
-         FormatType.COUNT: "A number: 1,250."}
+         FormatType.DAYS: "A number of days: 3.5."}
+
+
+def hint(entry: Entry) -> str:
+    metric = entry.metric
+    if metric.format in HINTS:
+        return HINTS[metric.format]
+    return f"A number{f' ({metric.unit})' if metric.unit else ''}: 1,250 or 3.5."
 
 
 def entry_form(entry: Entry, typed: dict[str, str], needs_prior_note: str | None) -> html.Form:
@@ -34,7 +41,9 @@ def entry_form(entry: Entry, typed: dict[str, str], needs_prior_note: str | None
     with_parts = metric.format in (FormatType.PERCENT, FormatType.RATE)
 
     def number(field: str, label: str, stored: float | None, width: int) -> dbc.Col:
-        value = typed.get(field, "" if stored is None else f"{stored:g}")
+        shown = exact_text(stored, metric.format, None) if field == "value" and stored is not None else \
+            "" if stored is None else f"{stored:g}"
+        value = typed.get(field, shown.replace("$", ""))
         return dbc.Col([dbc.Label(label, html_for=f"entry-{field}"),
                         dbc.Input(id=f"entry-{field}", name=field, value=value, inputMode="decimal",
                                   autoComplete="off")], md=width)
@@ -47,19 +56,23 @@ def entry_form(entry: Entry, typed: dict[str, str], needs_prior_note: str | None
                                     dcc.Input(id=DENOMINATOR, type="hidden", value="")]
     prior = [html.Div([dbc.Label(f"Note on the {needs_prior_note} actual (it has none, and the year cannot be "
                                  "published without it)", html_for="entry-prior-note"),
-                       dbc.Textarea(id="entry-prior-note", name="prior_note", rows=3,
+                       dbc.Textarea(id="entry-prior-note", name="prior_note", rows=3, maxLength=MAX_NOTE,
                                     value=typed.get("prior_note", entry.prior_note or ""))], className="mt-3")] \
         if needs_prior_note else []
     return html.Form([
         csrf_field(),
         dcc.Store(id=KEY, data=f"{entry.call.id}:{metric.id}"),
-        html.P(HINTS.get(metric.format or FormatType.COUNT, ""), className="text-muted", id="entry-hint"),
+        html.P(hint(entry), className="text-muted", id="entry-hint"),
+        html.P(f"Last saved by {entry.updated_by} on {entry.updated_at:%B %-d, %Y at %H:%M} UTC: saving replaces it.",
+               className="small text-muted") if entry.updated_by and entry.state is not EntryState.NOT_STARTED
+        else None,
         dbc.Row(figures, className="g-3"),
         *hidden,
         html.Div(id=CHECK, className="entry-check mt-2", role="status", **aria(live="polite")),
         html.Div([dbc.Label("Note: what explains the figure (required when it misses its target, moves sharply or "
                             "a quality rule flags it)", html_for="entry-note"),
-                  dbc.Textarea(id="entry-note", name="note", rows=4, value=typed.get("note", entry.note or ""))],
+                  dbc.Textarea(id=NOTE, name="note", rows=4, maxLength=MAX_NOTE,
+                               value=typed.get("note", entry.note or ""))],
                  className="mt-3"),
         *prior,
         dbc.Button("Save draft", type="submit", color="primary", className="mt-3"),
@@ -82,7 +95,8 @@ def check_view(checked: EntryCheck | None, *, noted: bool = False) -> list[Any]:
     out: list[Any] = [html.P(["✓ ", reading], className="check-reading")]
     out += [html.P(["⚠ ", f"{flag.rule.label}: {flag.reason}"], className="check-flag") for flag in checked.flags]
     if checked.note_reasons:
-        why = "; ".join(checked.note_reasons)
+        why = "; ".join([*(["a quality rule flags it"] if checked.flags else []),
+                         *(r for r in checked.note_reasons if not any(r.endswith(f.reason) for f in checked.flags))])
         out.append(html.P(["✎ ", f"It has the note it needs: {why}." if noted else f"A note is required: {why}."],
                           className="check-note"))
     return out
@@ -90,8 +104,9 @@ def check_view(checked: EntryCheck | None, *, noted: bool = False) -> list[Any]:
 
 def install(app: Dash) -> None:
     @app.callback(Output(CHECK, "children"), Input(VALUE, "value"), Input(NUMERATOR, "value"),
-                  Input(DENOMINATOR, "value"), State(KEY, "data"))
-    def live_check(value: str | None, numerator: str | None, denominator: str | None, key: str | None) -> list[Any]:
+                  Input(DENOMINATOR, "value"), Input(NOTE, "value"), State(KEY, "data"))
+    def live_check(value: str | None, numerator: str | None, denominator: str | None, note: str | None,
+                   key: str | None) -> list[Any]:
         """Check the typed figures of an entry the viewer may fill; anything else gets nothing."""
         call_id, _, metric_id = (key or "").partition(":")
         viewer = current_viewer()
@@ -103,7 +118,7 @@ def install(app: Dash) -> None:
                 return []
             return check_view(data_calls.check(gate(), viewer, entry, value=(value or "")[:100],
                                                numerator=(numerator or "")[:100],
-                                               denominator=(denominator or "")[:100]))
+                                               denominator=(denominator or "")[:100]), noted=bool((note or "").strip()))
         except (NotFound, Forbidden):
             return []
         except UNAVAILABLE:

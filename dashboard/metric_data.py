@@ -227,12 +227,12 @@ def to_csv(pages: list[MetricPage]) -> str:
     for page in pages:
         grain = GRAIN_NAMES[page.grain] if page.grain else ""
         for row in page.rows:
-            writer.writerow([page.metric.id, page.metric.title, row.geography, row.place, grain, row.period,
-                             _raw(row.value), _raw(row.numerator), _raw(row.denominator), _raw(row.target),
-                             row.note or "", *_quality(page, row)])
+            writer.writerow([page.metric.id, _text(page.metric.title), row.geography, _text(row.place), grain,
+                             row.period, _raw(row.value), _raw(row.numerator), _raw(row.denominator),
+                             _raw(row.target), _text(row.note or ""), *_quality(page, row)])
     page = pages[0]
     for row in (r for b in page.breakdowns for r in b.rows):
-        writer.writerow([page.metric.id, page.metric.title, row.geography, row.place,
+        writer.writerow([page.metric.id, _text(page.metric.title), row.geography, _text(row.place),
                          GRAIN_NAMES[Grain(row.source.grain)], row.period,
                          _raw(row.value), _raw(row.numerator), _raw(row.denominator), "", "", *_quality(page, row)])
     return out.getvalue()
@@ -241,10 +241,15 @@ def to_csv(pages: list[MetricPage]) -> str:
 def _quality(page: MetricPage, row: TableRow) -> list[str]:
     value = row.source
     review = page.reviews.get(value.key) if value.verdict else None
-    verdict = f"{value.verdict.value}: {review.reason}" if review and value.verdict else ""  # open data: no staff names
+    verdict = _text(f"{value.verdict.value}: {review.reason}") if review and value.verdict else ""  # no staff names
     return ["no" if value.questionable else "yes", ";".join(f.rule.value for f in value.flags),
             " | ".join(f"{f.rule.value}: {f.reason}" for f in value.flags),
             value.covered_through.isoformat() if value.covered_through else "", verdict, page.sample or ""]
+
+
+def _text(value: str) -> str:
+    """Text that a spreadsheet opening the CSV could take for a formula (a note typed as "=…") starts with a quote."""
+    return f"'{value}" if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 def _raw(value: float | None) -> str:

@@ -26,7 +26,7 @@ def upload_control(call_id: int) -> html.Div:
     return html.Div([
         dcc.Store(id=CALL, data=str(call_id)),
         dcc.Location(id=GO, refresh=True),
-        dcc.Upload(id=PICKER, accept=".xlsx,.xlsm,.csv", max_size=MAX_BYTES, multiple=False,
+        dcc.Upload(id=PICKER, max_size=MAX_BYTES, multiple=False,  # assets/upload.js says why a file is too big
                    className="workbook-drop", children=html.Div([
                        html.Button("Choose a workbook", type="button", className="btn btn-primary me-2"),
                        html.Span("or drop it here (.xlsx or .csv, up to 700 KB)", className="text-muted")])),

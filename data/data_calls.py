@@ -13,14 +13,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from data.access import Gate
 from data.audit import entries as audit_entries
 from data.audit import record
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
-from data.input import InputError, parse_date
+from data.input import InputError, parse_date, required_text
 from data.models import DataCall, ReportedEntry, aware, utcnow
 from data.policy import Viewer
 from metrics.registry import Registry
@@ -40,9 +40,10 @@ class Call:
     due_on: dt.date
     opened_by: str
     opened_at: dt.datetime
+    cancelled: str | None = None  # why it was cancelled, if it was
 
     def overdue_on(self, today: dt.date) -> bool:
-        return today > self.due_on
+        return self.cancelled is None and today > self.due_on
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ def open_call(gate: Gate, viewer: Viewer, *, period: str, due_on: str) -> int:
         raise InputError(f"Period: {exc}") from None
     fy_start = gate.registry.city.fiscal_year_start_month
     due = parse_date(due_on, "Due date")
+    if reporting.start(fy_start) > gate.today():
+        raise InputError(f"Period: {reporting.label} has not started yet (it starts on "
+                         f"{reporting.start(fy_start):%B %-d, %Y})")
     if due < reporting.end(fy_start):
         raise InputError(f"Due date: {reporting.label} ends on {reporting.end(fy_start):%Y-%m-%d}; figures can only "
                          "be due after that")
@@ -114,7 +118,8 @@ def open_call(gate: Gate, viewer: Viewer, *, period: str, due_on: str) -> int:
         raise InputError(f"Period: no reported measure is due for {reporting.label}")
     start = reporting.start(fy_start)
     with get_engine().begin() as conn:
-        if conn.execute(select(CALL.c.id).where(CALL.c.grain == reporting.grain, CALL.c.period_start == start)).first():
+        if conn.execute(select(CALL.c.id).where(CALL.c.grain == reporting.grain, CALL.c.period_start == start,
+                                                CALL.c.closed_at.is_(None))).first():
             raise InputError(f"Period: a data call for {reporting.label} is already open")
         call_id = conn.execute(insert(CALL).returning(CALL.c.id).values(
             grain=reporting.grain, period_start=start, due_on=due, opened_by=viewer.user_id,
@@ -124,6 +129,23 @@ def open_call(gate: Gate, viewer: Viewer, *, period: str, due_on: str) -> int:
         record(conn, actor=str(viewer.user_id), action="open", object_type="data_call", object_id=str(call_id),
                after={"period": reporting.label, "due_on": due, "measures": len(measures)})
     return int(call_id)
+
+
+def cancel_call(gate: Gate, viewer: Viewer, call_id: int, reason: str) -> None:
+    """Cancel a call opened by mistake, while nothing of it is accepted; it stays on record with the reason."""
+    if not viewer.can_review_reports:
+        raise Forbidden("only the performance team cancels data calls")
+    current = call(gate, viewer, call_id)
+    if current.cancelled is not None:
+        raise InputError("Cancel: this data call was cancelled already")
+    why = required_text(reason, "Reason for cancelling", MAX_NOTE)
+    with get_engine().begin() as conn:
+        if conn.execute(select(ENTRY.c.id).where(ENTRY.c.call_id == call_id,
+                                                 ENTRY.c.state == EntryState.ACCEPTED)).first():
+            raise InputError("Cancel: figures of this call were accepted already; it cannot be cancelled")
+        conn.execute(update(CALL).where(CALL.c.id == call_id).values(closed_at=utcnow(), cancel_reason=why))
+        record(conn, actor=str(viewer.user_id), action="cancel", object_type="data_call", object_id=str(call_id),
+               before={"cancelled": None}, after={"cancelled": why})
 
 
 def calls(gate: Gate, viewer: Viewer) -> list[Call]:
@@ -145,7 +167,7 @@ def call(gate: Gate, viewer: Viewer, call_id: int) -> Call:
 
 def _call(r: Any, fy_start: int) -> Call:
     return Call(r.id, ReportingPeriod.of(Grain(r.grain), r.period_start, fy_start), r.due_on, r.opened_by,
-                aware(r.opened_at))
+                aware(r.opened_at), r.cancel_reason if r.closed_at else None)
 
 
 # --- entries ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from data.audit import record
 from data.data_calls import ENTRY, MAX_NOTE, Entry, check, entries, entry
 from data.db import get_engine
 from data.errors import Forbidden
-from data.input import InputError, required_text
+from data.input import InputError, note_text, required_text
 from data.models import utcnow
 from data.policy import Viewer
 from metrics.reporting import EDITABLE, EntryCheck, EntryState
@@ -49,7 +49,7 @@ def save_drafts(conn: Connection, gate: Gate, viewer: Viewer, call_id: int,
 
 
 def _editable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str) -> Entry:
-    current = entry(gate, viewer, call_id, metric_id)
+    current = _open(entry(gate, viewer, call_id, metric_id))
     if not viewer.can_enter_for(current.agency):
         raise Forbidden("only the measure's agency and the performance team enter its figures")
     if current.state not in EDITABLE:
@@ -59,10 +59,7 @@ def _editable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str) -> Entry
 
 
 def _note(note: str, field: str) -> str | None:
-    text = note.replace("\x00", "").replace("\r\n", "\n").strip()
-    if len(text) > MAX_NOTE:
-        raise InputError(f"{field}: at most {MAX_NOTE} characters")
-    return text or None
+    return note_text(note, field, MAX_NOTE)
 
 
 def submit(gate: Gate, viewer: Viewer, call_id: int, agency: str) -> int:
@@ -70,7 +67,8 @@ def submit(gate: Gate, viewer: Viewer, call_id: int, agency: str) -> int:
     it misses its target, moves sharply or a quality rule flags it. Returns how many were submitted."""
     if not viewer.can_enter_for(agency):
         raise Forbidden("only the agency and the performance team submit its figures")
-    drafts = [e for e in entries(gate, viewer, call_id, agency=agency) if e.state is EntryState.DRAFT]
+    batch = entries(gate, viewer, call_id, agency=agency)
+    drafts = [_open(e) for e in batch if e.state is EntryState.DRAFT]
     if not drafts:
         raise InputError("Submit: there is no draft to submit (save figures as drafts first)")
     missing = []
@@ -82,8 +80,11 @@ def submit(gate: Gate, viewer: Viewer, call_id: int, agency: str) -> int:
             missing.append(f"{e.metric.title} needs a note ({checked.note_reasons[0]})")
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        unstarted = sum(e.state in (EntryState.NOT_STARTED, EntryState.RETURNED) for e in batch)
+        later = f" ({unstarted} other measure{'s are' if unstarted > 1 else ' is'} still to report)" \
+            if unstarted else ""
         raise InputError(f"Submit: nothing was sent. {len(missing)} draft{'s' if len(missing) > 1 else ''} "
-                         f"to complete first: {'; '.join(missing[:3])}{more}")
+                         f"to complete first: {'; '.join(missing[:3])}{more}{later}")
     now = utcnow()
     with get_engine().begin() as conn:
         for e in drafts:
@@ -113,9 +114,15 @@ def accept(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, restatement
 def _reviewable(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, states: tuple[EntryState, ...]) -> Entry:
     if not viewer.can_review_reports:
         raise Forbidden("only the performance team reviews figures")
-    current = entry(gate, viewer, call_id, metric_id)
+    current = _open(entry(gate, viewer, call_id, metric_id))
     if current.state not in states:
         raise InputError(f"{current.metric.title}: it is {current.state.label.lower()}, so it cannot be reviewed now")
+    return current
+
+
+def _open(current: Entry) -> Entry:
+    if current.call.cancelled is not None:
+        raise InputError(f"This data call was cancelled ({current.call.cancelled}): nothing in it can change")
     return current
 
 

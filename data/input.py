@@ -27,6 +27,18 @@ def required_text(value: str, field: str, limit: int) -> str:
     return value
 
 
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def note_text(value: str, field: str, limit: int) -> str | None:
+    """A note as it is kept: line breaks as typed, without NUL or direction-override characters (which would turn
+    the text after them around on a page); refused when longer than ``limit``; empty gives None."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").translate(BIDI_CONTROLS).strip()
+    if len(text) > limit:
+        raise InputError(f"{field}: at most {limit:,} characters (this one has {len(text):,})")
+    return text or None
+
+
 def web_link(value: str, field: str) -> str | None:
     """Web addresses only (no ``javascript:`` or other schemes); empty gives None."""
     value = value.strip()

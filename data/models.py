@@ -289,7 +289,8 @@ class DataCall(SQLModel, table=True):
     """A reporting period opened by the performance team: agencies report their measures due in it by ``due_on``."""
 
     __tablename__ = "data_call"
-    __table_args__ = (Index("uq_data_call_period", "grain", "period_start", unique=True),)
+    __table_args__ = (Index("uq_data_call_period", "grain", "period_start", unique=True,
+                            sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     grain: str = Field(max_length=20)  # fiscal_quarter or fiscal_year
@@ -297,7 +298,8 @@ class DataCall(SQLModel, table=True):
     due_on: dt.date
     opened_by: str = Field(max_length=80)
     opened_at: dt.datetime = Field(default_factory=utcnow)
-    closed_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None  # cancelled (opened by mistake): kept, with the reason
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ReportedEntry(SQLModel, table=True):

@@ -62,6 +62,14 @@ def accept(gate: Gate, viewer: Viewer, call_id: int, metric_id: str, restatement
     return publish(gate, viewer, entry_changes.accept(gate, viewer, call_id, metric_id, reason))
 
 
+def standing(gate: Gate, current: data_calls.Entry) -> float | None:
+    """The figure published now for the entry's measure and period (what accepting it would replace), if any."""
+    source, key = _source(gate, current.metric)
+    with get_engine().connect() as conn:
+        found = published_figure(conn, source, key, current.call.period, _fy_start(gate))
+    return None if found is None else found.value
+
+
 def blockers(gate: Gate, current: data_calls.Entry) -> tuple[str, ...]:
     """What keeps the entry's fiscal year from being published for its measure (see metrics.reporting)."""
     year = current.call.period.fiscal_year

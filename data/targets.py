@@ -52,9 +52,11 @@ def propose(gate: Gate, viewer: Viewer, metric_id: str, *, fiscal_year: int, val
     try:
         figure = read_figure(value, metric.format, metric.unit)
     except FigureError as exc:
-        raise InputError(f"Target: {exc}") from None
+        raise InputError(f"Target: {str(exc).partition(':')[0]}; a target is a figure") from None
     if figure.value is None:
         raise InputError("Target: this field is required")
+    if any(p.fiscal_year == fiscal_year for p in proposals(gate, viewer, metric_ids={metric.id}, waiting=True)):
+        raise InputError(f"Target: a FY{fiscal_year} target already waits for the performance team's decision")
     why = required_text(note, "Note on the target (why this level)", MAX_NOTE)
     values = {"metric_id": metric.id, "fiscal_year": fiscal_year, "value": figure.value, "note": why}
     with get_engine().begin() as conn:

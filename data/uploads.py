@@ -17,16 +17,16 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from data import data_calls, entry_changes
+from data import data_calls, entry_changes, publication
 from data.access import Gate
 from data.audit import record
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
-from data.input import InputError
+from data.input import InputError, note_text
 from data.models import PendingUpload, aware, utcnow
 from data.policy import Viewer
 from data.workbook import Cell, Sheet, WorkbookError, read_workbook
-from metrics.reporting import EDITABLE
+from metrics.reporting import EDITABLE, EntryState
 from metrics.typed_figures import exact_text
 
 UPLOAD = PendingUpload.__table__  # type: ignore[attr-defined]
@@ -65,6 +65,7 @@ class Refusal:
     row: int | None
     column: str | None
     reason: str
+    measure: str = ""  # the measure id the row names, as written
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def confirm(gate: Gate, viewer: Viewer, call_id: int, upload_id: int) -> int:
 
 def _read(gate: Gate, viewer: Viewer, sheets: list[Sheet], entries: dict[str, data_calls.Entry]
           ) -> tuple[list[Change], list[Refusal], int]:
-    by_key = {**{e.metric.computation.key: e for e in entries.values() if e.metric.computation.key}, **entries}
+    by_key = {**{e.metric.computation.key.lower(): e for e in entries.values() if e.metric.computation.key},
+              **{metric_id.lower(): e for metric_id, e in entries.items()}}
     changes: list[Change] = []
     refusals: list[Refusal] = []
     seen: dict[str, tuple[str, int]] = {}
@@ -166,15 +168,20 @@ def _read(gate: Gate, viewer: Viewer, sheets: list[Sheet], entries: dict[str, da
 
 def _row(gate: Gate, viewer: Viewer, sheet: str, number: int, cell: dict[str, Cell],
          by_key: dict[str, data_calls.Entry], seen: dict[str, tuple[str, int]]) -> Change | list[Refusal] | None:
-    def refuse(field: str | None, reason: str) -> list[Refusal]:
-        return [Refusal(sheet, number, COLUMN_NAMES[field] if field else None, reason)]
-
     key = _text(cell.get("key"))
+
+    def refuse(field: str | None, reason: str) -> list[Refusal]:
+        return [Refusal(sheet, number, COLUMN_NAMES[field] if field else None, reason, key[:40])]
+
     figures = [cell.get(f) for f in ("value", "numerator", "denominator")]
-    note, prior_note = _note(cell.get("note")), _note(cell.get("prior_note"))
+    try:
+        note = note_text(_raw(cell.get("note")), "Note", data_calls.MAX_NOTE)
+        prior_note = note_text(_raw(cell.get("prior_note")), "Prior year note", data_calls.MAX_NOTE)
+    except InputError as exc:
+        return refuse("prior_note" if str(exc).startswith("Prior") else "note", str(exc))
     if not key:
         return refuse("key", "no measure id") if any(_text(c) for c in (*figures, note)) else None
-    current = by_key.get(key) or by_key.get(key.removesuffix(".0"))
+    current = by_key.get(key.lower()) or by_key.get(key.lower().removesuffix(".0"))
     if current is None:
         return refuse("key", f"measure '{key[:40]}' is not in this data call: it is retired, not due for the "
                              "period, or not one of your agency's")
@@ -188,18 +195,22 @@ def _row(gate: Gate, viewer: Viewer, sheet: str, number: int, cell: dict[str, Ce
     checked = data_calls.check(gate, viewer, current, value=cell.get("value"), numerator=cell.get("numerator"),
                                denominator=cell.get("denominator"))
     if checked.errors:
-        return [Refusal(sheet, number, _column_of(error), error) for error in checked.errors]
-    kept_note = note or current.note
+        return [Refusal(sheet, number, _column_of(error), error, key[:40]) for error in checked.errors]
+    kept_note, kept_prior = note or current.note, prior_note or current.prior_note
     saved = {"value": checked.value.value, "numerator": checked.numerator.value,
-             "denominator": checked.denominator.value, "note": kept_note,
-             "prior_note": prior_note or current.prior_note}
+             "denominator": checked.denominator.value, "note": kept_note, "prior_note": kept_prior}
     if all(saved[k] == getattr(current, k) for k in saved):
         return None
     if current.state not in EDITABLE:
         return refuse("value", f"{current.metric.title}: already accepted; ask the performance team to return it "
                                "for a correction")
-    warnings = tuple(f"{f.rule.label}: {f.reason}" for f in checked.flags) + tuple(
-        f"needs a note to submit: {r}" for r in checked.note_reasons if not kept_note)
+    held = publication.blockers(gate, dataclasses.replace(current, prior_note=kept_prior))
+    warnings = (*(f"{f.rule.label}: {f.reason}" for f in checked.flags),
+                *(f"needs a note to submit: {r}" for r in checked.note_reasons if not kept_note),
+                *(["it was submitted: saving takes it back to draft, to submit again"]
+                  if current.state is EntryState.SUBMITTED else []),
+                *([f"will be held from publishing until {'; '.join(held)} (a Prior year note column fills the "
+                   "prior year's note)"] if held else []))
     metric = current.metric
     before = "—" if current.value is None else exact_text(current.value, metric.format, metric.unit)
     return Change(metric.id, metric.title, sheet, number, current.state.label, before, checked.value.shown,
@@ -227,7 +238,6 @@ def _text(value: Cell) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _note(value: Cell) -> str | None:
-    text = "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
-    return text[:data_calls.MAX_NOTE] or None
+def _raw(value: Cell) -> str:
+    return "" if value is None else str(value)
 

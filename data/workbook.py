@@ -113,13 +113,17 @@ class TemplateRow:
     numerator: Cell
     denominator: Cell
     note: str | None
+    prior_note: str | None
+    publishing: str  # what the publish gate still needs, in words ("" when nothing)
 
 
 TEMPLATE_COLUMNS = ("Measure ID", "Measure", "Agency", "Unit", "Target", "Last published", "Value", "Numerator",
-                    "Denominator", "Note")
+                    "Denominator", "Note", "Prior year note", "Before it can be published")
 INSTRUCTIONS = ("Fill in Value (and Numerator and Denominator for a percent, if you have them) and a Note where the "
-                "figure misses its target or moves sharply. Percent: 75%, 0.75 or 75 all mean 75%. Leave a cell "
-                "empty when there is no figure yet; do not type N/A or TBD. Other columns are for reference.")
+                "figure misses its target or moves sharply. Percent: 75%, 0.75 or 75 all mean 75% (1 is 100%; one "
+                "percent is 1%). Leave a cell empty when there is no figure yet; do not type N/A or TBD. Where the "
+                "last column asks for it, write the Prior year note: the note on the prior year's actual. Other "
+                "columns are for reference.")
 
 
 def template(title: str, rows: Sequence[TemplateRow]) -> bytes:
@@ -133,15 +137,19 @@ def template(title: str, rows: Sequence[TemplateRow]) -> bytes:
     sheet.append(list(TEMPLATE_COLUMNS))
     for row in rows:
         sheet.append([_writable(cell) for cell in (row.key, row.title, row.agency, row.unit, row.target, row.last,
-                                                   row.value, row.numerator, row.denominator, row.note)])
+                                                   row.value, row.numerator, row.denominator, row.note,
+                                                   row.prior_note, row.publishing)])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a note starting with "=" is never a formula
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells("A2:J2")
+    sheet.merge_cells("A2:L2")
     sheet.row_dimensions[2].height = 48
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
-    for column, width in zip("ABCDEFGHIJ", (12, 60, 28, 10, 12, 16, 12, 12, 12, 60), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", (12, 60, 28, 10, 12, 16, 12, 12, 12, 60, 40, 36), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A4"
     out = io.BytesIO()

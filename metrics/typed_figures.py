@@ -54,7 +54,7 @@ def read_figure(raw: object, fmt: FormatType | None, unit: str | None = None) ->
         typed = " ".join(str(raw).split())
         if not typed:
             return Figure(None, "", "")
-        number, percent_sign = _parse_text(typed, fmt)
+        number, percent_sign = _parse_text(_without_unit(typed, fmt, unit), fmt)
     if not math.isfinite(number):
         raise FigureError(f"'{typed}' is not a finite number")
     if fmt is FormatType.PERCENT:
@@ -92,6 +92,16 @@ def read_count(raw: object, field: str) -> Figure:
 
 def _plain(number: float) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+def _without_unit(typed: str, fmt: FormatType | None, unit: str | None) -> str:
+    """``45 days`` on a measure of days is 45: the measure's own unit after the number is understood."""
+    names = {u for u in (unit, "days" if fmt is FormatType.DAYS else None) if u}
+    names |= {n.removesuffix("s") for n in names}
+    if not names:
+        return typed
+    found = re.fullmatch(rf"(.*\d)\s*(?:{'|'.join(map(re.escape, names))})", typed, re.IGNORECASE)
+    return found.group(1) if found else typed
 
 
 def _parse_text(typed: str, fmt: FormatType | None) -> tuple[float, bool]:

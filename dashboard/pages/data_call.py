@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.components import aria, breadcrumb, flashes, post_button
+from dashboard.components import alert, aria, breadcrumb, csrf_field, flashes, post_button
 from dashboard.context import current_viewer, gate, today
 from dashboard.data_call_views import ORDER, entries_table, progress_table, state_counts
 from dashboard.page import guarded
@@ -36,6 +36,7 @@ def layout(call_id: str = "", **query: Any) -> html.Div:
     agency = choice(query, "agency", agencies)
     state = choice(query, "state", [s.value for s in ORDER])
     shown = [e for e in everything if (agency is None or e.agency == agency) and (state is None or e.state == state)]
+    listed = len(shown) <= LISTED_AT_ONCE or agency is not None or state is not None
     counts = Counter(e.state for e in everything)
     overdue = sum(e.overdue(day) for e in everything)
     due = (f"Figures for {call.period.label} were due on {call.due_on:%A, %B %-d, %Y}"
@@ -46,16 +47,35 @@ def layout(call_id: str = "", **query: Any) -> html.Div:
         html.H1(f"{call.period.label} data call"),
         html.P(f"{due} Opened by {call.opened_by}.", className="lead"),
         *flashes(),
+        alert(f"This data call was cancelled: {call.cancelled}", "warning") if call.cancelled else None,
         state_counts(counts, overdue, len(everything)),
-        _next_steps(viewer, call, everything, agencies, names),
+        None if call.cancelled else _next_steps(viewer, call, everything, agencies, names),
         _waiting_targets(viewer, call, {e.metric.id for e in everything}) if viewer.can_review_reports else None,
         html.H2("Progress by agency", className="h4 mt-4") if len(agencies) > 1 else None,
         progress_table(data_calls.progress(gate(), viewer, call.id, day), names, call) if len(agencies) > 1 else None,
         html.H2("Measures", className="h4 mt-4", id="measures"),
         _filters(call, agency, state, [(a, names.get(a, a)) for a in agencies]),
-        html.P(f"{len(shown)} of {len(everything)} measures.", className="result-count", role="status"),
-        entries_table(shown, names, day, f"{call.period.label}: measures") if len(shown) <= LISTED_AT_ONCE
-        or agency or state else html.P("Choose an agency or a state to list its measures.", className="empty"),
+        html.P(f"{len(shown)} of {len(everything)} measures.", className="result-count", role="status")
+        if listed else html.P(f"{len(everything)} measures: choose an agency or a state to list them.",
+                              className="empty", role="status"),
+        entries_table(shown, names, day, f"{call.period.label}: measures", show_agency=len(agencies) > 1
+                      and agency is None) if listed else None,
+        _cancel_form(call) if viewer.can_review_reports and not call.cancelled
+        and not counts[EntryState.ACCEPTED] else None,
+    ])
+
+
+def _cancel_form(call: Call) -> html.Section:
+    return html.Section([
+        html.H2("Cancel this data call", className="h4 mt-5"),
+        html.P("For a call opened by mistake, while no figure of it is accepted. It stays on record with the reason; "
+               "agencies no longer see it as due, and the period can be opened again.", className="text-muted"),
+        html.Form([
+            csrf_field(),
+            dbc.Label("Reason for cancelling", html_for="cancel-reason"),
+            dbc.Input(id="cancel-reason", name="reason", required=True, maxLength=400),
+            dbc.Button("Cancel the data call", type="submit", color="danger", outline=True, className="mt-2"),
+        ], action=f"/data-calls/{call.id}/cancel", method="post", className="cancel-form"),
     ])
 
 
@@ -69,11 +89,14 @@ def _next_steps(viewer: Viewer, call: Call, entries: list[Entry], agencies: list
             html.A("Download the workbook of every agency's measures" if viewer.can_review_reports else
                    "Download the workbook of your measures", href=_template(call, own), className="me-3"),
             html.A("Upload a filled workbook", href=f"/data-calls/{call.id}/upload")]))
-        for agency in own:
-            drafts = sum(e.state is EntryState.DRAFT for e in entries if e.agency == agency)
-            if drafts:
+        for agency in agencies:  # the team submits what it entered on an agency's behalf
+            mine = [e for e in entries if e.agency == agency]
+            drafts = sum(e.state is EntryState.DRAFT for e in mine)
+            left = sum(e.state in (EntryState.NOT_STARTED, EntryState.RETURNED) for e in mine)
+            if drafts and viewer.can_enter_for(agency):
                 actions.append(html.P([
-                    f"{names.get(agency, agency)}: {drafts} draft{'s' if drafts > 1 else ''} ready. ",
+                    f"{names.get(agency, agency)}: {drafts} draft{'s' if drafts > 1 else ''} ready"
+                    + (f", {left} measure{'s' if left > 1 else ''} still to report. " if left else ". "),
                     post_button(f"/data-calls/{call.id}/agencies/{agency}/submit",
                                 f"Submit {drafts} draft{'s' if drafts > 1 else ''} for review", color="primary",
                                 description=f"Submit {names.get(agency, agency)}'s drafts for review")]))

@@ -19,9 +19,12 @@ from dashboard.page_table import dash_page, record_id
 from data import data_calls, publication, targets
 from data.data_calls import Entry
 from data.policy import Viewer
+from data.store import same_number
+from data.targets import Proposal
 from metrics.formatting import format_value
 from metrics.periods import period_label
 from metrics.reporting import EDITABLE, OUTSTANDING, EntryState
+from metrics.spec import Direction, FormatType
 from metrics.targets import target_for
 from metrics.values import CITY
 
@@ -57,21 +60,36 @@ def layout(call_id: str = "", metric_id: str = "") -> html.Div:
         if editable else _entered(entry),
         _publish_gate(entry, blockers),
         _review(entry) if viewer.can_review_reports else None,
-        _targets(viewer, entry),
+        _targets(viewer, entry, any("target" in b for b in blockers)),
         _trail(entry),
     ])
 
 
 def _facts(entry: Entry, target: float | None) -> html.Dl:
-    metric = entry.metric
+    metric, period = entry.metric, entry.call.period
     rows = [("Definition", metric.definition), ("How it is computed", metric.computation.formula),
             ("Where it comes from", metric.computation.collection),
-            (f"{entry.call.period.label} target", format_value(target, metric.format, metric.unit)
-             if target is not None else "None set"),
+            (f"{period.label} target", _target_text(entry, target)),
             ("Better when", {"increase": "higher", "decrease": "lower", "maintain": "inside its band",
-                             "none": "informational: no target"}[metric.direction.value]),
+                             "none": "no direction: the figure is informational, never judged"}[
+                metric.direction.value]),
             ("Agency", gate().registry.agencies[entry.agency].name)]
     return html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in rows if v), []), className="about-measure")
+
+
+def _target_text(entry: Entry, target: float | None) -> str:
+    """The period's target; a count's share of the year's target is said as such, not as 53.75 lawsuits."""
+    metric, period = entry.metric, entry.call.period
+    if target is None:
+        return "None set"
+    if metric.direction is Direction.NONE:
+        return f"{format_value(target, metric.format, metric.unit)} (not judged: the measure has no better direction)"
+    annual = metric.annual_target(period.fiscal_year)
+    if period.quarter and annual and target != annual.value:
+        share = format_value(round(target) if metric.format is FormatType.COUNT else target, metric.format, metric.unit)
+        return (f"about {share}: a quarter of the FY{period.fiscal_year} target of "
+                f"{format_value(annual.value, metric.format, metric.unit)}")
+    return format_value(target, metric.format, metric.unit)
 
 
 def _recent(entry: Entry) -> html.Section:
@@ -114,8 +132,17 @@ def _publish_gate(entry: Entry, blockers: tuple[str, ...]) -> html.Section | Non
         html.P("The City publishes a measure's figures for a year only with the prior year's actual and its note, "
                "and the year's target and its note." + (" This accepted figure is held until then."
                                                          if entry.held else "")),
-        html.Ul([html.Li(b[0].upper() + b[1:]) for b in blockers]),
+        html.Ul([html.Li(b[0].upper() + b[1:] + ": " + _who_acts(b)) for b in blockers]),
     ], className="publish-gate")
+
+
+def _who_acts(blocker: str) -> str:
+    if "actual has no note" in blocker:
+        return ("the agency writes it in the note field for the prior year's actual, with its figure (an accepted "
+                "figure is first returned for a correction)")
+    if "actual is missing" in blocker:
+        return "the prior year's data call brings it"
+    return "the agency proposes the target with its note under Targets below, and the performance team approves it"
 
 
 def _review(entry: Entry) -> html.Section | None:
@@ -123,11 +150,17 @@ def _review(entry: Entry) -> html.Section | None:
     typed = recalled("review")
     if entry.state not in (EntryState.SUBMITTED, EntryState.ACCEPTED):
         return None
+    published = publication.standing(gate(), entry)
+    restating = published is not None and entry.value is not None and not same_number(published, entry.value)
+    shown = format_value(published, entry.metric.format, entry.metric.unit)
     accept = html.Form([
         csrf_field(),
-        html.Div([dbc.Label("Reason for restating, if it replaces a published figure (shown on the chart)",
-                            html_for="restatement"),
-                  dbc.Input(id="restatement", name="restatement_reason", value=typed.get("restatement_reason", ""))]),
+        html.P(f"{entry.call.period.label} shows {shown} now; accepting replaces it with {figure_text(entry)}."
+               if restating else f"Nothing is published for {entry.call.period.label} yet."
+               if published is None else f"{entry.call.period.label} shows the same figure now."),
+        html.Div([dbc.Label("Reason for restating the published figure (shown on the chart)", html_for="restatement"),
+                  dbc.Input(id="restatement", name="restatement_reason", required=True,
+                            value=typed.get("restatement_reason", ""))]) if restating else None,
         dbc.Button("Accept and publish", type="submit", color="success", className="mt-2"),
     ], action=f"{base}/accept", method="post", className="mb-3") if entry.state is EntryState.SUBMITTED else None
     give_back = html.Form([
@@ -141,7 +174,15 @@ def _review(entry: Entry) -> html.Section | None:
                         className="review-forms")
 
 
-def _targets(viewer: Viewer, entry: Entry) -> html.Section:
+def _decision(p: Proposal) -> str:
+    if p.state == "proposed":
+        return "Waiting for the performance team."
+    return f"{p.state.capitalize()} by {p.decided_by}" + (f": {p.decision_note}" if p.decision_note else ".")
+
+
+def _targets(viewer: Viewer, entry: Entry, needed: bool) -> html.Section:
+    """The call's year's and next year's targets, proposals and their decisions; ``needed``: the publish gate
+    waits for this year's target (or its note)."""
     metric, year = entry.metric, entry.call.period.fiscal_year
     proposals = targets.proposals(gate(), viewer, metric_ids={metric.id})
     current = []
@@ -149,7 +190,8 @@ def _targets(viewer: Viewer, entry: Entry) -> html.Section:
         target = metric.annual_target(fiscal_year)
         shown = format_value(target.value, metric.format, metric.unit) if target else "none set"
         current.append(html.Li(f"FY{fiscal_year}: {shown}" + (f". {target.note}" if target and target.note else "")))
-    listed = [html.Li([f"FY{p.fiscal_year}: {p.shown}, {p.state} (proposed by {p.proposed_by}). {p.note}",
+    listed = [html.Li([f"FY{p.fiscal_year}: {p.shown}, proposed by {p.proposed_by} on {p.proposed_at:%b %-d, %Y}: "
+                       f"{p.note} ", html.Strong(_decision(p)),
                        _decide(entry, p.id) if p.state == "proposed" and viewer.can_review_reports else None])
               for p in proposals]
     typed = recalled("target")
@@ -157,7 +199,8 @@ def _targets(viewer: Viewer, entry: Entry) -> html.Section:
         csrf_field(),
         dbc.Row([
             dbc.Col([dbc.Label("Fiscal year", html_for="target-year"),
-                     dbc.Select(id="target-year", name="fiscal_year", value=typed.get("fiscal_year", str(year + 1)),
+                     dbc.Select(id="target-year", name="fiscal_year",
+                                value=typed.get("fiscal_year", str(year if needed else year + 1)),
                                 options=[{"label": f"FY{y}", "value": str(y)} for y in (year, year + 1)])], md=3),
             dbc.Col([dbc.Label("Target", html_for="target-value"),
                      dbc.Input(id="target-value", name="value", value=typed.get("value", ""))], md=3),

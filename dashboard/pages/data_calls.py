@@ -43,6 +43,10 @@ def _table(found: list[Call]) -> html.Div:
         entries = data_calls.entries(gate(), viewer, call.id)
         counts = Counter(e.state for e in entries)
         overdue = sum(e.overdue(day) for e in entries)
+        if call.cancelled:
+            rows.append(html.Tr([html.Th(dcc.Link(f"{call.period.label} data call", href=f"/data-calls/{call.id}"),
+                                         scope="row"), html.Td(f"Cancelled: {call.cancelled}", colSpan=4)]))
+            continue
         rows.append(html.Tr([
             html.Th(dcc.Link(f"{call.period.label} data call", href=f"/data-calls/{call.id}"), scope="row"),
             html.Td(f"{call.due_on:%b %-d, %Y}"),
@@ -60,7 +64,8 @@ def _open_form() -> html.Section:
     typed = recalled("open-call")
     fy_start = gate().registry.city.fiscal_year_start_month
     year = fiscal_year(today(), fy_start)
-    periods = [ReportingPeriod(y, q) for y in (year, year - 1) for q in (4, 3, 2, 1, None)]
+    periods = [p for p in (ReportingPeriod(y, q) for y in (year, year - 1) for q in (4, 3, 2, 1, None))
+               if p.start(fy_start) <= today()]  # a period is reported once it has begun
     ended = [p for p in periods if p.end(fy_start) < today()]
     default = typed.get("period") or (ended[0].label if ended else periods[0].label)
     return html.Section([

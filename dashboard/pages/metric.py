@@ -77,8 +77,12 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
 def _as_of_banner(page: MetricPage) -> html.Div | None:
     if page.as_of is None:
         return None
-    return html.Div([f"This is the page as it stood at the end of {page.as_of:%A, %B %-d, %Y}: the values and the "
-                     "status the site showed then. ",
+    day = f"{page.as_of:%A, %B %-d, %Y}"
+    said = (f"This is the page as it stood at the end of {day}: the values and the status the site showed then. "
+            if page.points or page.breakdowns else
+            f"By the end of {day} this site had published no figure of this measure: there is nothing to show as "
+            "of then. ")
+    return html.Div([said,
                      dcc.Link("See the current page", href=f"/metrics/{page.metric.id}")],
                     className="as-of-banner", role="note")
 

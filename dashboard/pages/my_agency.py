@@ -65,7 +65,7 @@ def _chooser(agencies: list[str], chosen: str | None) -> html.Form:
 def _due(viewer: Viewer, agency: str) -> html.Section:
     day = today()
     items, returned = [], []
-    for call in data_calls.calls(gate(), viewer):
+    for call in (c for c in data_calls.calls(gate(), viewer) if c.cancelled is None):
         entries = data_calls.entries(gate(), viewer, call.id, agency=agency)
         counts = Counter(e.state for e in entries)
         waiting = sum(counts[s] for s in OUTSTANDING)

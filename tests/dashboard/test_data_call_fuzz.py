@@ -114,13 +114,13 @@ def test_no_data_call_route_page_or_check_answers_with_a_server_error(target: Ta
         query = data.draw(st.dictionaries(st.sampled_from(["agency", "state", "as_of", "x"]), value, max_size=2))
         path, reply = page, route(client, page, search="?" + urllib.parse.urlencode(query) if query else "")
     elif kind == "check":
-        inputs = [data.draw(st.one_of(st.none(), value)) for _ in range(3)]
+        inputs = [data.draw(st.one_of(st.none(), value)) for _ in range(4)]
         key = data.draw(st.one_of(st.sampled_from(["1:pm_581", "1:pm_225", "1:pm_584", "2:pm_581"]), text))
         path = "check"
         reply = client.post("/_dash-update-component", json={
             "output": "entry-check.children", "outputs": {"id": "entry-check", "property": "children"},
             "inputs": [{"id": f"entry-{name}", "property": "value", "value": typed}
-                       for name, typed in zip(("value", "numerator", "denominator"), inputs, strict=True)],
+                       for name, typed in zip(("value", "numerator", "denominator", "note"), inputs, strict=True)],
             "changedPropIds": ["entry-value.value"], "state": [{"id": "entry-key", "property": "data", "value": key}]})
     else:
         cells = data.draw(st.lists(st.lists(st.one_of(value, st.floats(allow_nan=True), st.integers()), max_size=4),

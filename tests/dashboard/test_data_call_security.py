@@ -32,7 +32,8 @@ PAGES = ["/data-calls", "/data-calls/1", "/data-calls/1/measures/pm_581", "/data
 CHECK = {"output": "entry-check.children", "outputs": {"id": "entry-check", "property": "children"},
          "inputs": [{"id": "entry-value", "property": "value", "value": "75"},
                     {"id": "entry-numerator", "property": "value", "value": ""},
-                    {"id": "entry-denominator", "property": "value", "value": ""}],
+                    {"id": "entry-denominator", "property": "value", "value": ""},
+                    {"id": "entry-note", "property": "value", "value": ""}],
          "changedPropIds": ["entry-value.value"],
          "state": [{"id": "entry-key", "property": "data", "value": "1:pm_581"}]}
 

