@@ -17,10 +17,11 @@ from sqlalchemy import insert, select, update
 from data import audit
 from data.access import Gate
 from data.audit import record
+from data.citistat_models import Commentary
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.input import InputError, parse_date
-from data.models import Commentary, Role, User, aware, utcnow
+from data.models import Role, User, aware, utcnow
 from data.policy import Viewer
 from metrics.spec import Grain, Visibility
 

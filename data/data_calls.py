@@ -18,10 +18,11 @@ from sqlalchemy import insert, select, update
 from data.access import Gate
 from data.audit import entries as audit_entries
 from data.audit import record
+from data.data_call_models import DataCall, ReportedEntry
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.input import InputError, parse_date, required_text
-from data.models import DataCall, ReportedEntry, aware, utcnow
+from data.models import aware, utcnow
 from data.policy import Viewer
 from metrics.registry import Registry
 from metrics.reporting import OUTSTANDING, EntryCheck, EntryState, ReportingPeriod, check_entry, due_in

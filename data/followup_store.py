@@ -15,10 +15,11 @@ from sqlalchemy import insert, select, update
 
 from data.access import Gate
 from data.audit import record
+from data.citistat_models import FollowUp
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.input import InputError, parse_date, required_text, web_link
-from data.models import FollowUp, aware, utcnow
+from data.models import aware, utcnow
 from data.policy import Viewer
 from data.sessions import SESSION, Session, session, sessions
 from metrics.followups import Deliverable, FollowUpColour, colour

@@ -13,10 +13,11 @@ from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 from data import data_calls, entry_changes
 from data.access import Gate
 from data.audit import record
+from data.data_call_models import ReportedEntry, Restatement
 from data.db import get_engine
 from data.errors import Forbidden
 from data.input import required_text
-from data.models import ReportedEntry, Restatement, utcnow
+from data.models import utcnow
 from data.policy import Viewer
 from data.sources import source_table
 from data.store import same_number

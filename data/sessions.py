@@ -15,11 +15,12 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from data.access import Gate
 from data.audit import record
+from data.citistat_models import AgendaItem, CitiStatSession, FollowUp
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.frozen import frozen_view
 from data.input import InputError, parse_date, required_text
-from data.models import AgendaItem, CitiStatSession, FollowUp, aware, utcnow
+from data.models import aware, utcnow
 from data.policy import Viewer
 from metrics.escalation import Reason, suggest
 from metrics.subjects import Subject, SubjectError, SubjectKind

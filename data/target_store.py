@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, ScalarSelect, func, select
 
-from data.models import TargetProposal
+from data.data_call_models import TargetProposal
 from metrics.spec import Target
 
 TARGET = TargetProposal.__table__  # type: ignore[attr-defined]

@@ -20,10 +20,11 @@ from sqlalchemy import insert, select, update
 from data import data_calls, entry_changes, publication
 from data.access import Gate
 from data.audit import record
+from data.data_call_models import PendingUpload
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.input import InputError, note_text
-from data.models import PendingUpload, aware, utcnow
+from data.models import aware, utcnow
 from data.policy import Viewer
 from data.workbook import Cell, Sheet, WorkbookError, read_workbook
 from metrics.reporting import EDITABLE, EntryState

@@ -13,6 +13,7 @@ target on another scale than the values: a held-out cycle breaks a streak of mis
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable, Mapping
@@ -21,7 +22,7 @@ from enum import StrEnum
 
 from metrics.aggregations import PeriodTotal
 from metrics.formatting import format_value
-from metrics.periods import MONTHS_IN, fiscal_year, period_label
+from metrics.periods import MONTHS_IN, fiscal_year, period_end, period_label
 from metrics.quality import trusted
 from metrics.spec import Direction, Frequency, Grain, MetricSpec
 from metrics.status import Assessment, Status, near_band
@@ -129,12 +130,20 @@ def project(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Projec
     return Projection(ytd.fiscal_year, value, value - half, value + half, target.value, wide)
 
 
+def recent(values: Iterable[ValueRow], since: dt.date | None) -> list[ValueRow]:
+    """The values of periods that ended on or after ``since`` (all of them without it)."""
+    return [v for v in values if since is None or period_end(v.period_start, Grain(v.grain)) >= since]
+
+
 def suggest(metrics: Iterable[MetricSpec], values: Mapping[str, list[ValueRow]],
-            assessments: Mapping[str, Assessment], fy_start: int) -> list[Suggestion]:
-    """The measures the rule puts on the agenda, most reasons first."""
+            assessments: Mapping[str, Assessment], fy_start: int, since: dt.date | None = None) -> list[Suggestion]:
+    """The measures the rule puts on the agenda, most reasons first. With ``since``, no reason rests on a period
+    that ended before it: a measure with no data since then is not suggested."""
     out = []
     for spec in metrics:
-        rows = values.get(spec.id, [])
+        rows = recent(values.get(spec.id, []), since)
+        if not rows:
+            continue
         metric, _ = trusted(spec, rows)
         fmt = lambda v, m=metric: format_value(v, m.format, m.unit)  # noqa: E731
         reasons, words = [], []

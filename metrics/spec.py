@@ -384,6 +384,7 @@ class MetricSpec(_Frozen):
     notes: str | None = None
     acknowledged: tuple[Acknowledged, ...] = ()
     quality: QualitySpec = QualitySpec()
+    impact: float = Field(default=1.0, gt=0, le=10)  # how much residents feel it: weighs its CitiStat severity
 
     @property
     def total(self) -> PeriodTotal:

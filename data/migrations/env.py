@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import data.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import data.citistat_models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import data.data_call_models  # noqa: F401
+import data.models  # noqa: F401
 from data.db import get_engine
 
 target_metadata = SQLModel.metadata

@@ -1,0 +1,114 @@
+"""How severe a suggested measure is, so a CitiStat agenda takes the worst first.
+
+    severity = impact × gap × (1 + 0.25 × (missed cycles in a row − 1, at most 4)) × trend
+
+- **gap**: how far the latest usable cycle falls short of its target, as a share of the target (0.2 is 20%
+  short), at most 1; the projected year-end's shortfall when that is larger and the year is projected to miss
+  widely.
+- **missed cycles in a row**: each missed cycle after the first adds a quarter of the gap, up to doubling it (a
+  small miss stays small however long it lasts).
+- **trend**: 1.25 when the latest cycle moved away from the target, 0.8 when it moved toward it, else 1.
+- **impact**: the registry's resident-impact weight of the measure (``impact``, default 1).
+- A measure suggested only because its data is stale scores 0.05 × impact: after every real miss.
+
+No part rests on a value the quality gate holds out (those cycles are passed over, as in the escalation rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from metrics.escalation import Projection, Suggestion, cycle_grain, misses, recent
+from metrics.spec import Direction, MetricSpec
+from metrics.targets import target_for
+from metrics.values import CITY, ValueRow, usable
+
+MAX_GAP = 1.0
+PER_EXTRA_MISS = 0.25
+MAX_PERSISTENCE = 1.0
+STALE_ONLY = 0.05
+
+
+class Trend(StrEnum):
+    WORSENING = "worsening"  # the latest cycle moved away from the target
+    IMPROVING = "improving"  # it moved toward the target
+    STEADY = "steady"  # it did not move, or there is nothing to compare
+
+    @property
+    def factor(self) -> float:
+        return {Trend.WORSENING: 1.25, Trend.IMPROVING: 0.8, Trend.STEADY: 1.0}[self]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A suggestion with its severity, in agenda order."""
+
+    suggestion: Suggestion
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Severity:
+    score: float
+    gap: float | None  # the shortfall as a share of the target
+    streak: int
+    trend: Trend
+    words: str  # "23% short of target, 3 cycles in a row, getting worse"
+
+
+def rank(suggestions: Iterable[Suggestion], values: Mapping[str, list[ValueRow]], fy_start: int,
+         since: dt.date | None = None) -> list[Ranked]:
+    """The suggestions, most severe first (ties: more reasons, then the title), judged on data since ``since``."""
+    ranked = [Ranked(s, severity(s.metric, recent(values.get(s.metric.id, []), since), s.streak, s.projection,
+                                 fy_start)) for s in suggestions]
+    return sorted(ranked, key=lambda r: (-r.severity.score, -len(r.suggestion.reasons), r.suggestion.metric.title))
+
+
+def severity(metric: MetricSpec, values: list[ValueRow], streak: int, projection: Projection | None,
+             fy_start: int) -> Severity:
+    """The severity of a measure the rule suggests (see the module's formula)."""
+    cycles = [v for v in usable(values) if v.geography == CITY and not v.partial]
+    grain = cycle_grain(metric, values) if cycles else None
+    judged = sorted((v for v in cycles if v.grain == grain), key=lambda v: v.period_start)
+    gap = _gap(metric, judged[-1], target_for(metric, grain, judged[-1].period_start, fy_start)) \
+        if judged and grain else None
+    if projection is not None and projection.misses_widely:
+        projected = _shortfall(metric, projection.value, projection.target)
+        gap = max(gap or 0.0, projected or 0.0) or None
+    trend = _trend(metric, judged)
+    persistence = min(PER_EXTRA_MISS * max(streak - 1, 0), MAX_PERSISTENCE)
+    if not gap and not streak:
+        return Severity(STALE_ONLY * metric.impact, None, 0, trend, "no usable recent figure: newer data is overdue")
+    score = metric.impact * (gap or 0.0) * (1 + persistence) * trend.factor
+    words = [f"{gap:.0%} short of target" if gap else "on or near target now",
+             *([f"{streak} cycles missed in a row"] if streak > 1 else []),
+             *(["getting worse"] if trend is Trend.WORSENING else ["improving"] if trend is Trend.IMPROVING else []),
+             *([f"resident impact ×{metric.impact:g}"] if metric.impact != 1 else [])]
+    return Severity(score, gap, streak, trend, ", ".join(words))
+
+
+def _gap(metric: MetricSpec, latest: ValueRow, target: float | None) -> float | None:
+    if target is None or latest.value is None or not misses(metric, latest.value, target):
+        return None
+    return _shortfall(metric, latest.value, target)
+
+
+def _shortfall(metric: MetricSpec, value: float, target: float) -> float | None:
+    if not target:
+        return MAX_GAP if misses(metric, value, target) else None
+    short = (target - value) if metric.direction is Direction.INCREASE else (value - target)
+    return min(max(short / abs(target), 0.0), MAX_GAP) or None
+
+
+def _trend(metric: MetricSpec, judged: list[ValueRow]) -> Trend:
+    if len(judged) < 2 or judged[-1].value is None or judged[-2].value is None:
+        return Trend.STEADY
+    moved = judged[-1].value - judged[-2].value
+    better = moved > 0 if metric.direction is Direction.INCREASE else moved < 0 \
+        if metric.direction is Direction.DECREASE else None
+    if not moved or better is None:
+        return Trend.STEADY
+    return Trend.IMPROVING if better else Trend.WORSENING
