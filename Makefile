@@ -16,7 +16,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP)  ## virtual environment and pinned packages
+setup: $(STAMP)  ## virtual environment and pinned packages, and Pango for the PDF documents
+	@bash .ci/install-debian libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
 instance/.demo-loaded: $(STAMP) $(wildcard cities/baltimore/*.yaml) $(wildcard cities/baltimore/measures/*/*.yaml)
 	mkdir -p instance
@@ -44,7 +45,7 @@ lint: setup  ## ruff, mypy and the import contracts
 	$(VENV)/bin/lint-imports
 
 test: setup  ## the whole suite (SQLite and PostgreSQL, browser tests in Debian's Chromium), after lint
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || bash .ci/install-browser
+	@bash .ci/install-debian
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports

@@ -49,6 +49,13 @@ def status_chip(status: Status, count: int | None = None, stale: bool = False) -
     return html.Span(children, className=f"status-chip status-{status.value}")
 
 
+def status_words(assessment: Assessment) -> str:
+    """A status in words, as every page and document says it: ``Off track · stale`` for a stale measure."""
+    if assessment.status is Status.STALE and assessment.judged_as:
+        return f"{assessment.judged_as.label} · stale"
+    return assessment.status.label
+
+
 def assessment_chip(assessment: Assessment) -> html.Span:
     if assessment.status is Status.STALE and assessment.judged_as:
         return status_chip(assessment.judged_as, stale=True)

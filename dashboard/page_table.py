@@ -115,8 +115,6 @@ PAGES: tuple[Page, ...] = (
     Page("citistat", "/citistat", "CitiStat sessions", Audience.STAFF, nav="CitiStat"),
     Page("citistat_session", "/citistat/<session_id>", "CitiStat session", Audience.STAFF,
          exists=lambda viewer, params: session(viewer, record_id(params["session_id"], "session"))),
-    Page("citistat_memo", "/citistat/<session_id>/memo", "Briefing memo", Audience.STAFF,
-         exists=lambda viewer, params: session(viewer, record_id(params["session_id"], "session"))),
     Page("follow_ups", "/follow-ups", "Follow-ups", Audience.STAFF, query=("colour", "agency"), nav="Follow-ups"),
     Page("follow_up", "/follow-ups/<follow_up_id>", "Follow-up", Audience.STAFF,
          exists=lambda viewer, params: follow_up(gate(), viewer, record_id(params["follow_up_id"], "follow-up"))),

@@ -7,6 +7,7 @@ evidence; which sessions carried it follows from the dates, so a past session's 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 
 from data.access import Gate
-from data.audit import record
+from data.audit import entries, record
 from data.citistat_models import FollowUp
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
@@ -112,6 +113,52 @@ def report(gate: Gate, viewer: Viewer, follow_up_id: int, *, started: bool, clos
         conn.execute(update(FOLLOW).where(FOLLOW.c.id == follow_up_id).values(**changes, updated_at=now))
         record(conn, actor=str(viewer.user_id), action="report", object_type="follow_up",
                object_id=str(follow_up_id), before=before, after=changes)
+
+
+def change(gate: Gate, viewer: Viewer, follow_up_id: int, *, due_on: str, owner_role: str, owner_agency: str,
+           reason: str) -> None:
+    """A new due date or owner (the performance team), with the reason; each change stays in its history."""
+    if not viewer.can_manage:
+        raise Forbidden("only the performance team changes a follow-up's due date or owner")
+    current = follow_up(gate, viewer, follow_up_id)
+    due = parse_date(due_on, "Due date")
+    role = required_text(owner_role, "Owner role", 120)
+    if owner_agency not in gate.registry.agencies:
+        raise InputError(f"Owner agency: no agency '{owner_agency[:80]}'")
+    if due < current.session_meets_on:
+        raise InputError("Due date: it must be on or after the session's meeting date")
+    before = {"due_on": current.due_on, "owner_role": current.owner_role, "owner_agency": current.owner_agency}
+    after = {"due_on": due, "owner_role": role, "owner_agency": owner_agency}
+    if before == after:
+        raise InputError("Due date: nothing changed")
+    why = required_text(reason, "Reason for the change", MAX_TEXT)
+    with get_engine().begin() as conn:
+        conn.execute(update(FOLLOW).where(FOLLOW.c.id == follow_up_id).values(**after, updated_at=utcnow()))
+        record(conn, actor=str(viewer.user_id), action="change", object_type="follow_up",
+               object_id=str(follow_up_id), before=before, after={**after, "reason": why})
+
+
+@dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str
+
+
+def history(gate: Gate, viewer: Viewer, follow_up_id: int) -> list[Step]:
+    """Every change of the follow-up, oldest first: assigned, progress reported, due date or owner changed."""
+    follow_up(gate, viewer, follow_up_id)
+    with get_engine().connect() as conn:
+        rows = entries(conn, object_type="follow_up", object_id=str(follow_up_id))
+    steps = []
+    for r in reversed(rows):
+        before, after = json.loads(r.before or "{}"), json.loads(r.after or "{}")
+        moved = [f"{k.replace('_', ' ')} {before.get(k)} → {after[k]}" for k in ("due_on", "owner_role", "owner_agency")
+                 if k in after and k in before and before[k] != after[k]]
+        detail = "; ".join(moved) + (f" ({after['reason']})" if after.get("reason") else "")
+        steps.append(Step(aware(r.at), r.actor, r.action, detail))
+    return steps
 
 
 def follow_up(gate: Gate, viewer: Viewer, follow_up_id: int) -> FollowUpRow:

@@ -1,4 +1,5 @@
-"""CitiStat sessions and their agendas: who may see and change them, the frozen view, every change audited.
+"""CitiStat sessions as read: who may see them, their agendas (ranked, with what was also considered), and the
+decisions recorded in the meeting. Changing them is :mod:`data.session_changes`'s.
 
 Admins (the Mayor's office) create sessions and shape agendas. Agency users see sessions about their
 agencies and sessions that gave their agencies a follow-up; internal viewers see every session.
@@ -7,28 +8,28 @@ agencies and sessions that gave their agencies a follow-up; internal viewers see
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, select
 
-from data.access import Gate
-from data.audit import record
-from data.citistat_models import AgendaItem, CitiStatSession, FollowUp
+from data.citistat_models import AgendaItem, CitiStatSession, FollowUp, SessionDecision
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
-from data.frozen import frozen_view
-from data.input import InputError, parse_date, required_text
-from data.models import aware, utcnow
+from data.input import InputError
+from data.models import aware
 from data.policy import Viewer
-from metrics.escalation import Reason, suggest
-from metrics.subjects import Subject, SubjectError, SubjectKind
+from metrics.escalation import Reason
+from metrics.periods import add_months
+from metrics.subjects import Subject, SubjectKind
 
 SESSION = CitiStatSession.__table__  # type: ignore[attr-defined]
 ITEM = AgendaItem.__table__  # type: ignore[attr-defined]
 FOLLOW = FollowUp.__table__  # type: ignore[attr-defined]
-MAX_NOTE = 1000
+DECISION = SessionDecision.__table__  # type: ignore[attr-defined]
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 class Origin(StrEnum):
@@ -40,8 +41,13 @@ class Origin(StrEnum):
 class Attendee:
     role: str
     name: str
+    email: str | None = None  # where the pre-read goes
 
     def __str__(self) -> str:
+        return f"{self.role}: {self.name}" + (f" <{self.email}>" if self.email else "")
+
+    @property
+    def shown(self) -> str:
         return f"{self.role}: {self.name}"
 
 
@@ -54,16 +60,28 @@ class Session:
     frozen_at: dt.datetime
     attendees: tuple[Attendee, ...]
     created_by: str
+    agenda_size: int = 8
+    window_months: int = 18
+    cancelled: str | None = None  # why it was cancelled, if it was
+
+    @property
+    def since(self) -> dt.date:
+        """No agenda reason rests on a period that ended before this day."""
+        return add_months(dt.date(self.data_cutoff.year, self.data_cutoff.month, 1), -self.window_months)
 
     @property
     def summary(self) -> str:
         """When it meets, which data it holds, and when that data was frozen."""
-        return (f"Meeting {self.meets_on:%A, %B %-d, %Y}. Data through {self.data_cutoff:%B %-d, %Y}, as recorded "
-                f"{self.frozen_at:%Y-%m-%d %H:%M} UTC")
+        return (f"Meeting {self.meets_on:%A, %B %-d, %Y}. Data from {self.since:%B %Y} through "
+                f"{self.data_cutoff:%B %-d, %Y}, as recorded {self.frozen_at:%Y-%m-%d %H:%M} UTC")
 
     @property
     def attendee_list(self) -> str:
-        return "; ".join(map(str, self.attendees))
+        return "; ".join(a.shown for a in self.attendees)
+
+    def colours_on(self, today: dt.date) -> dt.date:
+        """The day follow-up colours are read on: today, or the meeting day once it has passed."""
+        return min(today, self.meets_on)
 
 
 @dataclass(frozen=True)
@@ -76,160 +94,37 @@ class AgendaEntry:
     explanation: str
     removed: bool
     analyst_note: str | None
+    considered: bool = False  # ranked below the agenda's size: listed, not discussed
+    severity: float | None = None
+    severity_words: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    text: str
+    metric_id: str | None
+    recorded_by: str
+    recorded_at: dt.datetime
 
 
 def parse_attendees(text: str) -> tuple[Attendee, ...]:
-    """One attendee per line as ``Role: Name``; blank lines are skipped."""
+    """One attendee per line as ``Role: Name``, with an e-mail address for the pre-read as ``<name@city.gov>``."""
     attendees = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        role, colon, name = line.partition(":")
-        if not colon or not role.strip() or not name.strip() or len(line) > 200:
-            raise InputError(f"Attendees, line {number}: write 'Role: Name' (for example 'Director: Jane Doe')")
-        attendees.append(Attendee(role.strip(), name.strip()))
+        role, colon, rest = line.partition(":")
+        name, _, address = rest.partition("<")
+        email = address.removesuffix(">").strip() if address else None
+        if not colon or not role.strip() or not name.strip() or len(line) > 300 \
+                or (address and not (address.strip().endswith(">") and email and _EMAIL.fullmatch(email))):
+            raise InputError(f"Attendees, line {number}: write 'Role: Name', with an e-mail address for the pre-read "
+                             "if you like (for example 'Director: Jane Doe <jane.doe@city.gov>')")
+        attendees.append(Attendee(role.strip(), name.strip(), email))
     return tuple(attendees)
 
 
-def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, data_cutoff: str,
-                   attendees: str) -> int:
-    """A new session with the rule's suggested agenda, frozen now. Admins only."""
-    _require_admin(viewer)
-    try:
-        parsed = Subject.parse(subject, gate.registry)
-    except SubjectError as exc:
-        raise InputError(f"Subject: {exc}") from None
-    meeting, cutoff = parse_date(meets_on, "Meeting date"), parse_date(data_cutoff, "Data cutoff")
-    if cutoff > meeting:
-        raise InputError("Data cutoff: it must be on or before the meeting date")
-    people = parse_attendees(attendees)
-    now = utcnow()
-    with get_engine().begin() as conn:
-        session_id = conn.execute(insert(SESSION).returning(SESSION.c.id).values(
-            subject_kind=parsed.kind.value, subject_id=parsed.id, meets_on=meeting, data_cutoff=cutoff,
-            frozen_at=now, attendees="\n".join(map(str, people)), created_by=viewer.user_id,
-            created_at=now)).scalar_one()
-        record(conn, actor=str(viewer.user_id), action="create", object_type="citistat_session",
-               object_id=str(session_id), after={"subject": parsed.key, "meets_on": meeting, "data_cutoff": cutoff,
-                                                 "attendees": [str(a) for a in people]})
-        _add_suggestions(conn, gate, viewer, session_id, parsed, now, cutoff)
-    return int(session_id)
-
-
-def refreeze(gate: Gate, viewer: Viewer, session_id: int) -> None:
-    """Take the latest data (before the meeting only); measures the rule now suggests join the agenda."""
-    _require_admin(viewer)
-    current = session(viewer, session_id)
-    if gate.today() > current.meets_on:
-        raise InputError("The meeting has happened: its snapshot stays as it was in the room")
-    now = utcnow()
-    with get_engine().begin() as conn:
-        conn.execute(update(SESSION).where(SESSION.c.id == session_id).values(frozen_at=now))
-        record(conn, actor=str(viewer.user_id), action="refreeze", object_type="citistat_session",
-               object_id=str(session_id), before={"frozen_at": current.frozen_at}, after={"frozen_at": now})
-        _add_suggestions(conn, gate, viewer, session_id, current.subject, now, current.data_cutoff)
-
-
-def _add_suggestions(conn: Connection, gate: Gate, viewer: Viewer, session_id: int, subject: Subject,
-                     frozen_at: dt.datetime, cutoff: dt.date) -> None:
-    view = frozen_view(gate, viewer, subject, frozen_at, cutoff)
-    fy_start = gate.registry.city.fiscal_year_start_month
-    present = {r.metric_id for r in conn.execute(select(ITEM.c.metric_id).where(ITEM.c.session_id == session_id))}
-    position = _last_position(conn, session_id)
-    for suggestion in suggest(view.metrics.values(), view.values, view.assessments, fy_start):
-        if suggestion.metric.id in present:
-            continue
-        position += 1
-        reasons = ",".join(r.value for r in suggestion.reasons)
-        item_id = conn.execute(insert(ITEM).returning(ITEM.c.id).values(
-            session_id=session_id, metric_id=suggestion.metric.id, position=position, origin=Origin.RULE.value,
-            reasons=reasons, explanation=suggestion.explanation, removed=False, analyst_note=None,
-            updated_by=viewer.user_id, updated_at=utcnow())).scalar_one()
-        record(conn, actor=str(viewer.user_id), action="suggest", object_type="agenda_item", object_id=str(item_id),
-               after={"session": session_id, "metric": suggestion.metric.id, "reasons": reasons})
-
-
-def _last_position(conn: Connection, session_id: int) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(ITEM.c.position), 0))
-                            .where(ITEM.c.session_id == session_id)).scalar_one())
-
-
-# --- agenda edits (admins) -----------------------------------------------------------------------------------
-def add_item(gate: Gate, viewer: Viewer, session_id: int, metric_id: str, note: str) -> None:
-    """Put a measure on the agenda by hand (or back on it), with the analyst's reason."""
-    _require_admin(viewer)
-    session(viewer, session_id)
-    try:
-        gate.metric(viewer, metric_id)
-    except (NotFound, Forbidden):
-        raise InputError(f"Measure: no measure '{metric_id[:80]}'") from None
-    note = _note(note)
-    with get_engine().begin() as conn:
-        existing = conn.execute(select(ITEM).where(ITEM.c.session_id == session_id,
-                                                   ITEM.c.metric_id == metric_id)).first()
-        if existing is not None and not existing.removed:
-            raise InputError("Measure: it is already on the agenda")
-        position = _last_position(conn, session_id) + 1
-        if existing is not None:
-            conn.execute(update(ITEM).where(ITEM.c.id == existing.id).values(
-                removed=False, analyst_note=note, position=position, updated_by=viewer.user_id, updated_at=utcnow()))
-            item_id = existing.id
-        else:
-            item_id = conn.execute(insert(ITEM).returning(ITEM.c.id).values(
-                session_id=session_id, metric_id=metric_id, position=position, origin=Origin.ANALYST.value,
-                reasons="", explanation="", removed=False, analyst_note=note, updated_by=viewer.user_id,
-                updated_at=utcnow())).scalar_one()
-        record(conn, actor=str(viewer.user_id), action="add", object_type="agenda_item", object_id=str(item_id),
-               after={"session": session_id, "metric": metric_id, "note": note})
-
-
-def remove_item(viewer: Viewer, session_id: int, item_id: int, note: str) -> None:
-    """Take an item off the agenda; the item and the reason stay on record."""
-    _require_admin(viewer)
-    item = _item(session_id, item_id)
-    note = _note(note)
-    with get_engine().begin() as conn:
-        conn.execute(update(ITEM).where(ITEM.c.id == item_id).values(
-            removed=True, analyst_note=note, updated_by=viewer.user_id, updated_at=utcnow()))
-        record(conn, actor=str(viewer.user_id), action="remove", object_type="agenda_item", object_id=str(item_id),
-               before={"removed": item.removed, "note": item.analyst_note}, after={"removed": True, "note": note})
-
-
-def move_item(viewer: Viewer, session_id: int, item_id: int, step: int) -> None:
-    """Swap an item with its neighbour above (``step`` -1) or below (+1) among the items still on the agenda."""
-    _require_admin(viewer)
-    _item(session_id, item_id)
-    kept = [e for e in agenda(viewer, session_id) if not e.removed]
-    index = next(i for i, e in enumerate(kept) if e.id == item_id)
-    other = index + (1 if step > 0 else -1)
-    if not 0 <= other < len(kept):
-        return
-    mine, theirs = kept[index], kept[other]
-    with get_engine().begin() as conn:
-        conn.execute(update(ITEM).where(ITEM.c.id == mine.id).values(position=theirs.position))
-        conn.execute(update(ITEM).where(ITEM.c.id == theirs.id).values(position=mine.position))
-        record(conn, actor=str(viewer.user_id), action="reorder", object_type="agenda_item", object_id=str(item_id),
-               before={"position": mine.position}, after={"position": theirs.position})
-
-
-def _note(note: str) -> str:
-    return required_text(note, "Reason (kept with the agenda's history)", MAX_NOTE)
-
-
-def _item(session_id: int, item_id: int) -> AgendaEntry:
-    with get_engine().connect() as conn:
-        row = conn.execute(select(ITEM).where(ITEM.c.id == item_id, ITEM.c.session_id == session_id)).first()
-    if row is None:
-        raise NotFound(f"no agenda item {item_id} in session {session_id}")
-    return _entry(row)
-
-
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.can_manage:
-        raise Forbidden("only the performance team changes CitiStat sessions")
-
-
-# --- reads ---------------------------------------------------------------------------------------------------
 def sessions(viewer: Viewer) -> list[Session]:
     """Every session this viewer may see, latest meeting first."""
     if not viewer.internal:
@@ -253,15 +148,26 @@ def session(viewer: Viewer, session_id: int) -> Session:
 
 
 def agenda(viewer: Viewer, session_id: int) -> list[AgendaEntry]:
+    """Every item of the agenda, in order: on it, taken off, and also considered."""
     session(viewer, session_id)
     with get_engine().connect() as conn:
         rows = conn.execute(select(ITEM).where(ITEM.c.session_id == session_id).order_by(ITEM.c.position))
-        return [_entry(r) for r in rows]
+        return [entry_of(r) for r in rows]
+
+
+def decisions(viewer: Viewer, session_id: int) -> list[Decision]:
+    """The decisions recorded in the meeting, in the order they were taken (withdrawn ones left out)."""
+    session(viewer, session_id)
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(DECISION).where(DECISION.c.session_id == session_id,
+                                                   DECISION.c.withdrawn_at.is_(None)).order_by(DECISION.c.id))
+        return [Decision(r.id, r.text, r.metric_id, r.recorded_by, aware(r.recorded_at)) for r in rows]
 
 
 def previous_session(viewer: Viewer, current: Session) -> Session | None:
-    """The latest earlier session on the same subject."""
-    earlier = [s for s in sessions(viewer) if s.subject == current.subject and s.meets_on < current.meets_on]
+    """The latest earlier session on the same subject that was held."""
+    earlier = [s for s in sessions(viewer) if s.subject == current.subject and s.meets_on < current.meets_on
+               and s.cancelled is None]
     return earlier[0] if earlier else None
 
 
@@ -281,13 +187,17 @@ def _follow_up_agencies(conn: Connection, session_id: int | None = None) -> dict
 
 
 def _session(row: Any) -> Session:
-    attendees = tuple(Attendee(*(part.strip() for part in line.split(":", 1)))
-                      for line in row.attendees.splitlines() if ":" in line)
+    try:
+        attendees = parse_attendees(row.attendees)
+    except InputError:  # written before e-mail addresses were read: as it was
+        attendees = tuple(Attendee(*(part.strip() for part in line.split(":", 1)))
+                          for line in row.attendees.splitlines() if ":" in line)
     return Session(row.id, Subject(SubjectKind(row.subject_kind), row.subject_id), row.meets_on, row.data_cutoff,
-                   aware(row.frozen_at), attendees, row.created_by)
+                   aware(row.frozen_at), attendees, row.created_by, row.agenda_size,
+                   row.window_months, row.cancel_reason if row.cancelled_at else None)
 
 
-def _entry(row: Any) -> AgendaEntry:
+def entry_of(row: Any) -> AgendaEntry:
     return AgendaEntry(row.id, row.metric_id, row.position, Origin(row.origin),
                        tuple(Reason(r) for r in row.reasons.split(",") if r), row.explanation, row.removed,
-                       row.analyst_note)
+                       row.analyst_note, row.considered, row.severity, row.severity_words or "")

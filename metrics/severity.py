@@ -3,8 +3,8 @@
     severity = impact × gap × (1 + 0.25 × (missed cycles in a row − 1, at most 4)) × trend
 
 - **gap**: how far the latest usable cycle falls short of its target, as a share of the target (0.2 is 20%
-  short), at most 1; the projected year-end's shortfall when that is larger and the year is projected to miss
-  widely.
+  short), at most 1; for a percent, in points (60% against 75% is 0.15); a zero target missed is 1. The projected
+  year-end's shortfall when that is larger and the year is projected to miss widely.
 - **missed cycles in a row**: each missed cycle after the first adds a quarter of the gap, up to doubling it (a
   small miss stays small however long it lasts).
 - **trend**: 1.25 when the latest cycle moved away from the target, 0.8 when it moved toward it, else 1.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from metrics.escalation import Projection, Suggestion, cycle_grain, misses, recent
-from metrics.spec import Direction, MetricSpec
+from metrics.spec import Direction, FormatType, MetricSpec
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow, usable
 
@@ -83,7 +83,8 @@ def severity(metric: MetricSpec, values: list[ValueRow], streak: int, projection
     if not gap and not streak:
         return Severity(STALE_ONLY * metric.impact, None, 0, trend, "no usable recent figure: newer data is overdue")
     score = metric.impact * (gap or 0.0) * (1 + persistence) * trend.factor
-    words = [f"{gap:.0%} short of target" if gap else "on or near target now",
+    off = f"{gap * 100:.0f} points off target" if metric.format is FormatType.PERCENT else f"{gap:.0%} off target"
+    words = [off if gap else "on or near target now",
              *([f"{streak} cycles missed in a row"] if streak > 1 else []),
              *(["getting worse"] if trend is Trend.WORSENING else ["improving"] if trend is Trend.IMPROVING else []),
              *([f"resident impact ×{metric.impact:g}"] if metric.impact != 1 else [])]
@@ -97,9 +98,11 @@ def _gap(metric: MetricSpec, latest: ValueRow, target: float | None) -> float | 
 
 
 def _shortfall(metric: MetricSpec, value: float, target: float) -> float | None:
-    if not target:
-        return MAX_GAP if misses(metric, value, target) else None
     short = (target - value) if metric.direction is Direction.INCREASE else (value - target)
+    if metric.format is FormatType.PERCENT:
+        return min(max(short, 0.0), MAX_GAP) or None  # in points: 60% against 75% is 0.15
+    if not target:
+        return MAX_GAP if short > 0 else None  # any miss of a zero target (fatal fires) is a whole miss
     return min(max(short / abs(target), 0.0), MAX_GAP) or None
 
 

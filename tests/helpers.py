@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert
 
-from data import sessions
+from data import session_changes
 from data.access import Gate
 from data.db import get_engine
 from data.models import Role
@@ -72,8 +72,8 @@ def put_months(values: list[float], run_id: int | None = None) -> None:
 
 
 def new_session(gate: Gate, meets_on: str = "2025-11-05", cutoff: str = "2025-10-31") -> int:
-    return sessions.create_session(gate, ADMIN, subject="agency:AG1", meets_on=meets_on, data_cutoff=cutoff,
-                                   attendees="Director: Dana Reyes\nCity Administrator: Sam Lee")
+    return session_changes.create_session(gate, ADMIN, subject="agency:AG1", meets_on=meets_on, data_cutoff=cutoff,
+                                          attendees="Director: Dana Reyes\nCity Administrator: Sam Lee")
 
 
 def load_reported(registry: Registry) -> None:

@@ -46,7 +46,7 @@ def _subjects(registry: Registry) -> str:
 
 def _table(rows: list[Session], caption: str, registry: Registry) -> html.Div:
     body = [html.Tr([html.Th(dcc.Link(f"{s.meets_on:%a %b %-d, %Y}", href=f"/citistat/{s.id}"), scope="row"),
-                     html.Td(s.subject.label(registry)),
+                     html.Td(s.subject.label(registry) + (" (cancelled)" if s.cancelled else "")),
                      html.Td(s.data_cutoff.isoformat()), html.Td(str(len(s.attendees)))]) for s in rows]
     head = html.Tr([html.Th(h, scope="col") for h in ("Meeting", "Subject", "Data through", "Attendees")])
     return scroll_region(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body)],
@@ -73,9 +73,18 @@ def _new_session_form(day: str) -> html.Section:
                          dbc.Input(id="data_cutoff", name="data_cutoff", type="date", required=True,
                                    value=typed.get("data_cutoff", day))], md=3),
             ], className="g-3"),
-            html.Div([dbc.Label("Attendees, one per line as Role: Name", html_for="attendees"),
+            dbc.Row([
+                dbc.Col([dbc.Label("Agenda size (the most severe suggestions)", html_for="agenda_size"),
+                         dbc.Input(id="agenda_size", name="agenda_size", type="number", min=1, max=30, required=True,
+                                   value=typed.get("agenda_size", "8"))], md=4),
+                dbc.Col([dbc.Label("Data window (months before the cutoff)", html_for="window_months"),
+                         dbc.Input(id="window_months", name="window_months", type="number", min=3, max=60,
+                                   required=True, value=typed.get("window_months", "18"))], md=4),
+            ], className="g-3 mt-1"),
+            html.Div([dbc.Label("Attendees, one per line as Role: Name, with <e-mail> for the pre-read",
+                                html_for="attendees"),
                       dbc.Textarea(id="attendees", name="attendees", rows=3, value=typed.get("attendees", ""),
-                                   placeholder="Director: Jane Doe")], className="mt-3"),
+                                   placeholder="Director: Jane Doe <jane.doe@city.gov>")], className="mt-3"),
             dbc.Button("Create session and suggest the agenda", type="submit", color="primary", className="mt-3"),
         ], action="/citistat", method="post", className="new-session-form"),
     ])

@@ -13,7 +13,7 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.form_posts import recalled
 from dashboard.page import guarded
 from dashboard.page_table import dash_page, record_id
-from data.followup_store import FollowUpRow, follow_up
+from data.followup_store import FollowUpRow, follow_up, history
 from data.models import Role
 from data.policy import Viewer
 
@@ -43,7 +43,43 @@ def layout(follow_up_id: str = "") -> html.Div:
         *flashes(),
         html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in facts if v), []), className="about-measure"),
         _report_form(f) if _may_report(viewer, f) else None,
+        _change_form(f) if viewer.can_manage and not f.closed_at else None,
+        _history(viewer, f),
     ])
+
+
+def _change_form(f: FollowUpRow) -> html.Form:
+    typed = recalled("change")
+    agencies = sorted(((a.id, a.name) for a in gate().registry.agencies.values()), key=lambda kv: kv[1])
+    return html.Form([
+        csrf_field(),
+        html.H2("Change the due date or the owner", className="h4 mt-4"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Due date", html_for="change-due"),
+                     dbc.Input(id="change-due", name="due_on", type="date", required=True,
+                               value=typed.get("due_on", f.due_on.isoformat()))], md=3),
+            dbc.Col([dbc.Label("Owner role", html_for="change-role"),
+                     dbc.Input(id="change-role", name="owner_role", required=True,
+                               value=typed.get("owner_role", f.owner_role))], md=4),
+            dbc.Col([dbc.Label("Owner agency", html_for="change-agency"),
+                     dbc.Select(id="change-agency", name="owner_agency",
+                                value=typed.get("owner_agency", f.owner_agency),
+                                options=[{"label": n, "value": k} for k, n in agencies])], md=5),
+        ], className="g-2"),
+        html.Div([dbc.Label("Reason for the change (kept in the history)", html_for="change-reason"),
+                  dbc.Input(id="change-reason", name="reason", required=True, maxLength=2000,
+                            value=typed.get("reason", ""))], className="mt-2"),
+        dbc.Button("Change", type="submit", color="secondary", className="mt-2"),
+    ], action=f"/follow-ups/{f.id}/change", method="post", className="report-form")
+
+
+def _history(viewer: Viewer, f: FollowUpRow) -> html.Section | None:
+    steps = history(gate(), viewer, f.id)
+    if not steps:
+        return None
+    return html.Section([html.H2("History", className="h4 mt-4"), html.Ol([
+        html.Li(f"{s.at:%Y-%m-%d %H:%M} UTC, {s.actor}: {s.action}" + (f": {s.detail}" if s.detail else ""))
+        for s in steps], className="entry-trail")])
 
 
 def _may_report(viewer: Viewer, f: FollowUpRow) -> bool:

@@ -114,6 +114,7 @@ def _follow_ups(viewer: Viewer, agency: str) -> html.Section:
 
 def _next_session(viewer: Viewer, agency: str) -> html.Section:
     upcoming = sorted((s for s in sessions(viewer) if s.subject.kind is SubjectKind.AGENCY and s.subject.id == agency
+                       and s.cancelled is None
                        and s.meets_on >= today()), key=lambda s: s.meets_on)
     text: Any = (dcc.Link(f"{upcoming[0].meets_on:%A, %B %-d, %Y}", href=f"/citistat/{upcoming[0].id}")
                  if upcoming else "None scheduled.")

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from dashboard.briefing import briefing
-from data import sessions
+from data import session_changes, sessions
 from data.access import Gate
 from data.db import get_engine
 from data.input import InputError
@@ -37,7 +37,7 @@ def test_snapshot_is_unchanged_after_a_restatement(gate: Gate) -> None:
 def test_cutoff_keeps_later_periods_out(gate: Gate) -> None:
     session_id = new_session(gate, meets_on="2025-10-10", cutoff="2025-09-30")
     assert sessions.agenda(ADMIN, session_id) == []  # by September it had missed only once, and not by far
-    sessions.add_item(gate, ADMIN, session_id, "events_count", "Watch September")
+    session_changes.add_item(gate, ADMIN, session_id, "events_count", "Watch September")
     points = briefing(gate, ADMIN, session_id).items[0].points
     assert [p.label for p in points] == ["Jul 2025", "Aug 2025", "Sep 2025"]
 
@@ -45,12 +45,12 @@ def test_cutoff_keeps_later_periods_out(gate: Gate) -> None:
 def test_latest_data_can_be_taken_before_the_meeting_only(gate: Gate) -> None:
     past = new_session(gate)
     with pytest.raises(InputError, match="The meeting has happened"):
-        sessions.refreeze(gate, ADMIN, past)
+        session_changes.refreeze(gate, ADMIN, past)
     upcoming = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=3)).isoformat())
     frozen = sessions.session(ADMIN, upcoming).frozen_at
     put_months([8, 9, 14, 25])
     assert briefing(gate, ADMIN, upcoming).items[0].points[-1].value == 15
-    sessions.refreeze(gate, ADMIN, upcoming)
+    session_changes.refreeze(gate, ADMIN, upcoming)
     assert sessions.session(ADMIN, upcoming).frozen_at > frozen
     assert briefing(gate, ADMIN, upcoming).items[0].points[-1].value == 25
 
@@ -61,7 +61,7 @@ def test_a_measure_from_outside_the_subject_is_judged_citywide(gate: Gate) -> No
                                             ValueRow("month", dt.date(2025, 8, 1), "council_district", "1", 70.0)],
                      run_id=None)
     session_id = new_session(gate)
-    sessions.add_item(gate, ADMIN, session_id, "patrol_spend", "Overtime drives the backlog")
+    session_changes.add_item(gate, ADMIN, session_id, "patrol_spend", "Overtime drives the backlog")
     content = briefing(gate, ADMIN, session_id)
     added = next(i for i in content.items if i.metric.id == "patrol_spend")
     assert [p.value for p in added.points] == [500.0]

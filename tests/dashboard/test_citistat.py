@@ -1,5 +1,6 @@
-"""A CitiStat session clicked through in Debian's Chromium on the Baltimore data: create, agenda, memo PDF,
-follow-up assigned, updated by the agency, carried to the next session; commentary on a metric page."""
+"""A CitiStat session clicked through in Debian's Chromium on the Baltimore data: created with a ranked agenda, the
+brief, the meeting's decision and commitments, the commitments memo, a follow-up rescheduled with a reason and
+updated by the agency, carried to the next session; commentary on a metric page."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from data.sessions import sessions
 from data.users import add_user
 from metrics.escalation import suggest
 from metrics.registry import Registry
+from metrics.severity import rank
 from metrics.subjects import Subject, SubjectKind
 from tests.dashboard.helpers import assert_accessible, go, open_page, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-POLICE = "AGC5900"
+FIRE = "AGC2500"
 PASSWORD = "a-long-enough-password"
 CUTOFF = dt.date(2026, 6, 30)
 
@@ -33,28 +35,32 @@ CUTOFF = dt.date(2026, 6, 30)
 def staff(served: str, baltimore_registry: Registry) -> str:
     known = frozenset(baltimore_registry.agencies)
     add_user("perf", PASSWORD, Role.ADMIN, frozenset(), actor="test", known_agencies=known)
-    add_user("bpd", PASSWORD, Role.AGENCY, frozenset({POLICE}), actor="test", known_agencies=known)
+    add_user("bfd", PASSWORD, Role.AGENCY, frozenset({FIRE}), actor="test", known_agencies=known)
     return served
 
 
 def create_session(page: Any, base: str, meets_on: dt.date) -> None:
     go(page, base + "/citistat")
-    page.select_option("#subject", f"agency:{POLICE}")
+    page.select_option("#subject", f"agency:{FIRE}")
     page.fill("#meets_on", meets_on.isoformat())
     page.fill("#data_cutoff", CUTOFF.isoformat())
-    page.fill("#attendees", "Police Commissioner: R. Worley\nCity Administrator: F. Leach")
+    page.fill("#attendees", "Fire Chief: J. Wallace <chief@fire.example>\nCity Administrator: F. Leach")
     page.get_by_role("button", name="Create session and suggest the agenda").click()
-    page.wait_for_selector("h1:has-text('CitiStat: Police')")
+    page.wait_for_selector("h1:has-text('CitiStat: Fire')")
     page.wait_for_load_state("networkidle")
 
 
 def agenda_titles(page: Any) -> list[str]:
-    return [t.strip() for t in page.locator(".agenda-table tbody th").all_inner_texts()]
+    return [t.strip() for t in page.locator(".agenda-card h3").all_inner_texts()]
 
 
-def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, baltimore_registry: Registry,
-                                                     request: pytest.FixtureRequest) -> None:
+def pdf_text(download: Any) -> tuple[PdfReader, list[str]]:
+    reader = PdfReader(download.value.path())
+    return reader, [" ".join(p.extract_text().split()) for p in reader.pages]
 
+
+def test_a_session_from_ranked_agenda_to_commitments_and_the_next_session(
+        staff: str, browser: Any, baltimore_registry: Registry, request: pytest.FixtureRequest) -> None:
     backend = request.node.callspec.params["served"]
     gate = Gate(baltimore_registry)
     admin = signed_in_page(browser, staff, "perf", PASSWORD)
@@ -62,66 +68,76 @@ def test_a_session_from_creation_to_carried_follow_up(staff: str, browser: Any, 
     create_session(admin, staff, today + dt.timedelta(days=2))
     session_url = admin.url
 
-    # the agenda is exactly what the escalation rule picks on the data as of the cutoff
-    view = frozen_view(gate, Viewer(Role.ADMIN, "perf"), Subject(SubjectKind.AGENCY, POLICE),
+    # the agenda takes the 8 most severe of the rule's suggestions on the data as of the cutoff; the rest are listed
+    view = frozen_view(gate, Viewer(Role.ADMIN, "perf"), Subject(SubjectKind.AGENCY, FIRE),
                        dt.datetime.now(dt.UTC), CUTOFF)
-    expected = [s.metric.title for s in suggest(view.metrics.values(), view.values, view.assessments, 7)]
-    assert len(expected) >= 3 and agenda_titles(admin) == expected
-    assert f"The rule suggested {len(expected)} measures" in admin.locator(".alert").inner_text()
-
-    # the analyst reorders and removes, with the reason kept
-    admin.get_by_role("button", name=f"Move item 1 down: {expected[0]}").click()
-    admin.wait_for_selector("text=Agenda reordered.")
-    assert agenda_titles(admin)[:2] == [expected[1], expected[0]]
-    admin.get_by_role("textbox", name=f"Reason to remove item {len(expected)}").fill("Covered by the budget hearing")
-    admin.get_by_role("button", name=f"Remove item {len(expected)}: {expected[-1]}").click()
-    admin.wait_for_selector("text=Taken off the agenda (1)")
-    assert expected[-1] not in agenda_titles(admin)
-
-    # a follow-up is assigned in the session
-    admin.fill("#fu-request", "Bring a plan to raise online reporting")
-    admin.fill("#fu-role", "Deputy Commissioner, Operations")
-    admin.fill("#fu-due", (today + dt.timedelta(days=20)).isoformat())
-    admin.select_option("#fu-deliverable", "action_plan")
-    admin.get_by_role("button", name="Assign follow-up").click()
-    admin.wait_for_selector("text=Follow-up assigned.")
-    assert "White: not yet due" in admin.locator(".followup-table").first.inner_text()
+    since = dt.date(2024, 12, 1)  # 18 months before the cutoff's month
+    ranked = [r.suggestion.metric.title for r in
+              rank(suggest(view.metrics.values(), view.values, view.assessments, 7, since), view.values, 7, since)]
+    assert len(ranked) > 8 and agenda_titles(admin) == ranked[:8]
+    assert f"Also considered ({len(ranked) - 8})" in admin.locator("#main").inner_text()
     assert_accessible(admin, f"citistat-session-{backend}")
-    admin.set_viewport_size({"width": 390, "height": 844})  # on a phone the tables scroll, the page does not
+    height = admin.evaluate("document.documentElement.scrollHeight")
+    admin.set_viewport_size({"width": 390, "height": 844})  # cards on a phone, no sideways scroll
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    assert admin.evaluate("document.documentElement.scrollHeight") < 3 * height
     admin.set_viewport_size({"width": 1366, "height": 900})
+    words = [w.strip().lstrip("✓◐✕–⏱ℹ⚠ ") for w in admin.locator(".agenda-card .status-chip").all_inner_texts()]
 
-    # the memo: printable page and PDF
+    # the brief: page 1 is the summary, pages numbered, tagged for screen readers, the page's status words
     with admin.expect_download() as download:
-        admin.get_by_role("link", name="Download memo (PDF)").click()
-    text = " ".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
-    flat = " ".join(text.split())
-    assert "CitiStat briefing: Police" in flat and "Bring a plan to raise online reporting" in flat
-    assert " ".join(expected[1].split()) in flat and "Open follow-ups" in flat
-    admin.get_by_role("link", name="Briefing memo (printable)").click()
-    admin.wait_for_selector("h1:has-text('CitiStat briefing: Police')")
-    assert admin.locator(".memo-item").count() == len(expected) - 1
+        admin.get_by_role("link", name="Brief (PDF)").click()
+    reader, pages = pdf_text(download)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and "/MarkInfo" in root
+    assert "Summary" in pages[0] and f"Page 1 of {len(pages)}" in pages[0] and "INTERNAL" in pages[0]
+    assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
+    assert all(w in pages[0] for w in words)
+    assert " ".join(ranked[0].split()) in pages[1] and "Question to ask" in pages[1]
 
-    # the agency user updates its follow-up
-    agency = signed_in_page(browser, staff, "bpd", PASSWORD)
+    # the meeting: a decision and two commitments, then the commitments memo
+    admin.fill("#decision-text", "Fire to bring a staffing plan for EMS units to the next session.")
+    admin.get_by_role("button", name="Record the decision").click()
+    admin.wait_for_selector("text=Decision recorded.")
+    for request_text, role, days in (("Staffing plan for EMS units", "Deputy Chief, EMS", 20),
+                                     ("Fatal fire review", "Fire Marshal", 40)):
+        admin.fill("#fu-request", request_text)
+        admin.fill("#fu-role", role)
+        admin.fill("#fu-due", (today + dt.timedelta(days=days)).isoformat())
+        admin.select_option("#fu-deliverable", "action_plan")
+        admin.get_by_role("button", name="Assign follow-up").click()
+        admin.wait_for_selector("text=Follow-up assigned.")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Commitments memo (PDF)").click()
+    _, memo = pdf_text(download)
+    flat = " ".join(memo)
+    assert "staffing plan for EMS units to the next session" in flat
+    assert "Deputy Chief, EMS, Fire" in flat and "Fire Marshal, Fire" in flat and "Page 1 of" in memo[0]
+
+    # a follow-up's due date is changed with a reason, which its history keeps
+    go(admin, staff + "/follow-ups")
+    admin.get_by_role("link", name="Staffing plan for EMS units").click()
+    admin.wait_for_selector("#change-due")
+    admin.fill("#change-due", (today + dt.timedelta(days=27)).isoformat())
+    admin.fill("#change-reason", "The union consultation moved a week.")
+    admin.get_by_role("button", name="Change").click()
+    admin.wait_for_selector("text=Follow-up changed")
+    assert "The union consultation moved a week." in admin.locator(".entry-trail").inner_text()
+
+    # the agency reports progress; the next session carries both open commitments
+    agency = signed_in_page(browser, staff, "bfd", PASSWORD)
     go(agency, staff + "/follow-ups")
-    agency.get_by_role("link", name="Bring a plan to raise online reporting").click()
+    agency.get_by_role("link", name="Fatal fire review").click()
     agency.wait_for_selector("#fu-progress")
     agency.select_option("#fu-progress", "in_progress")
-    agency.fill("#fu-evidence", "Draft plan circulated to district commanders")
+    agency.fill("#fu-evidence", "Review team named")
     agency.get_by_role("button", name="Save progress").click()
     agency.wait_for_selector("text=Follow-up updated.")
-    assert "Yellow: in progress" in agency.locator("#main").inner_text()
     assert_accessible(agency)
-    go(agency, staff + "/citistat")
-    assert agency.locator("text=Police").count() >= 1  # the agency sees its own session
-
-    # the next session on Police carries the open follow-up
     create_session(admin, staff, today + dt.timedelta(days=30))
     assert admin.url != session_url
     carried = admin.locator(".followup-table").last.inner_text()
-    assert "Bring a plan to raise online reporting" in carried and "Yellow: in progress" in carried
-    assert "What changed since the last session" in admin.locator("#main").inner_text()
+    assert "Staffing plan for EMS units" in carried and "Yellow: in progress" in carried
 
 
 def test_staff_comment_appears_on_the_public_metric_page(staff: str, browser: Any) -> None:
@@ -137,17 +153,17 @@ def test_staff_comment_appears_on_the_public_metric_page(staff: str, browser: An
 
 
 def test_anonymous_visitors_get_no_session_data(staff: str) -> None:
-    for path in ("/citistat", "/citistat/1", "/citistat/1/memo", "/follow-ups", "/follow-ups/1",
-                 "/download/citistat/1-memo.pdf"):
+    for path in ("/citistat", "/citistat/1", "/follow-ups", "/follow-ups/1", "/download/citistat/1-brief.pdf",
+                 "/download/citistat/1-brief.html", "/download/citistat/1-commitments.pdf"):
         try:
             with urllib.request.urlopen(staff + path) as response:
                 status, body = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, body = error.code, error.read()
         assert status == 401, path
-        assert b"Police" not in body and b"%PDF" not in body
+        assert b"Fire" not in body and b"%PDF" not in body
     before = len(sessions(Viewer(Role.ADMIN, "perf")))
-    form = urllib.request.Request(staff + "/citistat", data=b"subject=agency%3AAGC5900&meets_on=2026-12-01",
+    form = urllib.request.Request(staff + "/citistat", data=b"subject=agency%3AAGC2500&meets_on=2026-12-01",
                                   method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:  # no session: 401, a link to sign in, nothing created
         urllib.request.urlopen(form)

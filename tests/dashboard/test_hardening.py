@@ -49,7 +49,7 @@ def test_ids_beyond_their_column_are_not_found(app: Any, path: str) -> None:
 
 
 def test_a_memo_id_beyond_its_column_is_not_found(app: Any) -> None:
-    assert app.server.test_client().get("/download/citistat/2147483648-memo.pdf").status_code == 404
+    assert app.server.test_client().get("/download/citistat/2147483648-brief.pdf").status_code == 404
 
 
 @pytest.mark.parametrize("path, outputs", [("metrics/events_count", None), ("", None), ("/", {}),

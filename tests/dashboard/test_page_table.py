@@ -28,7 +28,7 @@ def test_every_registered_page_is_in_the_table_and_every_entry_is_registered(app
 
 
 @pytest.mark.parametrize(("path", "module"), [
-    ("/", "home"), ("/metrics/pm_2/", "metric"), ("/citistat/7/memo", "citistat_memo"),
+    ("/", "home"), ("/metrics/pm_2/", "metric"), ("/citistat/7/memo", None),
     ("/citistat/7", "citistat_session"), ("/areas/neighborhood/A%2FB/C", "area"), ("/nowhere/x", None)])
 def test_an_address_finds_its_page(path: str, module: str | None) -> None:
     found = find(path)

@@ -95,7 +95,8 @@ def test_citistat_writes_follow_the_roles_and_need_the_token(serve: Callable[...
                                                            test_registry: Registry) -> None:
     from data.access import Gate
     from data.policy import Viewer
-    from data.sessions import create_session, sessions
+    from data.session_changes import create_session
+    from data.sessions import sessions
 
     base = serve()
     police_session = create_session(Gate(test_registry), Viewer(Role.ADMIN, "admin"), subject="agency:AG2",

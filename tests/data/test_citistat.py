@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from data import commentary, followup_store, sessions
+from data import commentary, followup_store, session_changes, sessions
 from data.access import Gate
 from data.audit import entries
 from data.db import get_engine
@@ -71,16 +71,16 @@ def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
     session_id = new_session(gate)
     item = sessions.agenda(ADMIN, session_id)[0]
     with pytest.raises(InputError, match="Reason"):
-        sessions.remove_item(ADMIN, session_id, item.id, "  ")
-    sessions.remove_item(ADMIN, session_id, item.id, "Discussed last week")
-    sessions.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
+        session_changes.remove_item(ADMIN, session_id, item.id, "  ")
+    session_changes.remove_item(ADMIN, session_id, item.id, "Discussed last week")
+    session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
     items = sessions.agenda(ADMIN, session_id)
     assert [(i.metric_id, i.removed, i.analyst_note) for i in items] == [
         ("events_count", True, "Discussed last week"), ("closed_on_time", False, "Council asked about it")]
     with pytest.raises(InputError, match="already on the agenda"):
-        sessions.add_item(gate, ADMIN, session_id, "closed_on_time", "again")
-    sessions.add_item(gate, ADMIN, session_id, "events_count", "Back by request")
-    sessions.move_item(ADMIN, session_id, items[0].id, -1)
+        session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "again")
+    session_changes.add_item(gate, ADMIN, session_id, "events_count", "Back by request")
+    session_changes.move_item(ADMIN, session_id, items[0].id, -1)
     assert [i.metric_id for i in sessions.agenda(ADMIN, session_id) if not i.removed] == [
         "events_count", "closed_on_time"]
 
@@ -88,10 +88,10 @@ def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
 def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> None:
     session_id = new_session(gate)
     with pytest.raises(Forbidden):
-        sessions.create_session(gate, PUBLIC_WORKS, subject="agency:AG1", meets_on="2025-11-05",
+        session_changes.create_session(gate, PUBLIC_WORKS, subject="agency:AG1", meets_on="2025-11-05",
                                 data_cutoff="2025-10-31", attendees="")
     with pytest.raises(Forbidden):
-        sessions.remove_item(PUBLIC_WORKS, session_id, sessions.agenda(ADMIN, session_id)[0].id, "no")
+        session_changes.remove_item(PUBLIC_WORKS, session_id, sessions.agenda(ADMIN, session_id)[0].id, "no")
     with pytest.raises(Forbidden):
         sessions.sessions(ANONYMOUS)
     assert [s.id for s in sessions.sessions(PUBLIC_WORKS)] == [session_id]
@@ -117,7 +117,7 @@ def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> N
 def test_bad_session_input_names_the_field(gate: Gate, field: str, value: str, message: str) -> None:
     form = {"subject": "agency:AG1", "meets_on": "2025-11-05", "data_cutoff": "2025-10-31", "attendees": ""}
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
-        sessions.create_session(gate, ADMIN, **{**form, field: value})
+        session_changes.create_session(gate, ADMIN, **{**form, field: value})
     assert sessions.sessions(ADMIN) == []
 
 

@@ -40,15 +40,27 @@ def ranked(cases: dict[str, tuple[MetricSpec, list[ValueRow]]], since: dt.date |
 
 def test_further_off_target_for_longer_and_getting_worse_comes_first() -> None:
     order = ranked({
-        "slightly_short": (metric("slightly_short"), quarters(0.79, 0.78, 0.77)),  # 4% short, 3 in a row, worse
-        "far_short_improving": (metric("far_short_improving"), quarters(0.5, 0.6)),  # 25% short (31% projected)
-        "far_short_worsening": (metric("far_short_worsening"), quarters(0.7, 0.6)),  # 25% short, worse
+        "slightly_short": (metric("slightly_short"), quarters(0.79, 0.78, 0.77)),  # 3 points, 3 in a row, worse
+        "far_short_improving": (metric("far_short_improving"), quarters(0.5, 0.6)),  # 20 points (25 projected)
+        "far_short_worsening": (metric("far_short_worsening"), quarters(0.7, 0.6)),  # 20 points short, worse
     })
     assert [r.suggestion.metric.id for r in order] == ["far_short_worsening", "far_short_improving", "slightly_short"]
     worst = order[0].severity
-    assert (worst.gap, worst.streak, worst.trend) == (pytest.approx(0.25), 2, Trend.WORSENING)
-    assert worst.score == pytest.approx(0.25 * 1.25 * 1.25)
-    assert worst.words == "25% short of target, 2 cycles missed in a row, getting worse"
+    assert (worst.gap, worst.streak, worst.trend) == (pytest.approx(0.2), 2, Trend.WORSENING)  # points
+    assert worst.score == pytest.approx(0.2 * 1.25 * 1.25)
+    assert worst.words == "20 points off target, 2 cycles missed in a row, getting worse"
+
+
+def test_counts_are_measured_against_their_target_and_a_zero_target_missed_is_a_whole_miss() -> None:
+    counts = {"format": "count", "period_total": "sum", "direction": "decrease"}
+    order = ranked({
+        "fatal_fires": (metric("fatal_fires", targets=[{"fiscal_year": 2026, "value": 0}], **counts),
+                        quarters(1, 2)),
+        "collisions": (metric("collisions", targets=[{"fiscal_year": 2026, "value": 400}], **counts),
+                       quarters(130, 150)),  # quarters of a 400 target: 100 each; 50% over
+    })
+    assert [(r.suggestion.metric.id, r.severity.gap) for r in order] == [("fatal_fires", 1.0),
+                                                                        ("collisions", pytest.approx(0.5))]
 
 
 def test_resident_impact_weighs_and_stale_data_alone_ranks_last() -> None:
