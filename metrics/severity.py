@@ -83,8 +83,11 @@ def severity(metric: MetricSpec, values: list[ValueRow], streak: int, projection
     if not gap and not streak:
         return Severity(STALE_ONLY * metric.impact, None, 0, trend, "no usable recent figure: newer data is overdue")
     score = metric.impact * (gap or 0.0) * (1 + persistence) * trend.factor
-    off = f"{gap * 100:.0f} points off target" if metric.format is FormatType.PERCENT else f"{gap:.0%} off target"
-    words = [off if gap else "on or near target now",
+    if gap is None:
+        off = "on or near target now"
+    else:
+        off = f"{gap * 100:.0f} points off target" if metric.format is FormatType.PERCENT else f"{gap:.0%} off target"
+    words = [off,
              *([f"{streak} cycles missed in a row"] if streak > 1 else []),
              *(["getting worse"] if trend is Trend.WORSENING else ["improving"] if trend is Trend.IMPROVING else []),
              *([f"resident impact ×{metric.impact:g}"] if metric.impact != 1 else [])]
