@@ -15,6 +15,34 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where reminders are sent from (``SMTP_HOST`` and the rest); without a host, no e-mail is sent."""
+
+    host: str
+    port: int
+    sender: str  # SMTP_FROM: "CitiStat <citistat@city.gov>"
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = os.environ.get("SMTP_HOST", "").strip()
+        if not host:
+            return None
+        starttls = os.environ.get("SMTP_STARTTLS", "0") == "1"
+        port = os.environ.get("SMTP_PORT") or ("587" if starttls else "25")
+        sender = os.environ.get("SMTP_FROM", "").strip()
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"SMTP_PORT must be a port number, not {port!r}")
+        if "@" not in sender:
+            raise SettingsError("SMTP_FROM must be the sender's address (e.g. 'CitiStat <citistat@city.gov>') when "
+                                "SMTP_HOST is set")
+        return cls(host, int(port), sender, os.environ.get("SMTP_USER") or None,
+                   os.environ.get("SMTP_PASSWORD") or None, starttls)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where the value store lives and where the registry is read from.
 
@@ -27,6 +55,8 @@ class Settings:
         site: which site this process serves: "all", "public" or "internal".
         trusted_proxy_hops: how many proxies in front of the app append to ``X-Forwarded-For`` (and set
             ``X-Forwarded-Proto``); 0 ignores those headers, so the client address is the connection's.
+        smtp: where reminders are sent from; None (no ``SMTP_HOST``) sends none.
+        site_url: the internal site's address, for links in e-mails (``SITE_URL``).
     """
 
     database_url: str
@@ -36,6 +66,8 @@ class Settings:
     secret_key: str | None
     site: str  # "all" (public pages, staff sign in), "public" (no sign-in at all), "internal" (sign-in for all)
     trusted_proxy_hops: int = 0
+    smtp: SmtpSettings | None = None
+    site_url: str = ""
 
     @property
     def development(self) -> bool:
@@ -51,6 +83,8 @@ class Settings:
             secret_key=os.environ.get("SECRET_KEY") or None,
             site=os.environ.get("SITE", "all"),
             trusted_proxy_hops=_hops(os.environ.get("TRUSTED_PROXY_HOPS") or "0"),
+            smtp=SmtpSettings.from_env(),
+            site_url=(os.environ.get("SITE_URL") or "").rstrip("/"),
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ STAFF_ROLES = (Role.ADMIN, Role.AGENCY, Role.VIEWER)
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
 
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
 class UserError(ValueError):
     """A user command that cannot be carried out; the message says why."""
 
@@ -43,22 +47,23 @@ class Account:
     disabled: bool
     session_version: int
     last_sign_in_at: dt.datetime | None
+    email: str | None = None
 
 
 def _account(row: object) -> Account:
     r = row
     return Account(r.id, r.username, Role(r.role),  # type: ignore[attr-defined]
                    frozenset(a for a in r.agencies.split(",") if a),  # type: ignore[attr-defined]
-                   r.disabled, r.session_version, r.last_sign_in_at)  # type: ignore[attr-defined]
+                   r.disabled, r.session_version, r.last_sign_in_at, r.email)  # type: ignore[attr-defined]
 
 
 def _public(account: Account) -> dict[str, object]:
     return {"username": account.username, "role": account.role.value, "agencies": sorted(account.agencies),
-            "disabled": account.disabled}
+            "disabled": account.disabled, "email": account.email}
 
 
 def add_user(username: str, password: str, role: Role, agencies: frozenset[str], *, actor: str,
-             known_agencies: frozenset[str]) -> Account:
+             known_agencies: frozenset[str], email: str | None = None) -> Account:
     username = username.strip().lower()
     if not username or len(username) > 80 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise UserError("usernames are letters, digits, '.', '-' and '_' (at most 80)")
@@ -73,16 +78,49 @@ def add_user(username: str, password: str, role: Role, agencies: frozenset[str],
         raise UserError("an agency user needs at least one --agency")
     if role is not Role.AGENCY and agencies:
         raise UserError("only agency users are scoped to agencies")
+    email = _email(email)
     with get_engine().begin() as conn:
         if conn.execute(select(USER.c.id).where(USER.c.username == username)).first():
             raise UserError(f"user '{username}' already exists")
         conn.execute(insert(USER).values(username=username, password_hash=generate_password_hash(password),
                                          role=role.value, agencies=",".join(sorted(agencies)), disabled=False,
-                                         session_version=1, created_at=utcnow()))
+                                         session_version=1, created_at=utcnow(), email=email))
         account = _account(conn.execute(select(USER).where(USER.c.username == username)).one())
         record(conn, actor=actor, action="user.add", object_type="user", object_id=username,
                after=_public(account))
     return account
+
+
+def set_email(username: str, email: str | None, *, actor: str) -> Account:
+    """Where the user's reminders go (None: no reminders)."""
+    address = _email(email)
+    with get_engine().begin() as conn:
+        row = conn.execute(select(USER).where(USER.c.username == username.strip().lower())).first()
+        if row is None:
+            raise UserError(f"no user '{username}'")
+        before = _account(row)
+        conn.execute(update(USER).where(USER.c.id == before.id).values(email=address))
+        after = _account(conn.execute(select(USER).where(USER.c.id == before.id)).one())
+        record(conn, actor=actor, action="user.email", object_type="user", object_id=before.username,
+               before=_public(before), after=_public(after))
+    return after
+
+
+def reminder_addresses(agency: str) -> list[str]:
+    """The e-mail addresses of the agency's active users: where its reminders go."""
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(USER).where(USER.c.disabled.is_(False), USER.c.email.is_not(None),
+                                               USER.c.role == Role.AGENCY.value)).all()
+    return sorted({r.email for r in rows if agency in r.agencies.split(",")})
+
+
+def _email(email: str | None) -> str | None:
+    address = (email or "").strip()
+    if not address:
+        return None
+    if len(address) > 320 or not EMAIL.fullmatch(address):
+        raise UserError(f"'{address[:80]}' is not an e-mail address")
+    return address
 
 
 def set_disabled(username: str, disabled: bool, *, actor: str) -> Account:

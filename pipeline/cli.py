@@ -141,7 +141,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from pipeline import scheduler
 
     logging.getLogger("pipeline").setLevel(logging.INFO)
-    scheduler.run(_registry(args), every=args.every, poll_seconds=args.poll, say=_say)
+    scheduler.run(_registry(args), every=args.every, poll_seconds=args.poll, say=_say,
+                  reminders_every=args.reminders_every)
     return 0
 
 
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refresh every metric every SECONDS instead of its schedule (demos and tests)")
     sched.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
                        help="how often a standby scheduler retries the leader lock (default 5)")
+    sched.add_argument("--reminders-every", type=float, default=900.0, metavar="SECONDS",
+                       help="how often the e-mail reminders are looked for, when SMTP_HOST is set (default 900)")
     sched.set_defaults(func=cmd_scheduler)
     return parser
 

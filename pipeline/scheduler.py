@@ -16,6 +16,7 @@ supervisor has nothing to restart. (On SIGTERM a leader finishes its runs in fli
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import logging
 import signal
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,15 +39,19 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from data.access import Gate
+from data.config import Settings
 from data.db import get_engine
 from data.lease import LeaseLost, take_lease
 from metrics.registry import Registry
 from metrics.spec import Frequency
 from pipeline.refresh import abandon_dead_runs, refresh_metric, runner_id
+from pipeline.reminders import send_due
 
 logger = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 900
+REMINDERS_EVERY_SECONDS = 900
 LEADER_LOCK_KEY = zlib.crc32(b"citistat-scheduler-leader")
 _registry: Registry | None = None
 
@@ -73,6 +79,22 @@ def refresh_job(metric_id: str, term: Term | None = None) -> None:
     logger.info("refresh:%s %s (%s values)", metric_id, result.status, result.rows)
 
 
+def reminders_job(term: Term | None = None) -> None:
+    """Job body: send the reminders now due (once each), unless the term is over or no SMTP server is set."""
+    assert _registry is not None, "the scheduler sets the registry before starting"
+    if term is not None and term.over.is_set():
+        return
+    try:
+        sent = send_due(Gate(_registry), Settings.from_env(), lease=term.lease if term else None)
+    except LeaseLost as lost:
+        logger.warning("reminders refused, %s: another scheduler leads; this one stops", lost)
+        if term is not None:
+            term.over.set()
+        return
+    if sent:
+        logger.info("reminders: %s sent", sent)
+
+
 def trigger_for(frequency: Frequency, metric_id: str, timezone: str, every: float | None = None) -> BaseTrigger:
     """Daily and weekly metrics refresh hourly; the rest daily (new figures may land any day).
 
@@ -87,8 +109,10 @@ def trigger_for(frequency: Frequency, metric_id: str, timezone: str, every: floa
 
 
 def build_scheduler(registry: Registry, *, every: float | None = None, term: Term | None = None,
-                    scheduler_class: Callable[..., BaseScheduler] = BlockingScheduler) -> BaseScheduler:
-    """An unstarted scheduler with one job per metric (``get_jobs()`` lists them before start), for ``term``."""
+                    scheduler_class: Callable[..., BaseScheduler] = BlockingScheduler,
+                    reminders_every: float = REMINDERS_EVERY_SECONDS) -> BaseScheduler:
+    """An unstarted scheduler with one job per metric (``get_jobs()`` lists them before start), for ``term``, and
+    the reminders job when SMTP settings are given."""
     global _registry
     _registry = registry
     workers = 1 if get_engine().dialect.name == "sqlite" else 4
@@ -100,6 +124,11 @@ def build_scheduler(registry: Registry, *, every: float | None = None, term: Ter
         scheduler.add_job(refresh_job, trigger_for(metric.frequency, metric.id, registry.city.timezone, every),
                           args=[metric.id, term], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True,
                           coalesce=True, max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS)
+    if Settings.from_env().smtp is not None:
+        scheduler.add_job(reminders_job, IntervalTrigger(seconds=reminders_every, timezone=registry.city.timezone),
+                          args=[term], id="reminders", name="E-mail reminders", replace_existing=True, coalesce=True,
+                          max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS,
+                          next_run_time=dt.datetime.now(ZoneInfo(registry.city.timezone)))  # and at start
     return scheduler
 
 
@@ -155,7 +184,7 @@ class LeaderLock:
 
 
 def run(registry: Registry, *, every: float | None = None, poll_seconds: float = 5.0,
-        say: Callable[[str], None] = logger.warning) -> None:
+        say: Callable[[str], None] = logger.warning, reminders_every: float = REMINDERS_EVERY_SECONDS) -> None:
     """Wait to become leader, then schedule until SIGTERM or SIGINT; a leader whose lease is lost stands by."""
     stopping = threading.Event()
     term = Term()
@@ -174,7 +203,8 @@ def run(registry: Registry, *, every: float | None = None, poll_seconds: float =
         if stopping.is_set():
             term.over.set()
         try:
-            scheduler = build_scheduler(registry, every=every, term=term, scheduler_class=BackgroundScheduler)
+            scheduler = build_scheduler(registry, every=every, term=term, scheduler_class=BackgroundScheduler,
+                                        reminders_every=reminders_every)
             say(f"Leader lock taken (lease {lock.lease}); scheduling {len(registry.metrics)} metric refreshes.")
             abandon_dead_runs()
             scheduler.start()

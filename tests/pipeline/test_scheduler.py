@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from data.config import PROJECT_ROOT
 from data.db import get_engine
 from data.models import RefreshRun, RunStatus, aware, utcnow
 from metrics.registry import Registry
 from pipeline.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
-from tests.conftest import FIXTURES
 from tests.helpers import at, put_events
+from tests.pipeline.helpers import leader_and_standby, wait_for
 from tests.tcp_proxy import TcpProxy
 
 RUNS = RefreshRun.__table__  # type: ignore[attr-defined]
@@ -38,50 +31,6 @@ def test_jobs_have_stable_ids_and_safe_options(database: str, test_registry: Reg
         assert job.max_instances == 1
         assert job.misfire_grace_time == MISFIRE_GRACE_SECONDS
     assert sorted(j.id for j in build_scheduler(test_registry).get_jobs()) == sorted(jobs)
-
-
-def start_scheduler(log: Path, database_url: str | None = None) -> subprocess.Popen[bytes]:
-    env = os.environ | {"REGISTRY_DIR": str(FIXTURES / "registry"), "PYTHONUNBUFFERED": "1"}
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "scheduler", "--every", "0.5", "--poll", "0.5"],
-                            cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def wait_for(log: Path, text: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if text in log.read_text():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not in {log}: {log.read_text()[-2000:]}")
-
-
-@dataclass(frozen=True)
-class Pair:
-    leader: subprocess.Popen[bytes]
-    standby: subprocess.Popen[bytes]
-    leader_log: Path
-    standby_log: Path
-
-
-@contextmanager
-def leader_and_standby(tmp_path: Path, leader_url: str | None = None) -> Iterator[Pair]:
-    """A scheduler that has taken the leader lock (connecting through ``leader_url``) and one standing by; both
-    are stopped with SIGTERM at the end."""
-    leader_log, standby_log = tmp_path / "first.log", tmp_path / "second.log"
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        started.append(start_scheduler(leader_log, leader_url))
-        wait_for(leader_log, "Leader lock taken")
-        started.append(start_scheduler(standby_log))
-        wait_for(standby_log, "standing by")
-        yield Pair(*started, leader_log, standby_log)
-    finally:
-        for process in started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(15)
 
 
 def runners() -> set[str]:
