@@ -11,8 +11,8 @@ from dashboard.figures import INK, NAVY, TARGET, Point
 from metrics.formatting import format_value
 from metrics.spec import FormatType
 
-WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 34
+WIDTH, HEIGHT = 640, 214
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 48
 
 
 def trend_svg(points: Sequence[Point], fmt: FormatType | None, unit: str | None, summary: str) -> str:
@@ -52,7 +52,7 @@ def trend_svg(points: Sequence[Point], fmt: FormatType | None, unit: str | None,
     every = max(1, len(points) // 6)
     for i, point in enumerate(points):
         if i % every == 0 or i == len(points) - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="middle" fill="{INK}">'
+            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 24}" text-anchor="middle" fill="{INK}">'
                          f'{html.escape(point.label)}</text>')
     legend = f'<text x="{LEFT}" y="{HEIGHT - 1}" fill="{NAVY}">— value</text>'
     if targets:
