@@ -106,8 +106,10 @@ def test_citistat_writes_follow_the_roles_and_need_the_token(serve: Callable[...
     admin.sign_in("admin")
     for client, status in ((anonymous, 401), (works, 404)):
         assert client.request(f"/citistat/{police_session}").status == status
-        assert client.request(f"/download/citistat/{police_session}-memo.pdf").status in (401, 404)
-        assert leaks(client.page(f"/citistat/{police_session}/memo").body) == []
+        for document in ("brief", "commitments"):
+            for kind in ("html", "pdf"):
+                reply = client.request(f"/download/citistat/{police_session}-{document}.{kind}")
+                assert reply.status == status and leaks(reply.body) == []
 
     def post(client: Client, path: str, **form: str) -> Reply:
         fields = {"csrf": client.cookie_csrf("/metrics/events_count"), **form}  # a page with a comment form
