@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import auth, callback_guard, entry_form, maps, unavailable, workbook_upload
+from dashboard.api import routes as api_routes
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
 from dashboard.data_call_routes import register_data_call_routes
@@ -47,12 +48,14 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         title=f"{registry.city.name} Performance",
         update_title="",
         suppress_callback_exceptions=True,
+        compress=True,  # gzip or brotli for every text response the browser accepts it for
     )
     app.index_string = INDEX_STRING
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies are refused with 413
     register_routes(app)
     register_citistat_routes(app)
     register_data_call_routes(app)
+    api_routes.install(app.server, settings)
     callback_guard.install(app)
     unavailable.install(app)
     maps.install(app)

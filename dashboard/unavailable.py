@@ -62,6 +62,9 @@ def install(app: Dash) -> None:
         if request.path == "/auth/sign-in":
             return redirect("/sign-in?error=unavailable")  # type: ignore[return-value]
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            return Response(json.dumps({"status": 503, "title": TITLE, "detail": MESSAGE}), status=503,
+                            mimetype="application/problem+json", headers=headers)
         if request.path.startswith("/download/"):
             return Response(f"{TITLE}. Please try again in a minute.\n", status=503, mimetype="text/plain",
                             headers=headers)

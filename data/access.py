@@ -170,6 +170,11 @@ class Gate:
         with get_engine().connect() as conn:
             return _reviewed(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
+    def current_values(self, viewer: Viewer) -> dict[str, list[ValueRow]]:
+        """Every current value of every metric the viewer may see (every grain and place): the bulk download."""
+        with get_engine().connect() as conn:
+            return _reviewed(conn, [m.id for m in self.metrics(viewer)])
+
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh or a load finishes, a value is reviewed or a target decided: the cache key of
         page data. A new target decision puts the approved targets in the registry's place."""

@@ -57,6 +57,9 @@ class Settings:
             ``X-Forwarded-Proto``); 0 ignores those headers, so the client address is the connection's.
         smtp: where reminders are sent from; None (no ``SMTP_HOST``) sends none.
         site_url: the internal site's address, for links in e-mails (``SITE_URL``).
+        api_rate_limit: requests per address to the open-data API (``API_RATE_LIMIT``, "120 per minute").
+        rate_limit_storage: where the API's request counts are kept (``RATE_LIMIT_STORAGE``): "memory://" counts
+            per process; "redis://host:6379" or "memcached://host:11211" shares them between workers.
     """
 
     database_url: str
@@ -68,6 +71,8 @@ class Settings:
     trusted_proxy_hops: int = 0
     smtp: SmtpSettings | None = None
     site_url: str = ""
+    api_rate_limit: str = "120 per minute"
+    rate_limit_storage: str = "memory://"
 
     @property
     def development(self) -> bool:
@@ -85,7 +90,20 @@ class Settings:
             trusted_proxy_hops=_hops(os.environ.get("TRUSTED_PROXY_HOPS") or "0"),
             smtp=SmtpSettings.from_env(),
             site_url=(os.environ.get("SITE_URL") or "").rstrip("/"),
+            api_rate_limit=_rate(os.environ.get("API_RATE_LIMIT") or "120 per minute"),
+            rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE") or "memory://",
         )
+
+
+def _rate(text: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(text)
+    except ValueError:
+        raise SettingsError(f"API_RATE_LIMIT must read like '120 per minute' or '10/second;1000/hour', "
+                            f"not {text!r}") from None
+    return text
 
 
 def _hops(text: str) -> int:

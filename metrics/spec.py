@@ -140,6 +140,7 @@ class City(_Frozen):
     plan: str = "the city's plan"  # what the pillars belong to: "the Mayor's Action Plan"
     tagline: str = "Progress on the city's performance measures"
     credit: str = ""  # who the data comes from, under every page: "Data: City of …"
+    contact_email: str | None = None  # who answers questions about the open data (its DCAT-US contact point)
     fiscal_year_start_month: int = Field(default=7, ge=1, le=12)
     timezone: str = "UTC"
     reporting_lag_days: dict[Frequency, int] = Field(default_factory=dict)

@@ -1,0 +1,139 @@
+"""The open-data API over HTTP: every answer matches the OpenAPI document, internal measures never appear for
+anyone, conditional requests, CORS, the per-address rate limit, and the bulk files with their descriptions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.parse
+from collections.abc import Callable
+
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
+from tests.dashboard.helpers import Client, Reply
+from tests.dashboard.test_security import leaks
+
+PUBLIC_IDS = ("events_count", "closed_on_time")
+ENDPOINTS = ["/api/v1/", "/api/v1/pillars", "/api/v1/goals", "/api/v1/agencies", "/api/v1/services",
+             "/api/v1/geographies", "/api/v1/metrics", "/api/v1/metrics/events_count",
+             "/api/v1/metrics/events_count/values", "/api/v1/metrics/closed_on_time/values?grain=month",
+             "/api/v1/metrics/events_count/values?geography=district", "/api/v1/statuses", "/api/v1/scores",
+             "/api/v1/openapi.json", "/api/v1/metrics.csv", "/api/v1/values.csv", "/api/v1/datapackage.json",
+             "/api/v1/data.json"]
+
+
+def _check(document: OpenAPI, base: str, path: str, reply: Reply) -> None:
+    address = urllib.parse.urlsplit(path)
+    request = MockRequest(base, "get", address.path, args=dict(urllib.parse.parse_qsl(address.query)))
+    kind = reply.headers.get("Content-Type", "").split(";")[0]
+    document.validate_response(request, MockResponse(reply.body.encode(), status_code=reply.status,
+                                                     content_type=kind, headers=dict(reply.headers)))
+
+
+def test_every_answer_matches_the_document_and_holds_no_internal_measure(serve: Callable[..., str]) -> None:
+    base = serve()
+    anonymous, admin = Client(base), Client(base)
+    admin.sign_in("admin")  # the API is the public's data: signing in shows nothing more
+    document = OpenAPI.from_dict(json.loads(anonymous.request("/api/v1/openapi.json").body))
+    for client in (anonymous, admin):
+        for path in ENDPOINTS:
+            reply = client.request(path)
+            assert reply.status == 200, path
+            assert leaks(reply.body) == [] and "AG2-police" not in reply.body, path
+            if not path.endswith((".csv", "openapi.json", "datapackage.json", "data.json")):
+                _check(document, base, path, reply)
+    metrics = json.loads(anonymous.request("/api/v1/metrics").body)
+    assert sorted(m["id"] for m in metrics["data"]) == sorted(PUBLIC_IDS) and metrics["count"] == 2
+    works = next(a for a in json.loads(anonymous.request("/api/v1/agencies").body)["data"] if a["id"] == "AG1")
+    assert works["measures"] == 2 and works["services"] == ["SV1"]
+    police = next(a for a in json.loads(anonymous.request("/api/v1/agencies").body)["data"] if a["id"] == "AG2")
+    assert police["measures"] == 0  # its internal measure is not counted either
+
+
+def test_a_hidden_measure_answers_as_an_unknown_one(serve: Callable[..., str]) -> None:
+    client = Client(serve())
+    hidden, unknown = client.request("/api/v1/metrics/patrol_spend"), client.request("/api/v1/metrics/nope")
+    assert hidden.status == unknown.status == 404
+    assert hidden.body.replace("patrol_spend", "X") == unknown.body.replace("nope", "X")
+    assert client.request("/api/v1/metrics/patrol_spend/values").status == 404
+    assert client.request("/api/v1/nothing").status == 404
+    assert json.loads(client.request("/api/v1/nothing").body)["title"] == "Not found"
+
+
+def test_values_carry_periods_and_the_quality_gate(serve: Callable[..., str]) -> None:
+    client = Client(serve())
+    values = json.loads(client.request("/api/v1/metrics/events_count/values?grain=fiscal_year").body)["data"]
+    city = [v for v in values if v["geography"] == "city"]
+    assert city and all(v["grain"] == "fiscal_year" and v["period"].startswith("FY") for v in city)
+    assert {"used_for_status", "flags", "period_start", "period_end"} <= set(city[0])
+    bad = client.request("/api/v1/metrics/events_count/values?grain=week")
+    assert bad.status == 400 and "grain" in json.loads(bad.body)["detail"]
+    assert bad.headers["Content-Type"] == "application/problem+json"
+
+
+def test_conditional_requests_answer_not_modified(serve: Callable[..., str]) -> None:
+    base = serve()
+    first = Client(base).request("/api/v1/metrics")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag and modified
+    again = Client(base, If_None_Match=etag).request("/api/v1/metrics")
+    assert again.status == 304 and again.body == ""
+    assert Client(base, If_Modified_Since=modified).request("/api/v1/metrics").status == 304
+    assert Client(base, If_None_Match='"other"').request("/api/v1/metrics").status == 200
+
+
+def test_reads_are_open_to_other_sites(serve: Callable[..., str]) -> None:
+    base = serve()
+    reply = Client(base, Origin="https://news.example").request("/api/v1/pillars")
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in reply.headers["Access-Control-Expose-Headers"]
+    import urllib.request
+
+    preflight = urllib.request.Request(base + "/api/v1/pillars", method="OPTIONS", headers={
+        "Origin": "https://news.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    with urllib.request.urlopen(preflight, timeout=10) as response:
+        assert response.status == 200
+        assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+    refused = urllib.request.Request(base + "/api/v1/pillars", method="DELETE")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(refused, timeout=10)
+    assert error.value.code == 405
+
+
+def test_an_address_over_its_rate_is_answered_429_and_others_are_not(serve: Callable[..., str]) -> None:
+    base = serve(API_RATE_LIMIT="5 per minute", TRUSTED_PROXY_HOPS="1")
+    busy, other = Client(base, X_Forwarded_For="203.0.113.7"), Client(base, X_Forwarded_For="203.0.113.8")
+    assert [busy.request("/api/v1/pillars").status for _ in range(5)] == [200] * 5
+    refused = busy.request("/api/v1/metrics")
+    assert refused.status == 429 and int(refused.headers["Retry-After"]) > 0
+    assert json.loads(refused.body)["status"] == 429
+    assert other.request("/api/v1/pillars").status == 200
+    assert busy.request("/").status == 200  # pages are not the API's budget
+
+
+def test_the_bulk_files_match_their_description(serve: Callable[..., str]) -> None:
+    client = Client(serve())
+    package = json.loads(client.request("/api/v1/datapackage.json").body)
+    for resource in package["resources"]:
+        path = urllib.parse.urlsplit(resource["path"]).path
+        rows = list(csv.DictReader(io.StringIO(client.request(path).body)))
+        assert rows and list(rows[0]) == [f["name"] for f in resource["schema"]["fields"]]
+        assert "events_count" in {r["metric_id"] for r in rows} <= set(PUBLIC_IDS)
+    catalogue = json.loads(client.request("/api/v1/data.json").body)
+    dataset = catalogue["dataset"][0]
+    assert {"title", "description", "keyword", "modified", "publisher", "contactPoint", "identifier",
+            "accessLevel", "distribution"} <= set(dataset)
+    assert all(client.request(urllib.parse.urlsplit(d.get("downloadURL") or d["accessURL"]).path).status == 200
+               for d in dataset["distribution"])
+
+
+def test_an_internal_site_keeps_its_data_for_staff(serve: Callable[..., str]) -> None:
+    base = serve(SITE="internal")
+    assert Client(base).request("/api/v1/metrics").status == 401
+    staff = Client(base)
+    staff.sign_in("works")
+    assert staff.request("/api/v1/metrics").status == 200
