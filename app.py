@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 import plotly.io as pio
 from dash import Dash
@@ -18,6 +19,7 @@ from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
 from dashboard.data_call_routes import register_data_call_routes
 from dashboard.page_cache import PageCache
+from dashboard.page_table import page_title
 from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
@@ -51,6 +53,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         compress=True,  # gzip or brotli for every text response the browser accepts it for
     )
     app.index_string = INDEX_STRING
+    app.interpolate_index = functools.partial(_with_page_title, app.interpolate_index)  # type: ignore[method-assign]
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies are refused with 413
     register_routes(app)
     register_citistat_routes(app)
@@ -79,6 +82,13 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
 def wsgi() -> Flask:
     """For production servers: ``gunicorn "app:wsgi()"``."""
     return create_app().server
+
+
+def _with_page_title(interpolate: Callable[..., str], **parts: str) -> str:
+    """The served document's ``<title>`` is the page's own (Dash would put the app's until scripts run)."""
+    from flask import request
+
+    return interpolate(**{**parts, "title": page_title(request.path)})
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from dashboard import area_data
+from dashboard import page_titles as titles
 from dashboard.area_views import page_title as area_title
 from dashboard.context import gate
 from data import data_calls, uploads
@@ -46,6 +47,7 @@ class Page:
     nav: str | None = None  # its link text in the site nav
     exists: Check | None = None  # does the address name an object this viewer may see?
     rest: bool = False
+    description: Callable[..., str] = titles.site_description  # for search results and link previews
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -104,14 +106,16 @@ PAGES: tuple[Page, ...] = (
     Page("areas", "/areas", "Areas", nav="Areas"),
     Page("about", "/about", "About the data and methods", nav="About the data"),
     Page("search", "/search", "Search", query=("q",)),
-    Page("pillar", "/pillars/<pillar_id>", "Pillar", query=FILTERS, exists=_in("pillars")),
-    Page("goal", "/goals/<goal_id>", "Goal", query=FILTERS, exists=_in("goals")),
-    Page("agency", "/agencies/<agency_id>", "Agency", query=("status", "sort"), exists=_in("agencies")),
-    Page("service", "/services/<service_id>", "Budget service", exists=_in("services")),
-    Page("metric", "/metrics/<metric_id>", "Measure", query=("grain", "geography", "as_of"),
-         exists=lambda viewer, params: gate().metric(viewer, params["metric_id"])),
+    Page("pillar", "/pillars/<pillar_id>", titles.pillar_title, query=FILTERS, exists=_in("pillars"),
+         description=titles.pillar_description),
+    Page("goal", "/goals/<goal_id>", titles.goal_title, query=FILTERS, exists=_in("goals")),
+    Page("agency", "/agencies/<agency_id>", titles.agency_title, query=("status", "sort"), exists=_in("agencies")),
+    Page("service", "/services/<service_id>", titles.service_title, exists=_in("services")),
+    Page("metric", "/metrics/<metric_id>", titles.metric_title, query=("grain", "geography", "as_of"),
+         exists=lambda viewer, params: gate().metric(viewer, params["metric_id"]),
+         description=titles.metric_description),
     Page("area", "/areas/<where>", area_title, exists=_area, rest=True),
-    Page("district", "/districts/<district>", "District", exists=_district),
+    Page("district", "/districts/<district>", titles.district_title, exists=_district),
     Page("citistat", "/citistat", "CitiStat sessions", Audience.STAFF, nav="CitiStat"),
     Page("citistat_session", "/citistat/<session_id>", "CitiStat session", Audience.STAFF,
          exists=lambda viewer, params: session(viewer, record_id(params["session_id"], "session"))),
@@ -154,8 +158,18 @@ def dash_page(module: str) -> dict[str, Any]:
     """``dash.register_page`` arguments of a page module, from its entry; Dash tries pages in ``order``."""
     page = page_of(module)
     where = {"path_template": page.path} if "<" in page.path else {"path": page.path}
-    return {**where, "title": page.title, "name": page.nav or (page.title if isinstance(page.title, str) else ""),
+    name = page.nav or (page.title if isinstance(page.title, str) else "")
+    return {**where, "title": titles.full_title(page.title), "name": name, "description": page.description,
             "order": MATCH_ORDER.index(page)}
+
+
+def page_title(path: str) -> str:
+    """The title of the page at ``path`` for this viewer (the served document's ``<title>``)."""
+    found = find(path)
+    if found is None:
+        return titles.full_title("Page not found")()
+    page, params = found
+    return titles.full_title(page.title)(**params)
 
 
 def find(path: str) -> tuple[Page, dict[str, str]] | None:
