@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from dashboard.briefing import Briefing
 from dashboard.components import status_words
-from dashboard.svg_charts import trend_svg
+from dashboard.svg_charts import trend_image
 from dashboard.views import series_summary
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -29,7 +29,7 @@ def brief_html(content: Briefing, city: str, generated: dt.date) -> str:
     s = content.session
     summaries = [series_summary(i.metric, i.points, i.grain.value.replace("_", " ") if i.grain else "period")
                  for i in content.items]
-    charts = [trend_svg(i.points, i.metric.format, i.metric.unit, text) for i, text in zip(content.items, summaries,
+    charts = [trend_image(i.points, i.metric.format, i.metric.unit, text) for i, text in zip(content.items, summaries,
                                                                                              strict=True)]
     return _render("brief.html", content, city, generated, title=f"CitiStat brief: {content.subject}",
                    subtitle=f"{s.summary}.", pdf=f"/download/citistat/{s.id}-brief.pdf", charts=charts,

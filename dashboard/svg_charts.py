@@ -4,6 +4,7 @@ text beside the chart says so)."""
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 
@@ -50,9 +51,11 @@ def trend_svg(points: Sequence[Point], fmt: FormatType | None, unit: str | None,
                      f'stroke="{NAVY}" stroke-width="2.5"/>')
         parts += [f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{NAVY}"/>' for i, v in used]
     every = max(1, len(points) // 6)
+    last = len(points) - 1
     for i, point in enumerate(points):
-        if i % every == 0 or i == len(points) - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 24}" text-anchor="middle" fill="{INK}">'
+        if i == last or (i % every == 0 and last - i >= every):  # the newest always, none crowding it
+            anchor = "end" if i == last and last > 0 else "start" if i == 0 and last > 0 else "middle"
+            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 24}" text-anchor="{anchor}" fill="{INK}">'
                          f'{html.escape(point.label)}</text>')
     legend = f'<text x="{LEFT}" y="{HEIGHT - 1}" fill="{NAVY}">— value</text>'
     if targets:
@@ -61,3 +64,11 @@ def trend_svg(points: Sequence[Point], fmt: FormatType | None, unit: str | None,
     parts.append("</svg>")
     return "".join(parts)
 
+
+
+def trend_image(points: Sequence[Point], fmt: FormatType | None, unit: str | None, summary: str) -> str:
+    """The chart as an image with ``summary`` as its alternative text, which a tagged PDF keeps on its figure."""
+    svg = trend_svg(points, fmt, unit, summary)
+    data = base64.b64encode(svg.encode()).decode()
+    return (f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(summary, quote=True)}" '
+            f'style="max-width:100%;height:auto">')

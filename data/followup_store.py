@@ -67,6 +67,8 @@ def assign(gate: Gate, viewer: Viewer, session_id: int, *, request: str, owner_r
     if not viewer.can_manage:
         raise Forbidden("only the performance team assigns follow-ups")
     origin = session(viewer, session_id)
+    if origin.cancelled is not None:
+        raise InputError("Follow-up: the meeting was cancelled, so nothing was asked there")
     request = required_text(request, "What is asked", MAX_TEXT)
     owner_role = required_text(owner_role, "Owner role", 120)
     if owner_agency not in gate.registry.agencies:

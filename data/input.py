@@ -10,11 +10,17 @@ class InputError(ValueError):
     """Input a form cannot take; the message names the field and what is wrong."""
 
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)  # beyond these, date arithmetic would overflow
+
+
 def parse_date(text: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"{field}: '{text[:40]}' is not a date (use YYYY-MM-DD)") from None
+    if not EARLIEST <= day <= LATEST:
+        raise InputError(f"{field}: {day.isoformat()} is not a plausible date")
+    return day
 
 
 def required_text(value: str, field: str, limit: int) -> str:

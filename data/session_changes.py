@@ -4,9 +4,10 @@ object before and after."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from data.access import Gate
 from data.audit import record
@@ -24,6 +25,7 @@ from metrics.subjects import Subject, SubjectError
 MAX_NOTE = 1000
 AGENDA_SIZES = range(1, 31)
 WINDOWS = range(3, 61)  # months
+MEETING_YEARS = 10  # a meeting date further from today, or a cutoff further before it, is a typo
 
 
 def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, data_cutoff: str,
@@ -34,9 +36,7 @@ def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, d
         parsed = Subject.parse(subject, gate.registry)
     except SubjectError as exc:
         raise InputError(f"Subject: {exc}") from None
-    meeting, cutoff = parse_date(meets_on, "Meeting date"), parse_date(data_cutoff, "Data cutoff")
-    if cutoff > meeting:
-        raise InputError("Data cutoff: it must be on or before the meeting date")
+    meeting, cutoff = _dates(gate, meets_on, data_cutoff)
     people = parse_attendees(attendees)
     size = _whole(agenda_size, "Agenda size", AGENDA_SIZES)
     window = _whole(window_months, "Data window (months)", WINDOWS)
@@ -50,9 +50,14 @@ def create_session(gate: Gate, viewer: Viewer, *, subject: str, meets_on: str, d
             agenda_size=size, window_months=window)).scalar_one()
         record(conn, actor=str(viewer.user_id), action="create", object_type="citistat_session",
                object_id=str(session_id), after=values)
-    current = session(viewer, int(session_id))
-    with get_engine().begin() as conn:
-        add_suggestions(conn, gate, viewer, current)
+    try:
+        with get_engine().begin() as conn:
+            add_suggestions(conn, gate, viewer, session(viewer, int(session_id)))
+    except Exception:  # never leave a session without its agenda behind
+        with get_engine().begin() as conn:
+            conn.execute(delete(ITEM).where(ITEM.c.session_id == session_id))
+            conn.execute(delete(SESSION).where(SESSION.c.id == session_id))
+        raise
     return int(session_id)
 
 
@@ -60,9 +65,9 @@ def edit_session(gate: Gate, viewer: Viewer, session_id: int, *, meets_on: str, 
                  attendees: str) -> None:
     """Change the meeting date, the cutoff or the attendees before the meeting; a new cutoff retakes the data."""
     current = _before_meeting(gate, viewer, session_id)
-    meeting, cutoff = parse_date(meets_on, "Meeting date"), parse_date(data_cutoff, "Data cutoff")
-    if cutoff > meeting:
-        raise InputError("Data cutoff: it must be on or before the meeting date")
+    meeting, cutoff = _dates(gate, meets_on, data_cutoff)
+    if meeting < gate.today():
+        raise InputError("Meeting date: a session not yet held can only move to today or later")
     people = parse_attendees(attendees)
     changes: dict[str, Any] = {"meets_on": meeting, "data_cutoff": cutoff,
                                "attendees": "\n".join(map(str, people))}
@@ -237,6 +242,20 @@ def _before_meeting(gate: Gate, viewer: Viewer, session_id: int) -> Session:
     if gate.today() > current.meets_on:
         raise InputError("The meeting has happened: the session stays as it was in the room")
     return current
+
+
+def _dates(gate: Gate, meets_on: str, data_cutoff: str) -> tuple[dt.date, dt.date]:
+    """The meeting date (within ``MEETING_YEARS`` of today) and its data cutoff (on or before it, within the
+    same span before it)."""
+    meeting, cutoff = parse_date(meets_on, "Meeting date"), parse_date(data_cutoff, "Data cutoff")
+    span = dt.timedelta(days=365 * MEETING_YEARS)
+    if abs(meeting - gate.today()) > span:
+        raise InputError(f"Meeting date: it must be within {MEETING_YEARS} years of today")
+    if cutoff > meeting:
+        raise InputError("Data cutoff: it must be on or before the meeting date")
+    if meeting - cutoff > span:
+        raise InputError(f"Data cutoff: it must be within {MEETING_YEARS} years before the meeting")
+    return meeting, cutoff
 
 
 def _whole(text: str, field: str, allowed: range) -> int:

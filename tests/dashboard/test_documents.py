@@ -34,6 +34,17 @@ def pages_of(pdf: bytes) -> tuple[PdfReader, list[str]]:
     return reader, [" ".join(p.extract_text().split()) for p in reader.pages]
 
 
+def _elements(node: Any, kind: str) -> list[Any]:
+    """The structure elements of one kind under ``node`` in a tagged PDF's structure tree."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, list):
+        return [e for child in node for e in _elements(child, kind)]
+    if not isinstance(node, dict):
+        return []
+    found = [node] if node.get("/S") == kind else []
+    return found + _elements(node.get("/K", []), kind)
+
+
 def test_the_brief_leads_with_a_summary_page_and_says_the_pages_status_words(gate: Gate, app: Any) -> None:
     session_id = new_session(gate)
     session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
@@ -46,12 +57,15 @@ def test_the_brief_leads_with_a_summary_page_and_says_the_pages_status_words(gat
     reader, pages = pages_of(reply.data)
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and "/MarkInfo" in root and root["/Lang"] == "en"
+    figures = _elements(root["/StructTreeRoot"], "/Figure")
+    assert len(figures) == 2 and all(str(f.get("/Alt", "")).strip() for f in figures)  # each chart described
     assert pages[0].startswith("INTERNAL") and "Summary" in pages[0] and f"Page 1 of {len(pages)}" in pages[0]
     assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
     assert words and all(w in pages[0] for w in words)
     assert "Question to ask" not in pages[0] and "Question to ask" in " ".join(pages[1:])
     web = client.get(f"/download/citistat/{session_id}-brief.html").get_data(as_text=True)
     assert web.startswith("<!DOCTYPE html>") and '<html lang="en">' in web and "<main>" in web
+    assert 'name="viewport"' in web
     assert all(w in web for w in words)
 
 

@@ -113,12 +113,29 @@ def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> N
     ("meets_on", "next tuesday", "Meeting date: 'next tuesday' is not a date"),
     ("data_cutoff", "2026-01-01", "Data cutoff: it must be on or before the meeting date"),
     ("attendees", "Jane Doe", "Attendees, line 1"),
+    ("meets_on", "9999-12-31", "Meeting date: 9999-12-31 is not a plausible date"),
+    ("data_cutoff", "0001-01-01", "Data cutoff: 0001-01-01 is not a plausible date"),
+    ("meets_on", "2190-01-01", "Meeting date: it must be within 10 years of today"),
+    ("data_cutoff", "1950-01-01", "Data cutoff: it must be within 10 years before the meeting"),
 ])
 def test_bad_session_input_names_the_field(gate: Gate, field: str, value: str, message: str) -> None:
     form = {"subject": "agency:AG1", "meets_on": "2025-11-05", "data_cutoff": "2025-10-31", "attendees": ""}
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         session_changes.create_session(gate, ADMIN, **{**form, field: value})
     assert sessions.sessions(ADMIN) == []
+
+
+def test_a_session_cannot_move_into_the_past_and_a_cancelled_one_takes_no_follow_ups(gate: Gate) -> None:
+    today = gate.today()
+    session_id = new_session(gate, meets_on=(today + dt.timedelta(days=7)).isoformat(), cutoff=today.isoformat())
+    with pytest.raises(InputError, match="only move to today or later"):
+        session_changes.edit_session(gate, ADMIN, session_id, meets_on=(today - dt.timedelta(days=30)).isoformat(),
+                                     data_cutoff=(today - dt.timedelta(days=40)).isoformat(), attendees="")
+    session_changes.cancel_session(gate, ADMIN, session_id, "The director is away")
+    with pytest.raises(InputError, match="the meeting was cancelled"):
+        followup_store.assign(gate, ADMIN, session_id, request="A plan", owner_role="Director", owner_agency="AG1",
+                              due_on=(today + dt.timedelta(days=30)).isoformat(), deliverable="memo", metric_ids=[])
+    assert followup_store.follow_ups(gate, ADMIN) == []
 
 
 def test_evidence_links_are_web_addresses_only(gate: Gate) -> None:
