@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from metrics.escalation import Projection, Suggestion, cycle_grain, misses, recent
+from metrics.periods import period_label
 from metrics.spec import Direction, FormatType, MetricSpec
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow, usable
@@ -75,9 +76,11 @@ def severity(metric: MetricSpec, values: list[ValueRow], streak: int, projection
     judged = sorted((v for v in cycles if v.grain == grain), key=lambda v: v.period_start)
     gap = _gap(metric, judged[-1], target_for(metric, grain, judged[-1].period_start, fy_start)) \
         if judged and grain else None
+    base = f"{period_label(judged[-1].period_start, grain, fy_start)}: " if judged and grain else ""
     if projection is not None and projection.misses_widely:
         projected = _shortfall(metric, projection.value, projection.target)
-        gap = max(gap or 0.0, projected or 0.0) or None
+        if projected and projected > (gap or 0.0):
+            gap, base = projected, "year-end projection: "
     trend = _trend(metric, judged)
     persistence = min(PER_EXTRA_MISS * max(streak - 1, 0), MAX_PERSISTENCE)
     if not gap and not streak:
@@ -86,7 +89,9 @@ def severity(metric: MetricSpec, values: list[ValueRow], streak: int, projection
     if gap is None:
         off = "on or near target now"
     else:
-        off = f"{gap * 100:.0f} points off target" if metric.format is FormatType.PERCENT else f"{gap:.0%} off target"
+        points = round(gap * 100)
+        size = f"{points} point{'s' if points != 1 else ''}" if metric.format is FormatType.PERCENT else f"{gap:.0%}"
+        off = f"{base}{size} off its target"  # which figure and which target the gap is of
     words = [off,
              *([f"{streak} cycles missed in a row"] if streak > 1 else []),
              *(["getting worse"] if trend is Trend.WORSENING else ["improving"] if trend is Trend.IMPROVING else []),

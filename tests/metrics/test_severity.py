@@ -48,7 +48,8 @@ def test_further_off_target_for_longer_and_getting_worse_comes_first() -> None:
     worst = order[0].severity
     assert (worst.gap, worst.streak, worst.trend) == (pytest.approx(0.2), 2, Trend.WORSENING)  # points
     assert worst.score == pytest.approx(0.2 * 1.25 * 1.25)
-    assert worst.words == "20 points off target, 2 cycles missed in a row, getting worse"
+    assert worst.words == "FY2026 Q2: 20 points off its target, 2 cycles missed in a row, getting worse"
+    assert order[1].severity.words.startswith("year-end projection: 25 points off its target")
 
 
 def test_counts_are_measured_against_their_target_and_a_zero_target_missed_is_a_whole_miss() -> None:
