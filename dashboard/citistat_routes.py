@@ -94,14 +94,14 @@ def register_citistat_routes(app: Dash) -> None:
     @server.post("/citistat/<id:session_id>/agenda/<id:item_id>/remove")
     def remove_item(session_id: int, item_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
-            session_changes.remove_item(viewer, session_id, item_id, field("note"))
+            session_changes.remove_item(gate(), viewer, session_id, item_id, field("note"))
             return f"/citistat/{session_id}#agenda", "Item taken off the agenda; the reason is kept."
         return post(f"/citistat/{session_id}#agenda", act)
 
     @server.post("/citistat/<id:session_id>/agenda/<id:item_id>/move")
     def move_item(session_id: int, item_id: int) -> Response:
         def act(viewer: Viewer) -> tuple[str, str]:
-            session_changes.move_item(viewer, session_id, item_id, -1 if field("step") == "up" else 1)
+            session_changes.move_item(gate(), viewer, session_id, item_id, -1 if field("step") == "up" else 1)
             return f"/citistat/{session_id}#agenda", "Agenda reordered."
         return post(f"/citistat/{session_id}#agenda", act)
 

@@ -64,7 +64,8 @@ def set_aside(content: Briefing, manage: bool) -> list[Any]:
     """The also-considered (ranked below the agenda's size) and the removed, each one click from the agenda."""
     def entries(items: list[Item], note: str) -> list[Any]:
         return [html.Li([dcc.Link(i.metric.title, href=f"/metrics/{i.metric.id}"), ": ", status_words(i.assessment),
-                         "; ", i.entry.severity_words or i.entry.analyst_note or "", " ",
+                         "; ", (f"taken off: {i.entry.analyst_note}" if i.entry.removed and i.entry.analyst_note
+                                else i.entry.severity_words or i.entry.analyst_note or ""), " ",
                          post_button(f"/citistat/{content.session.id}/agenda", "Put on the agenda",
                                      hidden={"metric": i.metric.id, "note": note},
                                      description=f"Put on the agenda: {i.metric.title}") if manage else None])

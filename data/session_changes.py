@@ -143,8 +143,7 @@ def _last_position(conn: Connection, session_id: int) -> int:
 # --- agenda edits ----------------------------------------------------------------------------------------------
 def add_item(gate: Gate, viewer: Viewer, session_id: int, metric_id: str, note: str) -> None:
     """Put a measure on the agenda by hand (back on it, or up from the also-considered), with the reason."""
-    _require_admin(viewer)
-    session(viewer, session_id)
+    _before_meeting(gate, viewer, session_id)
     try:
         gate.metric(viewer, metric_id)
     except (NotFound, Forbidden):
@@ -170,9 +169,9 @@ def add_item(gate: Gate, viewer: Viewer, session_id: int, metric_id: str, note: 
                after={"session": session_id, "metric": metric_id, "note": note})
 
 
-def remove_item(viewer: Viewer, session_id: int, item_id: int, note: str) -> None:
-    """Take an item off the agenda; the item and the reason stay on record."""
-    _require_admin(viewer)
+def remove_item(gate: Gate, viewer: Viewer, session_id: int, item_id: int, note: str) -> None:
+    """Take an item off the agenda before the meeting; the item and the reason stay on record."""
+    _before_meeting(gate, viewer, session_id)
     item = _item(session_id, item_id)
     note = _note(note)
     with get_engine().begin() as conn:
@@ -182,9 +181,9 @@ def remove_item(viewer: Viewer, session_id: int, item_id: int, note: str) -> Non
                before={"removed": item.removed, "note": item.analyst_note}, after={"removed": True, "note": note})
 
 
-def move_item(viewer: Viewer, session_id: int, item_id: int, step: int) -> None:
-    """Swap an item with its neighbour above (``step`` -1) or below (+1) among the items on the agenda."""
-    _require_admin(viewer)
+def move_item(gate: Gate, viewer: Viewer, session_id: int, item_id: int, step: int) -> None:
+    """Swap an item with its neighbour above (``step`` -1) or below (+1) on the agenda, before the meeting."""
+    _before_meeting(gate, viewer, session_id)
     _item(session_id, item_id)
     with get_engine().connect() as conn:
         rows = conn.execute(select(ITEM).where(ITEM.c.session_id == session_id).order_by(ITEM.c.position)).all()

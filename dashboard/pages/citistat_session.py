@@ -37,9 +37,9 @@ def layout(session_id: str = "") -> html.Div:
         _documents(content, manage and upcoming),
         html.H2(f"Agenda ({len(content.items)} of {s.agenda_size}, most severe first)", className="h4 mt-4",
                 id="agenda"),
-        agenda_cards(content, manage),
-        *set_aside(content, manage),
-        _add_item(content) if manage and content.candidates else None,
+        agenda_cards(content, manage and upcoming),  # the agenda stays as it was in the room
+        *set_aside(content, manage and upcoming),
+        _add_item(content) if manage and upcoming and content.candidates else None,
         changes(content),
         decisions_section(content, manage),
         html.H2("Follow-ups", className="h4 mt-4", id="follow-ups"),

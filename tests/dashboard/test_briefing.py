@@ -35,7 +35,7 @@ def test_snapshot_is_unchanged_after_a_restatement(gate: Gate) -> None:
 
 
 def test_cutoff_keeps_later_periods_out(gate: Gate) -> None:
-    session_id = new_session(gate, meets_on="2025-10-10", cutoff="2025-09-30")
+    session_id = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=2)).isoformat(), cutoff="2025-09-30")
     assert sessions.agenda(ADMIN, session_id) == []  # by September it had missed only once, and not by far
     session_changes.add_item(gate, ADMIN, session_id, "events_count", "Watch September")
     points = briefing(gate, ADMIN, session_id).items[0].points
@@ -60,7 +60,7 @@ def test_a_measure_from_outside_the_subject_is_judged_citywide(gate: Gate) -> No
         write_values(conn, "patrol_spend", [ValueRow("month", dt.date(2025, 8, 1), "city", "", 500.0),
                                             ValueRow("month", dt.date(2025, 8, 1), "council_district", "1", 70.0)],
                      run_id=None)
-    session_id = new_session(gate)
+    session_id = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=2)).isoformat())
     session_changes.add_item(gate, ADMIN, session_id, "patrol_spend", "Overtime drives the backlog")
     content = briefing(gate, ADMIN, session_id)
     added = next(i for i in content.items if i.metric.id == "patrol_spend")

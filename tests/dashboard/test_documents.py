@@ -3,6 +3,7 @@ tagged for screen readers, the session page's status words, and staff text never
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -46,7 +47,7 @@ def _elements(node: Any, kind: str) -> list[Any]:
 
 
 def test_the_brief_leads_with_a_summary_page_and_says_the_pages_status_words(gate: Gate, app: Any) -> None:
-    session_id = new_session(gate)
+    session_id = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=2)).isoformat())
     session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
     client = signed_in(app, "perf", PASSWORD)
     page = json.dumps(route(client, f"/citistat/{session_id}").get_json(), ensure_ascii=False)

@@ -67,12 +67,12 @@ def test_open_follow_ups_carry_to_the_next_session_on_the_subject(gate: Gate) ->
     assert [f.id for f in followup_store.for_session(gate, ADMIN, sessions.session(ADMIN, second))[1]] == [follow_up_id]
 
 
-def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
-    session_id = new_session(gate)
+def test_agenda_edits_keep_the_reason_until_the_meeting(gate: Gate) -> None:
+    session_id = new_session(gate, meets_on=(gate.today() + dt.timedelta(days=7)).isoformat())
     item = sessions.agenda(ADMIN, session_id)[0]
     with pytest.raises(InputError, match="Reason"):
-        session_changes.remove_item(ADMIN, session_id, item.id, "  ")
-    session_changes.remove_item(ADMIN, session_id, item.id, "Discussed last week")
+        session_changes.remove_item(gate, ADMIN, session_id, item.id, "  ")
+    session_changes.remove_item(gate, ADMIN, session_id, item.id, "Discussed last week")
     session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "Council asked about it")
     items = sessions.agenda(ADMIN, session_id)
     assert [(i.metric_id, i.removed, i.analyst_note) for i in items] == [
@@ -80,9 +80,14 @@ def test_agenda_edits_keep_the_reason(gate: Gate) -> None:
     with pytest.raises(InputError, match="already on the agenda"):
         session_changes.add_item(gate, ADMIN, session_id, "closed_on_time", "again")
     session_changes.add_item(gate, ADMIN, session_id, "events_count", "Back by request")
-    session_changes.move_item(ADMIN, session_id, items[0].id, -1)
+    session_changes.move_item(gate, ADMIN, session_id, items[0].id, -1)
     assert [i.metric_id for i in sessions.agenda(ADMIN, session_id) if not i.removed] == [
         "events_count", "closed_on_time"]
+    held = new_session(gate)  # its meeting has happened: the agenda stays as it was in the room
+    with pytest.raises(InputError, match="The meeting has happened"):
+        session_changes.add_item(gate, ADMIN, held, "closed_on_time", "Afterthought")
+    with pytest.raises(InputError, match="The meeting has happened"):
+        session_changes.remove_item(gate, ADMIN, held, sessions.agenda(ADMIN, held)[0].id, "Afterthought")
 
 
 def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> None:
@@ -91,7 +96,7 @@ def test_only_admins_change_sessions_and_agencies_see_their_own(gate: Gate) -> N
         session_changes.create_session(gate, PUBLIC_WORKS, subject="agency:AG1", meets_on="2025-11-05",
                                 data_cutoff="2025-10-31", attendees="")
     with pytest.raises(Forbidden):
-        session_changes.remove_item(PUBLIC_WORKS, session_id, sessions.agenda(ADMIN, session_id)[0].id, "no")
+        session_changes.remove_item(gate, PUBLIC_WORKS, session_id, sessions.agenda(ADMIN, session_id)[0].id, "no")
     with pytest.raises(Forbidden):
         sessions.sessions(ANONYMOUS)
     assert [s.id for s in sessions.sessions(PUBLIC_WORKS)] == [session_id]
