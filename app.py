@@ -31,6 +31,8 @@ from metrics.registry import Registry
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1_000_000  # a form or a callback is a few kilobytes
+COMPRESSED = ["text/html", "text/css", "text/plain", "text/csv", "text/javascript", "application/javascript",
+              "application/json", "application/problem+json", "image/svg+xml"]
 
 
 def create_app(registry: Registry | None = None, settings: Settings | None = None) -> Dash:
@@ -41,8 +43,11 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     for issue in registry.set_aside:
         logger.warning("set aside until fixed (not published): %s", issue)
     pio.templates.default = "plotly_white"
+    server = Flask(__name__)
+    server.config["COMPRESS_MIMETYPES"] = COMPRESSED
     app = Dash(
         __name__,
+        server=server,
         use_pages=True,
         pages_folder="dashboard/pages",
         assets_ignore=r"vendor/.*",

@@ -46,7 +46,7 @@ def test_a_hidden_measure_keeps_its_words(serve: Callable[..., str]) -> None:
 
 def test_text_answers_are_compressed(serve: Callable[..., str]) -> None:
     base = serve()
-    for path in ("/", "/api/v1/metrics"):
+    for path in ("/", "/api/v1/metrics", "/api/v1/values.csv"):
         request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.headers["Content-Encoding"] == "gzip"
