@@ -47,7 +47,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     server.config["COMPRESS_MIMETYPES"] = COMPRESSED
     app = Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash's hint omits a Flask app, which it takes
         use_pages=True,
         pages_folder="dashboard/pages",
         assets_ignore=r"vendor/.*",

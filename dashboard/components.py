@@ -241,7 +241,8 @@ def follow_up_table(rows: Sequence[FollowUpRow], caption: str, agency_names: Map
     if not rows:
         return html.P("None.")
     def cell(label: str, content: Any) -> html.Td:  # the label heads the cell when a phone stacks the row
-        return html.Td(content, **{"data-label": label})
+        labelled: dict[str, Any] = {"data-label": label}
+        return html.Td(content, **labelled)
 
     body = [html.Tr([html.Th(dcc.Link(f.request, href=f"/follow-ups/{f.id}"), scope="row"),
                      cell("Owner", f"{f.owner_role}, {agency_names.get(f.owner_agency, f.owner_agency)}"),
