@@ -34,6 +34,8 @@ def register_citistat_routes(app: Dash) -> None:
                 agenda_size=field("agenda_size") or "8", window_months=field("window_months") or "18")
             listed = sessions.agenda(viewer, new)
             count, more = sum(not e.considered for e in listed), sum(e.considered for e in listed)
+            if not count:
+                return f"/citistat/{new}", "Session created. The rule found no measure to escalate; add any by hand."
             return f"/citistat/{new}", (f"Session created. The agenda takes the {count} most severe measures the rule "
                                         f"suggested" + (f"; {more} more are listed as also considered." if more
                                                         else "."))

@@ -64,8 +64,11 @@ class Subject:
 
 
 def subject_choices(registry: Registry) -> list[tuple[str, str]]:
-    """(key, label) of every subject a session can take, agencies first."""
-    choices = sorted(((f"agency:{a.id}", a.name) for a in registry.agencies.values()), key=lambda c: c[1])
+    """(key, label) of every subject a session can take, agencies first (those with measures: a session on an
+    agency with none would have nothing to review)."""
+    measured = {m.agency for m in registry.metrics.values()}
+    choices = sorted(((f"agency:{a.id}", a.name) for a in registry.agencies.values() if a.id in measured),
+                     key=lambda c: c[1])
     choices += [(f"pillar:{p}", Subject(SubjectKind.PILLAR, p).label(registry)) for p in registry.pillars]
     geography = registry.city.district_geography
     if geography and geography.boundaries:

@@ -35,7 +35,7 @@ def layout(session_id: str = "") -> html.Div:
         html.P(f"Attendees: {s.attendee_list}") if s.attendees else None,
         *flashes(),
         _documents(content, manage and upcoming),
-        html.H2(f"Agenda ({len(content.items)} of {s.agenda_size}, most severe first)", className="h4 mt-4",
+        html.H2(_agenda_heading(len(content.items), s.agenda_size), className="h4 mt-4",
                 id="agenda"),
         agenda_cards(content, manage and upcoming),  # the agenda stays as it was in the room
         *set_aside(content, manage and upcoming),
@@ -64,7 +64,7 @@ def _documents(content: Briefing, before_meeting: bool) -> html.Div:
                className="btn btn-outline-primary btn-sm me-2")]
     if before_meeting:
         links.append(post_button(f"/citistat/{s.id}/refreeze", "Take the latest data",
-                                 description="Refresh the snapshot with the latest data and add new suggestions"))
+                                 description="Take the latest data: refresh the snapshot and add new suggestions"))
     return html.Div(links, className="session-actions mb-3")
 
 
@@ -147,3 +147,11 @@ def _assign_form(content: Briefing) -> html.Form:
                               name="metrics", multiple=True, size=4, className="form-select")], className="mt-2"),
         dbc.Button("Assign follow-up", type="submit", color="primary", className="mt-3"),
     ], action=f"/citistat/{s.id}/follow-ups", method="post", className="assign-form")
+
+
+def _agenda_heading(count: int, size: int) -> str:
+    if count == 0:
+        return "Agenda: nothing to escalate"
+    if count <= size:
+        return f"Agenda ({count} of {size}, most severe first)"
+    return f"Agenda ({count} items: the rule's {size} most severe, and those added by hand)"

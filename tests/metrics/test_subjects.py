@@ -24,6 +24,7 @@ def test_subjects_parse_and_name_themselves(baltimore_registry: Registry) -> Non
             Subject.parse(bad, baltimore_registry)
     keys = [key for key, _ in subject_choices(baltimore_registry)]
     assert "agency:AGC5900" in keys and "pillar:1" in keys and "district:14" in keys and "district:15" not in keys
+    assert "agency:AGC9900" not in keys  # CAFR Adjustments has no measures: nothing to review
 
 
 def test_named_districts_are_listed_by_name_after_numbered_ones(tmp_path: Path) -> None:
