@@ -240,14 +240,12 @@ def post_button(action: str, label: str, *, hidden: dict[str, str] | None = None
 def follow_up_table(rows: Sequence[FollowUpRow], caption: str, agency_names: Mapping[str, str], today: dt.date) -> Any:
     if not rows:
         return html.P("None.")
-    def cell(label: str, content: Any) -> html.Td:  # the label heads the cell when a phone stacks the row
-        labelled: dict[str, Any] = {"data-label": label}
-        return html.Td(content, **labelled)
-
     body = [html.Tr([html.Th(dcc.Link(f.request, href=f"/follow-ups/{f.id}"), scope="row"),
-                     cell("Owner", f"{f.owner_role}, {agency_names.get(f.owner_agency, f.owner_agency)}"),
-                     cell("Due", f.due_on.isoformat()), cell("Deliverable", f.deliverable.label),
-                     cell("Status", follow_up_chip(f.colour(today)))]) for f in rows]
+                     html.Td(f"{f.owner_role}, {agency_names.get(f.owner_agency, f.owner_agency)}",
+                             **data_label("Owner")),
+                     html.Td(f.due_on.isoformat(), **data_label("Due")),
+                     html.Td(f.deliverable.label, **data_label("Deliverable")),
+                     html.Td(follow_up_chip(f.colour(today)), **data_label("Status"))]) for f in rows]
     head = html.Tr([html.Th(h, scope="col") for h in ("Follow-up", "Owner", "Due", "Deliverable", "Status")])
     return scroll_region(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body)],
-                                    className="table table-sm followup-table"), caption)
+                                    className="table table-sm followup-table stacks"), caption)
