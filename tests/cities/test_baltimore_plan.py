@@ -39,3 +39,14 @@ def test_reimport_gives_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     assert comparison.diff_files == []
     city = filecmp.dircmp(SHIPPED / "measures" / "city", target / "measures" / "city")
     assert city.diff_files == [] and city.left_only == [] and city.right_only == []
+
+
+def test_measures_land_on_the_goal_their_pillar_and_subject_name(tmp_path: Path) -> None:
+    registry = read_registry(fresh_import(tmp_path))
+    linked = [m for m in registry.metrics.values() if m.goal]
+    in_their_pillar = [m for m in linked if registry.goals[m.goal].pillar == m.pillar]  # type: ignore[index]
+    assert (len(linked), len(in_their_pillar)) == (32, 30)
+    energy = {m.id for m in linked if m.goal == "3.4"}
+    assert {"pm_89", "pm_92", "pm_665"} <= energy  # energy use and renewables: sustainability, not clean streets
+    assert registry.metrics["pm_95"].goal == "3.3"  # grass mowing: clean streets and green spaces
+    assert registry.metrics["pm_663"].goal == "6.1"  # average age of fleet: facilities and fleet
