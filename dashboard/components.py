@@ -123,13 +123,15 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
                  else html.Span("—", title="Not enough values for a trend"))
         latest: Any = [row.latest, html.Span([html.Span(" ⚠", **aria(hidden="true")), f" {row.caveat}"],
                                              className="value-caveat held-out")] if row.caveat else row.latest
-        cells = [html.Td(dcc.Link(m.title, href=f"/metrics/{m.id}")), html.Td(assessment_chip(a)),
-                 html.Td(latest), html.Td(row.target), html.Td(score_text(a.score)), html.Td(trend)]
+        cells = [html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}"), scope="row"),
+                 html.Td(assessment_chip(a), **data_label("Status")), html.Td(latest, **data_label("Latest")),
+                 html.Td(row.target, **data_label("Target")), html.Td(score_text(a.score), **data_label("Score")),
+                 html.Td(trend, **data_label("Trend"))]
         if show_agency:
-            cells.append(html.Td((agency_names or {}).get(m.agency, m.agency)))
+            cells.append(html.Td((agency_names or {}).get(m.agency, m.agency), **data_label("Agency")))
         body.append(html.Tr(cells))
     return scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr(heads)), html.Tbody(body)],
-                                    className="table table-hover measure-table"), caption)
+                                    className="table table-hover measure-table stacks"), caption)
 
 
 def _trend_alt(row: MeasureRow) -> str:

@@ -7,15 +7,26 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
-from dashboard.components import filter_form, forbidden, measure_table, not_found, sign_in_required, status_counts
+from dashboard.components import (
+    aria,
+    filter_form,
+    forbidden,
+    href,
+    measure_table,
+    not_found,
+    sign_in_required,
+    status_counts,
+)
 from dashboard.context import current_viewer, gate, today
 from dashboard.page_table import page_of
 from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
 from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
+
+PAGE_SIZE = 25  # measures per page of a long list
 
 
 def _internal_only() -> bool:
@@ -79,9 +90,29 @@ def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, s
     kept = {"status": status, "agency": agency}
     names = {a: registry.agencies[a].name for a in agency_ids}
     agencies = [(a, names[a]) for a in agency_ids] if with_agency_filter and len(agency_ids) > 1 else None
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = int(choice(query, "page", [str(n) for n in range(1, pages + 1)], "1") or 1)
+    shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    counted = (f"{len(rows)} of {len(metrics)} measures match" + (
+        f"; {(number - 1) * PAGE_SIZE + 1}–{(number - 1) * PAGE_SIZE + len(shown)} shown." if pages > 1 else "."))
     return html.Div([
         status_counts(summarize(snapshot.assessments[m.id] for m in metrics)),
         filter_form(path, kept, agencies, sort),
-        html.P(f"{len(rows)} of {len(metrics)} measures shown.", className="result-count", role="status"),
-        measure_table(rows, path, kept, sort, caption, show_agency=len(agency_ids) > 1, agency_names=names),
+        html.P(counted, className="result-count", role="status"),
+        measure_table(shown, path, kept, sort, caption, show_agency=len(agency_ids) > 1, agency_names=names),
+        pager(path, {**kept, "sort": sort if sort != "status" else None}, number, pages),
     ])
+
+
+def pager(path: str, query: Mapping[str, str | None], number: int, pages: int) -> html.Nav | None:
+    """Previous, page N of M, next: links that keep the filters."""
+    if pages <= 1:
+        return None
+    def link(text: str, to: int) -> html.Li:
+        return html.Li(dcc.Link(text, href=href(path, {**query, "page": str(to) if to > 1 else None}),
+                                className="page-link"), className="page-item")
+    items = [link("← Previous page", number - 1) if number > 1 else None,
+             html.Li(html.Span(f"Page {number} of {pages}", className="page-link", **aria(current="page")),
+                     className="page-item active"),
+             link("Next page →", number + 1) if number < pages else None]
+    return html.Nav(html.Ul([i for i in items if i], className="pagination flex-wrap"), **aria(label="Pages"))

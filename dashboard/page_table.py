@@ -23,7 +23,7 @@ from data.followup_store import follow_up
 from data.policy import Viewer
 from data.sessions import session
 
-FILTERS = ("status", "agency", "sort")
+FILTERS = ("status", "agency", "sort", "page")
 PREFIX = "dashboard.pages."
 
 
@@ -103,7 +103,11 @@ def _district(viewer: Viewer, params: Mapping[str, str]) -> None:
 
 PAGES: tuple[Page, ...] = (
     Page("home", "/", "City performance overview", nav="Overview"),
+    Page("action_plan", "/action-plan", titles.plan_title, nav="Action Plan"),
+    Page("agencies", "/agencies", "Agencies", nav="Agencies"),
+    Page("services", "/services", "Budget services"),
     Page("areas", "/areas", "Areas", nav="Areas"),
+    Page("districts", "/districts", "Districts"),
     Page("about", "/about", "About the data and methods", nav="About the data"),
     Page("search", "/search", "Search", query=("q",)),
     Page("pillar", "/pillars/<pillar_id>", titles.pillar_title, query=FILTERS, exists=_in("pillars"),

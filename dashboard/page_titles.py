@@ -64,6 +64,12 @@ goal_title, agency_title = _or("Goal", _goal), _or("Agency", _agency)
 service_title, district_title = _or("Budget service", _service), _or("District", _district)
 
 
+def plan_title(**_: str) -> str:
+    """"The Mayor's Action Plan": the city's plan, as a heading."""
+    plan = gate().registry.city.plan
+    return plan[:1].upper() + plan[1:]
+
+
 def site_description(**_: str) -> str:
     return gate().registry.city.tagline
 

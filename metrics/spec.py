@@ -176,6 +176,7 @@ class Goal(_Frozen):
     title: str
     lead: str | None = None
     sort_order: int = 0
+    initiatives: tuple[str, ...] = ()  # the plan's initiatives under the goal, in the plan's order
 
 
 class Agency(_Frozen):

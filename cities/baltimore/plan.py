@@ -99,6 +99,9 @@ class _Plan:
         plan, perf = source / "action_plan", source / "performance_plan"
         self.pillars = _rows(plan / "pillars.csv")
         self.goals = _rows(plan / "goals.csv")
+        self.initiatives: dict[str, list[str]] = defaultdict(list)
+        for row in sorted(_rows(plan / "initiatives.csv"), key=lambda r: int(r["sort_order"])):
+            self.initiatives[row["goal_code"]].append(row["initiative_title"])
         self.agencies = _rows(perf / "agency.csv")
         self.services = _rows(perf / "service.csv")
         descriptions = _rows(perf / "service_descriptions.csv")
@@ -122,9 +125,10 @@ def _pillar(row: dict[str, str]) -> dict[str, Any]:
                    "summary": _text(row["summary"]), "sort_order": int(row["sort_order"])})
 
 
-def _goal(row: dict[str, str]) -> dict[str, Any]:
+def _goal(plan: _Plan, row: dict[str, str]) -> dict[str, Any]:
     return _prune({"id": row["goal_code"], "pillar": row["pillar_id"], "title": row["goal_title"],
-                   "lead": _text(row["goal_lead"]), "sort_order": int(row["sort_order"])})
+                   "lead": _text(row["goal_lead"]), "sort_order": int(row["sort_order"]),
+                   "initiatives": plan.initiatives.get(row["goal_code"])})
 
 
 def _agency(row: dict[str, str]) -> dict[str, Any]:
@@ -195,7 +199,7 @@ def import_plan(source: Path, registry_dir: Path, progress: Callable[[str], None
         written.append(registry_dir / name)
 
     dump("pillars.yaml", "pillars", [_pillar(r) for r in plan.pillars])
-    dump("goals.yaml", "goals", [_goal(r) for r in plan.goals])
+    dump("goals.yaml", "goals", [_goal(plan, r) for r in plan.goals])
     dump("agencies.yaml", "agencies", [_agency(r) for r in plan.agencies])
     dump("services.yaml", "services", [_prune({
         "id": r["service_id"], "name": r["service_name"], "agency": r["agency_id"],

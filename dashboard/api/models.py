@@ -30,6 +30,8 @@ class Goal(Scored):
     id: str
     pillar: str
     title: str
+    lead: str | None
+    initiatives: list[str]
     page: str
 
 

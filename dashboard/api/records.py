@@ -36,7 +36,8 @@ def pillars(reads: Gate, today: dt.date) -> list[models.Pillar]:
 
 def goals(reads: Gate, today: dt.date) -> list[models.Goal]:
     summaries = reads.summaries(PUBLIC, today, Level.GOAL)
-    return [models.Goal(id=g.id, pillar=g.pillar, title=g.title, page=f"/goals/{g.id}", **_scored(summaries.get(g.id)))
+    return [models.Goal(id=g.id, pillar=g.pillar, title=g.title, lead=g.lead, initiatives=list(g.initiatives),
+                        page=f"/goals/{g.id}", **_scored(summaries.get(g.id)))
             for g in sorted(reads.registry.goals.values(), key=lambda g: (g.pillar, g.sort_order, g.id))]
 
 

@@ -1,4 +1,4 @@
-"""Goal ``/goals/<id>``: the goal's measures, filterable by agency and status."""
+"""Goal ``/goals/<id>``: the Action Plan goal's lead, its initiatives and its measures (filterable)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def layout(goal_id: str = "", **query: Any) -> html.Div:
                     (f"Goal {goal.id}", None)]),
         html.H1(f"Goal {goal.id}: {goal.title}"),
         html.P(f"Lead: {goal.lead}.", className="lead") if goal.lead else None,
+        html.Section([html.H2(f"Initiatives ({len(goal.initiatives)})", className="h4 mt-4"),
+                      html.Ol([html.Li(i) for i in goal.initiatives], className="initiatives")])
+        if goal.initiatives else None,
+        html.H2("Measures", className="h4 mt-4"),
         measures_section(metrics, f"/goals/{goal.id}", query, f"Measures of goal {goal.id}")
         if metrics else html.P("No public measures are linked to this goal yet."),
     ])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -11,6 +13,7 @@ from dashboard.context import current_viewer, gate, today
 from dashboard.page import freshest, guarded
 from dashboard.page_table import dash_page
 from metrics.scores import Level
+from metrics.spec import MetricSpec
 from metrics.status import Status
 from metrics.values import CITY
 
@@ -39,4 +42,24 @@ def layout() -> html.Div:
         html.H2(f"The pillars of {registry.city.plan}", className="visually-hidden"),
         dbc.Row([dbc.Col(pillar_card(p, by_pillar.get(p.id), freshest(members[p.id], day)), md=6, xl=4,
                          className="mb-4") for p in pillars]),
+        _outside_pillars([m for m in visible if registry.pillar_of(m) is None], city.metrics),
+        html.P(["Browse by ", dcc.Link("Action Plan goal", href="/action-plan"), ", ",
+                dcc.Link("agency", href="/agencies"), ", ", dcc.Link("budget service", href="/services"), " or ",
+                dcc.Link("area", href="/areas"), "."]),
     ])
+
+
+def _outside_pillars(unlinked: list[MetricSpec], total: int) -> html.P | None:
+    """The measures no pillar holds, so the cards and the city's count add up."""
+    if not unlinked:
+        return None
+    registry = gate().registry
+    agencies = sorted({m.agency for m in unlinked}, key=lambda a: registry.agencies[a].name)
+    links: list[Any] = []
+    for agency_id in agencies:
+        count = sum(m.agency == agency_id for m in unlinked)
+        links += [", " if links else "", dcc.Link(registry.agencies[agency_id].name, href=f"/agencies/{agency_id}"),
+                  f" ({count})"]
+    return html.P([f"The pillars hold {total - len(unlinked)} of the {total} public measures; the other "
+                   f"{len(unlinked)} are not linked to a pillar by the City yet and are on their agencies' pages: ",
+                   *links, "."], className="outside-pillars")

@@ -13,14 +13,19 @@ import pytest
 from data.access import Gate
 from data.policy import ANONYMOUS
 from metrics.registry import Registry
-from tests.dashboard.helpers import assert_accessible, open_page, status_of
+from tests.dashboard.helpers import Client, assert_accessible, open_page, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PUBLIC_PAGES = {
     "overview": ("/", "How Baltimore is doing"),
     "pillar": ("/pillars/3", "Clean, Healthy, and Sustainable Communities"),
-    "goal": ("/goals/5.5", "Goal 5.5"),
+    "goal": ("/goals/3.4", "Goal 3.4"),
+    "action-plan": ("/action-plan", "The Mayor's Action Plan"),
+    "agencies": ("/agencies", "Agencies"),
+    "services": ("/services", "Budget services"),
+    "areas": ("/areas", "Areas"),
+    "districts": ("/districts", "Council districts"),
     "metric-computed": ("/metrics/sr311_closed_on_time", "311 requests closed on time"),
     "metric-reported": ("/metrics/pm_2", "% of Service Requests Closed on Time"),
     "agency": ("/agencies/AGC3100", "Housing and Community Development"),
@@ -31,7 +36,7 @@ PUBLIC_PAGES = {
     "not-found": ("/metrics/no_such_metric", "Page not found"),
     "sign-in": ("/sign-in", "Staff sign-in"),
 }
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+SIZES = {"desktop": (1366, 900), "phone": (390, 844), "small-phone": (320, 640)}
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
@@ -45,9 +50,58 @@ def test_public_page_renders_and_passes_axe(served: str, browser: Any, name: str
         assert page.locator("h1").count() == 1
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("main").count() == 1 and page.locator("header").count() >= 1
+        wide, room = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert wide <= room, f"{path} scrolls sideways at {width} px: {wide} > {room}"  # WCAG 1.4.10 reflow
         assert_accessible(page, f"{name}-{size_name}-{backend}")
         assert problems == [] or (name == "not-found" and all("404" in p for p in problems)), problems
         page.close()
+
+
+def test_every_public_page_has_its_own_title(served: str) -> None:
+    client = Client(served)
+    titles = {path: re.search(r"<title>(.*?)</title>", client.request(path).body, re.S).group(1)  # type: ignore[union-attr]
+              for path, _ in PUBLIC_PAGES.values()}
+    assert len(set(titles.values())) == len(titles), titles
+
+
+def test_findable_from_the_overview(served: str, browser: Any, baltimore_registry: Registry) -> None:
+    """Residents reach every goal, agency, service and district from the indexes; the counts add up."""
+    page, _ = open_page(browser, served + "/")
+    lead = page.locator(".outside-pillars").inner_text()
+    held, total, rest = (int(n) for n in re.findall(r"\d+", lead)[:3])
+    cards = sum(int(re.search(r"(\d+) public measures", t).group(1))  # type: ignore[union-attr]
+                for t in page.locator(".pillar-card .measure-count").all_inner_texts())
+    assert cards == held and held + rest == total
+    page.get_by_role("link", name="Action Plan", exact=True).first.click()
+    page.wait_for_selector("text=23 goals and 65 initiatives")
+    assert page.locator(".index-entry").count() == 23
+    page.get_by_role("link", name=re.compile("^3.4 Accelerate Transition")).click()
+    page.wait_for_selector("h1:has-text('Goal 3.4')")
+    assert page.locator(".initiatives li").count() == 2
+    titles = page.locator(".measure-table tbody th").all_inner_texts()
+    assert any("Energy use of City buildings" in t for t in titles)  # sustainability, not clean streets
+    public = Gate(baltimore_registry).metrics(ANONYMOUS)
+    services = {s for m in public for s in m.services if s in baltimore_registry.services}
+    for path, entries in (("/agencies", {m.agency for m in public}), ("/services", services)):
+        page.goto(served + path)
+        page.wait_for_selector(".index-entry")
+        assert page.locator(".index-entry").count() == len(entries), path
+    page.goto(served + "/districts")
+    page.wait_for_selector(".area-list li")
+    assert page.locator(".area-list li").count() == 14
+    page.close()
+
+
+def test_long_lists_are_paged(served: str, browser: Any) -> None:
+    page, _ = open_page(browser, served + "/pillars/1")
+    assert page.locator(".measure-table tbody tr").count() == 25
+    first = page.locator(".measure-table tbody th").first.inner_text()
+    page.get_by_role("link", name="Next page →").click()
+    page.wait_for_selector("text=Page 2 of")
+    assert page.locator(".measure-table tbody th").first.inner_text() != first
+    page.goto(served + "/pillars/1?page=999")
+    page.wait_for_selector("h1:has-text('Page not found')")
+    page.close()
 
 
 def test_click_through_overview_pillar_metric(served: str, browser: Any) -> None:
@@ -56,7 +110,7 @@ def test_click_through_overview_pillar_metric(served: str, browser: Any) -> None
     page.get_by_role("link", name="Clean, Healthy, and Sustainable Communities").click()
     page.wait_for_url(re.compile(r"/pillars/3$"))
     page.wait_for_selector(".measure-table")
-    first = page.locator(".measure-table tbody tr").first.locator("td").first.locator("a")
+    first = page.locator(".measure-table tbody tr").first.locator("th").first.locator("a")
     title = first.inner_text()
     first.click()
     page.wait_for_url(re.compile(r"/metrics/"))
@@ -78,7 +132,7 @@ def test_status_filter_is_kept_in_the_url(served: str, browser: Any) -> None:
     page.wait_for_url(re.compile(r"sort=title"))
     page.wait_for_selector("th[aria-sort='ascending'] >> text=Measure")
     assert "status=off_track" in page.url
-    titles = page.locator(".measure-table tbody tr td:first-child").all_inner_texts()
+    titles = page.locator(".measure-table tbody tr th").all_inner_texts()
     assert titles == sorted(titles, key=str.lower)
 
 
