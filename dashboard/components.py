@@ -121,8 +121,11 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
         spark = sparkline(row.spark)
         trend = (html.Img(src=spark, alt=_trend_alt(row), width=110, height=28) if spark
                  else html.Span("—", title="Not enough values for a trend"))
-        latest: Any = [row.latest, html.Span([html.Span(" ⚠", **aria(hidden="true")), f" {row.caveat}"],
-                                             className="value-caveat held-out")] if row.caveat else row.latest
+        latest: Any = [row.latest,
+                       html.Span([html.Span(" ⚠", **aria(hidden="true")), f" {row.caveat}"],
+                                 className="value-caveat held-out") if row.caveat else None,
+                       html.Span(a.period, className="value-period") if a.period else None,
+                       html.Span(row.change, className="value-period") if row.change else None]
         cells = [html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}"), scope="row"),
                  html.Td(assessment_chip(a), **data_label("Status")), html.Td(latest, **data_label("Latest")),
                  html.Td(row.target, **data_label("Target")), html.Td(score_text(a.score), **data_label("Score")),

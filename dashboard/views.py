@@ -9,11 +9,11 @@ from dashboard.figures import Point
 from data.access import Snapshot
 from data.errors import NotFound
 from metrics.aggregations import PeriodTotal
-from metrics.formatting import format_value
+from metrics.formatting import format_change, format_value
 from metrics.periods import MONTHS_IN, period_label
 from metrics.quality import trusted
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, Grain, MetricSpec
+from metrics.spec import ComputationKind, FormatType, Grain, MetricSpec
 from metrics.status import Assessment, Status, why_held_out
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow
@@ -118,6 +118,28 @@ class MeasureRow:
     target: str
     spark: list[float | None]
     caveat: str | None = None  # said beside the latest value: a sample, or newer values held out
+    change: str | None = None  # against the same stretch of the year before
+
+
+def target_words(metric: MetricSpec, assessment: Assessment) -> str:
+    """"6,000" for a whole year; "4,500 by now of 6,000" when the year is part-way (a count's share in whole
+    units)."""
+    target, expected = assessment.target, assessment.expected
+    if target is None:
+        return "—"
+    whole = format_value(target, metric.format, metric.unit)
+    if expected is None or abs(expected - target) < 1e-9:
+        return whole
+    counted = metric.format in (None, FormatType.COUNT)
+    return f"{format_value(round(expected) if counted else expected, metric.format, metric.unit)} by now of {whole}"
+
+
+def change_words(metric: MetricSpec, assessment: Assessment) -> str | None:
+    """"+12% on FY2025 Q1–Q3" (the same stretch of the year before), when both are known."""
+    if assessment.value is None or assessment.year_earlier is None:
+        return None
+    change = format_change(assessment.value, assessment.year_earlier, metric.format)
+    return f"{change} on {assessment.year_earlier_period}"
 
 
 def caveat(assessment: Assessment, sample: str | None) -> str | None:
@@ -146,10 +168,10 @@ def measure_rows(metrics: Iterable[MetricSpec], snapshot: Snapshot, registry: Re
         if status and status != Status.STALE.value and effective(a).value != status:
             continue
         latest = format_value(a.value, m.format, m.unit) if a.value is not None else "No data"
-        target = format_value(a.target, m.format, m.unit) if a.target is not None else "—"
         source = registry.sources.get(m.computation.source)
-        rows.append(MeasureRow(m, a, latest, target, spark_values(m, snapshot.city_values.get(m.id, []), fy_start),
-                               caveat(a, source.coverage.sample if source else None)))
+        rows.append(MeasureRow(m, a, latest, target_words(m, a),
+                               spark_values(m, snapshot.city_values.get(m.id, []), fy_start),
+                               caveat(a, source.coverage.sample if source else None), change_words(m, a)))
     keys = {
         "status": lambda r: (WORST_FIRST.index(effective(r.assessment)), r.assessment.score or 0, r.metric.title),
         "title": lambda r: (r.metric.title.lower(),),

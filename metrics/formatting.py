@@ -29,3 +29,15 @@ def format_value(value: float | None, fmt: FormatType | None, unit: str | None =
 
 def format_count(value: float | None) -> str:
     return "—" if value is None else _trim(value, 0)
+
+
+def format_change(now: float, before: float, fmt: FormatType | None) -> str:
+    """The change from ``before`` to ``now``: ``+3.1 points`` for a percent, ``−12%`` for anything else (the
+    difference itself when ``before`` is zero)."""
+    if fmt is FormatType.PERCENT:
+        points = (now - before) * 100
+        return "no change" if abs(points) < 0.05 else f"{'+' if points > 0 else '−'}{_trim(abs(points), 1)} points"
+    if before == 0:
+        return "no change" if now == 0 else f"{'+' if now > 0 else '−'}{format_value(abs(now), fmt)}"
+    relative = (now - before) / abs(before) * 100
+    return "no change" if abs(relative) < 0.5 else f"{'+' if relative > 0 else '−'}{_trim(abs(relative), 0)}%"

@@ -26,7 +26,7 @@ from metrics.periods import MONTHS_IN, fiscal_year, next_period_end, period_labe
 from metrics.quality import ReferenceFinding, trusted
 from metrics.spec import City, Direction, FormatType, Frequency, Grain, MetricSpec
 from metrics.values import CITY, QualityRule, ValueRow, Verdict
-from metrics.year_to_date import YearToDate, year_to_date
+from metrics.year_to_date import YearToDate, period_words, year_earlier, year_to_date
 
 NEAR_RELATIVE = 0.10
 NEAR_PERCENT_POINTS = 0.05
@@ -63,6 +63,9 @@ class Assessment:
     judged_as: Status | None = None  # for stale: what the last values would say
     held_out: tuple[ValueRow, ...] = ()  # citywide values of the judged year or later that the gate held out
     references: tuple[ReferenceFinding, ...] = ()  # targets or baseline left out: on another scale
+    period: str | None = None  # what the value covers: "FY2026 Q1–Q3, year to date"
+    year_earlier: float | None = None  # the same stretch of the year before, when its data covers as much
+    year_earlier_period: str | None = None
 
 
 def near_band(metric: MetricSpec, scale: float) -> float:
@@ -90,7 +93,10 @@ def assess(metric: MetricSpec, values: list[ValueRow], *, city: City, today: dt.
                         key=lambda v: (v.period_start, v.grain)))
     judged = _judge(metric, ytd)
     notes = _held_out_note(metric, held, fy_start) + _references_note(references)
-    judged = dataclasses.replace(judged, sentence=judged.sentence + notes, held_out=held, references=references)
+    before = year_earlier(metric, values, fy_start, ytd)
+    judged = dataclasses.replace(judged, sentence=judged.sentence + notes, held_out=held, references=references,
+                                 period=period_words(ytd), year_earlier=before.value if before else None,
+                                 year_earlier_period=period_words(before) if before else None)
     overdue = staleness(metric, ytd.data_through, today, city)
     if last_refresh_failed is None and overdue is None:
         return judged

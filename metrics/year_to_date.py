@@ -79,6 +79,23 @@ def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Y
                       numerator, denominator)
 
 
+def year_earlier(metric: MetricSpec, values: list[ValueRow], fy_start: int, now: YearToDate) -> YearToDate | None:
+    """The same stretch of the fiscal year before ``now`` (Q1–Q3 against Q1–Q3), when its data covers as much."""
+    if now.calendar:
+        return None
+    cutoff = add_months(now.data_through + dt.timedelta(days=1), -12) - dt.timedelta(days=1)
+    earlier = [v for v in values if v.end <= cutoff and fiscal_year(v.period_start, fy_start) == now.fiscal_year - 1]
+    before = year_to_date(metric, earlier, fy_start)
+    if before is None or before.fiscal_year != now.fiscal_year - 1:
+        return None
+    return before if abs(before.share_of_year - now.share_of_year) <= .02 else None
+
+
+def period_words(ytd: YearToDate) -> str:
+    """"FY2026 Q1–Q3, year to date"; a whole year or a calendar period as it is."""
+    return ytd.label + (", year to date" if ytd.share_of_year < 1 and not ytd.calendar else "")
+
+
 def nests_in_fiscal_years(grain: Grain, fy_start: int) -> bool:
     """Whether periods of ``grain`` fit inside fiscal years (a calendar year does only when the year starts in
     January; a calendar quarter when it starts on a quarter)."""

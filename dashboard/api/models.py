@@ -76,7 +76,11 @@ class Status(_Out):
     label: str
     sentence: str = Field(description="the status, its rule and its inputs in one sentence")
     value: float | None
-    target: float | None
+    period: str | None = Field(description="what the value covers, e.g. 'FY2026 Q1–Q3, year to date'")
+    target: float | None = Field(description="the fiscal year's target")
+    expected: float | None = Field(description="the target pro-rated to the part of the year the value covers")
+    year_earlier: float | None = Field(description="the same stretch of the year before, when its data covers as much")
+    year_earlier_period: str | None
     score: float | None
     data_through: dt.date | None
 

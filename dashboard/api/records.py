@@ -64,7 +64,9 @@ def geographies(reads: Gate) -> list[models.Geography]:
 
 def status(assessment: Assessment) -> models.Status:
     return models.Status(status=assessment.status.value, label=assessment.status.label, sentence=assessment.sentence,
-                         value=assessment.value, target=assessment.target, score=assessment.score,
+                         value=assessment.value, period=assessment.period, target=assessment.target,
+                         expected=assessment.expected, year_earlier=assessment.year_earlier,
+                         year_earlier_period=assessment.year_earlier_period, score=assessment.score,
                          data_through=assessment.data_through)
 
 

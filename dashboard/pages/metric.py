@@ -27,7 +27,7 @@ from dashboard.metric_data import MetricPage, TableRow, chart_summary, metric_pa
 from dashboard.page import guarded
 from dashboard.page_table import dash_page
 from dashboard.quality import quality_section, value_caveat
-from dashboard.views import GRAIN_NAMES, choice
+from dashboard.views import GRAIN_NAMES, change_words, choice, target_words
 from data.commentary import Audience, comments
 from metrics.formatting import format_count, format_value
 from metrics.periods import fiscal_year, period_label
@@ -185,14 +185,18 @@ def _year_target(page: MetricPage) -> float | None:
 
 def _facts(page: MetricPage) -> dbc.Row:
     m, a = page.metric, page.assessment
-    latest: Any = format_value(a.value, m.format, m.unit) if a.value is not None else "No data"
     notes = [n for n in ("sample" if page.sample else None,
                          "not used" if a.status is Status.NOT_JUDGED and a.value is not None else None) if n]
-    if notes and a.value is not None:
-        latest = [latest, html.Span(f" · {', '.join(notes)}", className="fact-note")]
-    target = a.target if a.target is not None else _year_target(page)
+    change = change_words(m, a)
+    latest = [format_value(a.value, m.format, m.unit) if a.value is not None else "No data",
+              html.Span(f" · {', '.join(notes)}", className="fact-note") if notes and a.value is not None else None,
+              html.Span(a.period, className="value-period") if a.period else None,
+              html.Span(change, className="value-period") if change else None]
+    year_target = _year_target(page)
+    target = (target_words(m, a) if a.target is not None else
+              format_value(year_target, m.format, m.unit) if year_target is not None else "None set")
     facts = [("Latest", latest),
-             ("Target", format_value(target, m.format, m.unit) if target is not None else "None set"),
+             ("Target", target),
              ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
                          "none": "No direction"}[m.direction.value]),
              ("Data through", a.data_through.isoformat() if a.data_through else "—")]

@@ -95,6 +95,8 @@ def test_findable_from_the_overview(served: str, browser: Any, baltimore_registr
 def test_long_lists_are_paged(served: str, browser: Any) -> None:
     page, _ = open_page(browser, served + "/pillars/1")
     assert page.locator(".measure-table tbody tr").count() == 25
+    periods = page.locator(".measure-table .value-period").all_inner_texts()
+    assert any(p.startswith("FY") and "year to date" in p for p in periods), periods  # each value names its period
     first = page.locator(".measure-table tbody th").first.inner_text()
     page.get_by_role("link", name="Next page →").click()
     page.wait_for_selector("text=Page 2 of")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.formatting import format_value
+from metrics.formatting import format_change, format_value
 from metrics.spec import FormatType
 
 
@@ -28,3 +28,11 @@ def test_counts_and_rates_say_their_unit() -> None:
     assert format_value(1.42, FormatType.COUNT, "in millions") == "1.42 in millions"
     assert format_value(2.5, FormatType.RATE, "per 100 miles") == "2.5 per 100 miles"
     assert format_value(0.5, FormatType.PERCENT, "in millions") == "50%"
+
+
+@pytest.mark.parametrize(("now", "before", "fmt", "words"), [
+    (0.833, 0.813, FormatType.PERCENT, "+2 points"), (0.7, 0.75, FormatType.PERCENT, "−5 points"),
+    (1590, 1500, FormatType.COUNT, "+6%"), (22, 29, FormatType.COUNT, "−24%"), (100, 100.2, None, "no change"),
+    (5, 0, FormatType.COUNT, "+5"), (0, 0, FormatType.COUNT, "no change")])
+def test_change_reads_as_points_or_percent(now: float, before: float, fmt: FormatType | None, words: str) -> None:
+    assert format_change(now, before, fmt) == words

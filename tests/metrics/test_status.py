@@ -120,3 +120,36 @@ def test_a_metric_with_calendar_grains_only_is_judged_not_crashed() -> None:
                computation={"kind": "computed", "source": "s", "aggregation": "latest", "value_column": "v"})
     result = assess(m, [ValueRow("year", dt.date(2025, 1, 1), "city", "", 120.0)], city=CITY, today=TODAY)
     assert result.value == 120.0 and result.status is Status.INFORMATIONAL  # no FY2025 target: shown, not judged
+
+
+def quarters(year_start: int, values: list[float]) -> list[ValueRow]:
+    starts = [dt.date(year_start, 7, 1), dt.date(year_start, 10, 1), dt.date(year_start + 1, 1, 1),
+              dt.date(year_start + 1, 4, 1)]
+    return [ValueRow("fiscal_quarter", start, "city", "", v) for start, v in zip(starts, values, strict=False)]
+
+
+def reported_count(**overrides: Any) -> MetricSpec:
+    return metric(format="count", frequency="quarterly", period_total="sum",
+                  targets=[{"fiscal_year": 2026, "value": 6000}],
+                  computation={"kind": "reported", "source": "s", "key": "k"}, **overrides)
+
+
+def test_value_names_its_period_and_the_same_stretch_a_year_earlier() -> None:
+    values = quarters(2024, [500, 500, 500, 500]) + quarters(2025, [400, 600, 590])
+    result = assess(reported_count(), values, city=CITY, today=dt.date(2026, 4, 15))
+    assert (result.value, result.period) == (1590, "FY2026 Q1–Q3, year to date")
+    assert result.expected == 4500 and result.target == 6000  # the target pro-rated to three quarters of the year
+    assert (result.year_earlier, result.year_earlier_period) == (1500, "FY2025 Q1–Q3, year to date")
+
+
+def test_no_year_earlier_figure_when_that_year_covers_less() -> None:
+    values = quarters(2024, [500]) + quarters(2025, [400, 600, 590])  # FY2025 has Q1 only
+    result = assess(reported_count(), values, city=CITY, today=dt.date(2026, 4, 15))
+    assert result.year_earlier is None and result.year_earlier_period is None
+
+
+def test_a_whole_year_is_not_called_year_to_date() -> None:
+    values = quarters(2024, [500, 500, 500, 500]) + quarters(2025, [400, 600, 590, 610])
+    result = assess(reported_count(), values, city=CITY, today=dt.date(2026, 8, 1))
+    assert result.period == "FY2026 Q1–Q4" and result.expected == result.target == 6000
+    assert result.year_earlier == 2000
