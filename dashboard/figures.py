@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from metrics.formatting import format_value
+from metrics.formatting import format_target, format_value
 from metrics.spec import FormatType
 
 INK, NAVY, TARGET, BASELINE, GRID = "#1b1f24", "#14283f", "#b35806", "#57606a", "#d0d7de"
@@ -29,8 +29,9 @@ class Point:
 
 
 def _layout(fig: go.Figure, fmt: FormatType | None, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 8, "b": 8}, font={"color": INK, "size": 13},
-                      legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 36, "b": 8}, font={"color": INK, "size": 13},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},  # above: clear of the
+                      hovermode="x unified")  # period labels, however many lines they turn through
     if fmt is FormatType.PERCENT:
         fig.update_yaxes(tickformat=".0%")
     fig.update_yaxes(rangemode="tozero", gridcolor=GRID)
@@ -55,7 +56,9 @@ def trend_figure(points: Sequence[Point], fmt: FormatType | None, baseline: floa
                                  marker={"size": 10, "symbol": "circle-open", "color": NAVY, "line": {"width": 2}}))
     targets = [p.target for p in points]
     if any(t is not None for t in targets):
-        fig.add_trace(go.Scatter(x=labels, y=targets, name="Target", mode="lines+markers",
+        fig.add_trace(go.Scatter(x=labels, y=targets, name="Target", mode="lines+markers", hoverinfo="text",
+                                 hovertext=[f"{label}: target {format_target(t, fmt)}" if t is not None else ""
+                                            for label, t in zip(labels, targets, strict=True)],
                                  line={"color": TARGET, "width": 2, "dash": "dash", "shape": "hvh"},
                                  marker={"size": 7, "symbol": "diamond"}))
     if baseline is not None:

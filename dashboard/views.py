@@ -9,11 +9,11 @@ from dashboard.figures import Point
 from data.access import Snapshot
 from data.errors import NotFound
 from metrics.aggregations import PeriodTotal
-from metrics.formatting import format_change, format_value
+from metrics.formatting import format_change, format_target, format_value
 from metrics.periods import MONTHS_IN, period_label
 from metrics.quality import trusted
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, FormatType, Grain, MetricSpec
+from metrics.spec import ComputationKind, Grain, MetricSpec
 from metrics.status import Assessment, Status, why_held_out
 from metrics.targets import target_for
 from metrics.values import CITY, ValueRow
@@ -122,16 +122,14 @@ class MeasureRow:
 
 
 def target_words(metric: MetricSpec, assessment: Assessment) -> str:
-    """"6,000" for a whole year; "4,500 by now of 6,000" when the year is part-way (a count's share in whole
-    units)."""
+    """"6,000" for a whole year; "4,500 by now of 6,000" when the year is part-way."""
     target, expected = assessment.target, assessment.expected
     if target is None:
         return "—"
     whole = format_value(target, metric.format, metric.unit)
     if expected is None or abs(expected - target) < 1e-9:
         return whole
-    counted = metric.format in (None, FormatType.COUNT)
-    return f"{format_value(round(expected) if counted else expected, metric.format, metric.unit)} by now of {whole}"
+    return f"{format_target(expected, metric.format, metric.unit)} by now of {whole}"
 
 
 def change_words(metric: MetricSpec, assessment: Assessment) -> str | None:

@@ -41,3 +41,11 @@ def format_change(now: float, before: float, fmt: FormatType | None) -> str:
         return "no change" if now == 0 else f"{'+' if now > 0 else '−'}{format_value(abs(now), fmt)}"
     relative = (now - before) / abs(before) * 100
     return "no change" if abs(relative) < 0.5 else f"{'+' if relative > 0 else '−'}{_trim(abs(relative), 0)}%"
+
+
+def format_target(value: float, fmt: FormatType | None, unit: str | None = None) -> str:
+    """A target as people set them: a count's share of the year in whole units ("417", not "416.67"; a small
+    one to a tenth), anything else as ``format_value`` reads it."""
+    if fmt in (None, FormatType.COUNT):
+        value = round(value) if abs(value) >= 10 else round(value, 1)
+    return format_value(value, fmt, unit)

@@ -29,7 +29,7 @@ from dashboard.page_table import dash_page
 from dashboard.quality import quality_section, value_caveat
 from dashboard.views import GRAIN_NAMES, change_words, choice, target_words
 from data.commentary import Audience, comments
-from metrics.formatting import format_count, format_value
+from metrics.formatting import format_count, format_target, format_value
 from metrics.periods import fiscal_year, period_label
 from metrics.spec import MetricSpec, Visibility
 from metrics.status import Status
@@ -231,7 +231,7 @@ def _values_table(m: MetricSpec, rows: Sequence[TableRow], caption: str, first: 
     for r, caveat in zip(rows, caveats, strict=True):
         cells: list[Any] = [r.period if first == "Period" else r.place, format_value(r.value, m.format, m.unit)]
         cells += [_number(r.numerator), _number(r.denominator)] if ratio else []
-        cells += [format_value(r.target, m.format, m.unit) if r.target is not None else "—"] if targets else []
+        cells += [format_target(r.target, m.format, m.unit) if r.target is not None else "—"] if targets else []
         cells += [caveat or ""] if any(caveats) else []
         cells += [r.note or ""] if notes else []
         body.append(html.Tr([html.Th(cells[0], scope="row"), *(html.Td(c) for c in cells[1:])]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.formatting import format_change, format_value
+from metrics.formatting import format_change, format_target, format_value
 from metrics.spec import FormatType
 
 
@@ -36,3 +36,10 @@ def test_counts_and_rates_say_their_unit() -> None:
     (5, 0, FormatType.COUNT, "+5"), (0, 0, FormatType.COUNT, "no change")])
 def test_change_reads_as_points_or_percent(now: float, before: float, fmt: FormatType | None, words: str) -> None:
     assert format_change(now, before, fmt) == words
+
+
+@pytest.mark.parametrize(("value", "fmt", "text"), [
+    (416.6667, FormatType.COUNT, "417"), (5000 / 12, None, "417"), (0.5, FormatType.COUNT, "0.5"),
+    (2.25, FormatType.COUNT, "2.2"), (0.9512, FormatType.PERCENT, "95.1%"), (41.666, FormatType.DAYS, "41.7 days")])
+def test_targets_read_as_they_are_set(value: float, fmt: FormatType | None, text: str) -> None:
+    assert format_target(value, fmt) == text
