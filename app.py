@@ -13,7 +13,7 @@ from dash import Dash
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import auth, callback_guard, entry_form, maps, unavailable, workbook_upload
+from dashboard import auth, callback_guard, embeds, entry_form, maps, unavailable, workbook_upload
 from dashboard.api import routes as api_routes
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
@@ -64,6 +64,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     register_citistat_routes(app)
     register_data_call_routes(app)
     api_routes.install(app.server, settings)
+    embeds.install(app.server)
     callback_guard.install(app)
     unavailable.install(app)
     maps.install(app)

@@ -11,7 +11,7 @@ from dashboard.metric_data import all_grains, metric_page, to_csv
 from dashboard.page_table import find
 from data.errors import Forbidden, NotFound
 
-DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/", "/api/")
+DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/", "/api/", "/embed/")
 
 
 def page_status(path: str) -> int:

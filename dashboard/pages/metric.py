@@ -8,6 +8,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from flask import request
 
 from dashboard.breakdown import breakdown_section, chart
 from dashboard.components import (
@@ -67,6 +68,7 @@ def layout(metric_id: str = "", **query: Any) -> html.Div:
                        className="btn btn-outline-primary btn-sm me-2", download=f"{m.id}.csv"),
                 html.A("Download every value (CSV)", href=f"/download/metrics/{m.id}.csv?grain=all",
                        className="btn btn-outline-primary btn-sm", download=f"{m.id}-all.csv")]),
+        _embed(m),
         _as_of_form(page),
         breakdown_section(page, geographies, chosen),
         _commentary(page),
@@ -202,6 +204,19 @@ def _facts(page: MetricPage) -> dbc.Row:
              ("Data through", a.data_through.isoformat() if a.data_through else "—")]
     return dbc.Row([dbc.Col(html.Div([html.Div(label, className="fact-label"), html.Div(value, className="fact-value")],
                                      className="fact"), xs=6, md=3) for label, value in facts], className="facts g-3")
+
+
+def _embed(m: MetricSpec) -> html.Details | None:
+    """The chart's embed code, for a public measure (``/embed/metrics/<id>``: no site frame, source and date)."""
+    if m.visibility is not Visibility.PUBLIC:
+        return None
+    snippet = (f'<iframe src="{request.host_url}embed/metrics/{m.id}" title="{m.title}" width="100%" height="460" '
+               'style="border:0"></iframe>')
+    return html.Details([html.Summary("Embed this chart"),
+                         dbc.Label("Copy this into a web page to show the chart with its source and date:",
+                                   html_for="embed-code", className="small mt-2"),
+                         dbc.Textarea(id="embed-code", value=snippet, readOnly=True, rows=3, className="small")],
+                        className="embed mb-3")
 
 
 def _grain_tabs(page: MetricPage) -> html.Nav | None:

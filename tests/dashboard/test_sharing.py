@@ -51,3 +51,23 @@ def test_text_answers_are_compressed(serve: Callable[..., str]) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.headers["Content-Encoding"] == "gzip"
             assert gzip.decompress(response.read())
+
+
+def test_a_public_chart_embeds_without_the_site_and_a_hidden_one_never(serve: Callable[..., str]) -> None:
+    base = serve()
+    police = Client(base)
+    police.sign_in("police")  # staff who may see the internal measure get no embed of it either
+    for client in (Client(base), police):
+        reply = client.request("/embed/metrics/events_count")
+        assert reply.status == 200 and "frame-ancestors *" in reply.headers["Content-Security-Policy"]
+        assert "<nav" not in reply.body and "Events" in reply.body and 'role="img"' not in reply.body
+        assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="[^"]+', reply.body)  # chart, in words
+        assert "Source: " in reply.body and "data through 20" in reply.body
+        hidden = client.request("/embed/metrics/patrol_spend")
+        assert hidden.status == 404 and leaks(hidden.body) == []
+    assert Client(base).request("/embed/metrics/events_count?grain=purple").status == 404
+    assert Client(base).request("/embed/anything/else").status == 404
+
+
+def test_the_internal_site_embeds_nothing(serve: Callable[..., str]) -> None:
+    assert Client(serve(SITE="internal")).request("/embed/metrics/events_count").status == 401
