@@ -1,5 +1,6 @@
 """Embeddable charts ``/embed/metrics/<id>``: a public measure's trend without the site around it, with its
-status, source and data date, for a newsroom's article or a council member's page (framing allowed)."""
+status, source and data date, for a newsroom's article or a council member's page; and who may frame what (any
+site an embed, only the site itself every other page, so a staff form is never clicked through another's frame)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ POLICY = "frame-ancestors *; default-src 'none'; img-src data:; style-src 'unsaf
 
 
 def install(server: Flask) -> None:
+    @server.after_request
+    def _framing(response: Response) -> Response:
+        if not request.path.startswith("/embed/"):
+            response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
     @server.get(f"{PREFIX}<metric_id>")
     def embed(metric_id: str) -> Response:
         if current_app.config.get("CITISTAT_SITE") == "internal":

@@ -65,6 +65,10 @@ def test_a_public_chart_embeds_without_the_site_and_a_hidden_one_never(serve: Ca
         assert "Source: " in reply.body and "data through 20" in reply.body
         hidden = client.request("/embed/metrics/patrol_spend")
         assert hidden.status == 404 and leaks(hidden.body) == []
+    for path in ("/", "/sign-in", "/api/v1/metrics"):  # every other page: framed by the site itself only
+        headers = Client(base).request(path).headers
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert headers["X-Frame-Options"] == "SAMEORIGIN"
     assert Client(base).request("/embed/metrics/events_count?grain=purple").status == 404
     assert Client(base).request("/embed/anything/else").status == 404
 
