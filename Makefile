@@ -51,9 +51,11 @@ test: setup  ## the whole suite (SQLite and PostgreSQL, browser tests in Debian'
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-bench: setup  ## benchmarks: refresh (SQLite and PostgreSQL) and pages
+bench: setup  ## benchmarks: refresh (SQLite and PostgreSQL), registry, pages, page weight on a throttled phone
 	$(PY) bench/refresh.py
+	$(PY) bench/registry.py
 	$(PY) bench/pages.py
+	$(PY) bench/weight.py
 
 clean:  ## remove the virtual environment and the local database
 	rm -rf $(VENV) instance

@@ -13,7 +13,7 @@ from dash import Dash
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import auth, callback_guard, embeds, entry_form, maps, unavailable, workbook_upload
+from dashboard import auth, callback_guard, embeds, entry_form, maps, plotly_bundle, unavailable, workbook_upload
 from dashboard.api import routes as api_routes
 from dashboard.citistat_routes import register_citistat_routes
 from dashboard.context import page_versions, set_gate
@@ -50,7 +50,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
         server=server,  # type: ignore[arg-type]  # Dash's hint omits a Flask app, which it takes
         use_pages=True,
         pages_folder="dashboard/pages",
-        assets_ignore=r"vendor/.*",
+        assets_ignore=r"\.min\.(css|js)$",  # vendored libraries: linked where needed, never on every page
         external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         title=f"{registry.city.name} Performance",
         update_title="",
@@ -65,6 +65,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     register_data_call_routes(app)
     api_routes.install(app.server, settings)
     embeds.install(app.server)
+    plotly_bundle.install(app)
     callback_guard.install(app)
     unavailable.install(app)
     maps.install(app)

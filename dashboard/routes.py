@@ -41,9 +41,9 @@ def _known_file(app: Dash) -> bool:
     rule = request.url_rule.rule if request.url_rule else ""
     if request.path.startswith("/download/"):
         return rule.startswith("/download/")
-    if rule.startswith("/_dash-component-suites/"):
-        args = request.view_args or {}
-        path, _ = check_fingerprint(str(args.get("fingerprinted_path", "")))
+    args = request.view_args or {}
+    if rule.startswith("/_dash-component-suites/") and "fingerprinted_path" in args:
+        path, _ = check_fingerprint(str(args["fingerprinted_path"]))
         return path in app.registered_paths.get(str(args.get("package_name", "")), ())
     return True
 
