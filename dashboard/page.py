@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from dash import dcc, html
 
@@ -27,6 +27,7 @@ from metrics.scores import summarize
 from metrics.spec import MetricSpec
 
 PAGE_SIZE = 25  # measures per page of a long list
+T = TypeVar("T")
 
 
 def _internal_only() -> bool:
@@ -90,11 +91,8 @@ def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, s
     kept = {"status": status, "agency": agency}
     names = {a: registry.agencies[a].name for a in agency_ids}
     agencies = [(a, names[a]) for a in agency_ids] if with_agency_filter and len(agency_ids) > 1 else None
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    number = int(choice(query, "page", [str(n) for n in range(1, pages + 1)], "1") or 1)
-    shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-    counted = (f"{len(rows)} of {len(metrics)} measures match" + (
-        f"; {(number - 1) * PAGE_SIZE + 1}–{(number - 1) * PAGE_SIZE + len(shown)} shown." if pages > 1 else "."))
+    shown, number, pages = paged(rows, query)
+    counted = f"{len(rows)} of {len(metrics)} measures match" + shown_words(len(shown), number, pages)
     return html.Div([
         status_counts(summarize(snapshot.assessments[m.id] for m in metrics)),
         filter_form(path, kept, agencies, sort),
@@ -102,6 +100,19 @@ def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, s
         measure_table(shown, path, kept, sort, caption, show_agency=len(agency_ids) > 1, agency_names=names),
         pager(path, {**kept, "sort": sort if sort != "status" else None}, number, pages),
     ])
+
+
+def paged(rows: Sequence[T], query: Mapping[str, str], size: int = PAGE_SIZE) -> tuple[Sequence[T], int, int]:
+    """The rows on the page ``?page=`` asks for, its number and the number of pages (an unknown page is a
+    bad query)."""
+    pages = max(1, -(-len(rows) // size))
+    number = int(choice(query, "page", [str(n) for n in range(1, pages + 1)], "1") or 1)
+    return rows[(number - 1) * size:number * size], number, pages
+
+
+def shown_words(shown: int, number: int, pages: int, size: int = PAGE_SIZE) -> str:
+    """"; 26–50 shown." on a page of several, else "."."""
+    return f"; {(number - 1) * size + 1}–{(number - 1) * size + shown} shown." if pages > 1 else "."
 
 
 def pager(path: str, query: Mapping[str, str | None], number: int, pages: int) -> html.Nav | None:

@@ -138,7 +138,7 @@ PAGES: tuple[Page, ...] = (
     Page("data_call_preview", "/data-calls/<call_id>/uploads/<upload_id>", "Check the upload", Audience.STAFF,
          exists=lambda viewer, params: uploads.pending(gate(), viewer, record_id(params["call_id"], "data call"),
                                                        record_id(params["upload_id"], "upload"))),
-    Page("data_health", "/data-health", "Data health", Audience.STAFF, nav="Data health"),
+    Page("data_health", "/data-health", "Data health", Audience.STAFF, query=("show", "page"), nav="Data health"),
     Page("audit", "/admin/audit", "Audit log", Audience.ADMIN, nav="Audit log"),
     Page("sign_in", "/sign-in", "Staff sign-in", Audience.ANYONE, query=("error", "retry", "next")),
     Page("sign_out", "/sign-out", "Sign out", Audience.ANYONE),

@@ -26,10 +26,13 @@ from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
 from data.policy import Viewer
-from data.store import read_values, value_row
+from data.reviews import reviewed_values
+from data.score_history import read_score_history
+from data.store import value_row
 from metrics.issues import Issue
 from metrics.registry import Registry
 from metrics.reporting import with_targets
+from metrics.score_history import Basis, ScorePoint
 from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service
 from metrics.status import Assessment, assess
@@ -149,7 +152,7 @@ class Gate:
 
         def read() -> list[ValueRow]:
             with get_engine().connect() as conn:
-                return _reviewed(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
+                return reviewed_values(conn, [metric_id], as_of=as_of, grain=grain, geography=geography)[metric_id]
 
         return read() if as_of else self._cached(("values", metric_id, grain, geography), read)
 
@@ -168,12 +171,12 @@ class Gate:
     def history(self, viewer: Viewer, metric_ids: Iterable[str], as_of: dt.datetime) -> dict[str, list[ValueRow]]:
         """Values of the visible ``metric_ids`` as they stood at ``as_of`` (every geography)."""
         with get_engine().connect() as conn:
-            return _reviewed(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
+            return reviewed_values(conn, [m.id for m in self.visible(viewer, metric_ids)], as_of=as_of)
 
     def current_values(self, viewer: Viewer) -> dict[str, list[ValueRow]]:
         """Every current value of every metric the viewer may see (every grain and place): the bulk download."""
         with get_engine().connect() as conn:
-            return _reviewed(conn, [m.id for m in self.metrics(viewer)])
+            return reviewed_values(conn, [m.id for m in self.metrics(viewer)])
 
     def data_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh or a load finishes, a value is reviewed or a target decided: the cache key of
@@ -201,6 +204,15 @@ class Gate:
         """Status counts and scores per pillar, goal, agency, service or the city, over visible metrics."""
         return roll_up(self.registry, self.metrics(viewer), self.assessments(viewer, today), level)
 
+    def score_history(self, viewer: Viewer, today: dt.date) -> list[ScorePoint]:
+        """The city's and each pillar's score at each recent quarter end, then today's (cached per data version)."""
+        def build() -> list[ScorePoint]:
+            now = {**self.summaries(viewer, today, Level.CITY), **self.summaries(viewer, today, Level.PILLAR)}
+            return [*read_score_history(self.registry, self.metrics(viewer), today),
+                    ScorePoint(today, "Now", Basis.CURRENT, now)]
+
+        return self._cached(("score history", viewer.scope, today), build)
+
     def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
         full = (*key, self.data_version())
         with self._lock:
@@ -215,7 +227,7 @@ class Gate:
     def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
         ids = [m.id for m in metrics]
         with get_engine().connect() as conn:
-            values = _reviewed(conn, ids, geography=CITY)
+            values = reviewed_values(conn, ids, geography=CITY)
             failed = _latest_runs(conn, RunStatus.FAILED)
             succeeded = _latest_runs(conn, RunStatus.SUCCESS)
         city = self.registry.city
@@ -311,14 +323,6 @@ def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:
             review = found.get((r.metric_id, *row.key)) if row.verdict else None
             out.append(FlaggedValue(metrics[r.metric_id], row, review))
     return out
-
-
-def _reviewed(conn: Connection, metric_ids: list[str], *, as_of: dt.datetime | None = None,
-              grain: str | None = None, geography: str | None = None) -> dict[str, list[ValueRow]]:
-    """Values with the performance team's verdicts as they stood at ``as_of`` (now by default)."""
-    values = read_values(conn, metric_ids, as_of=as_of, grain=grain, geography=geography)
-    found = reviews.latest_reviews(conn, metric_ids, as_of=as_of)
-    return {metric_id: reviews.with_verdicts(metric_id, rows, found) for metric_id, rows in values.items()}
 
 
 def _after(failed: dict[str, dt.datetime], succeeded: dict[str, dt.datetime], metric_id: str) -> bool:

@@ -22,7 +22,7 @@ from data.errors import Forbidden
 from data.input import InputError, parse_date, required_text
 from data.models import MetricValue, ValueReview, aware, utcnow
 from data.policy import Viewer
-from data.store import same_number
+from data.store import read_values, same_number
 from metrics.spec import Grain, MetricSpec
 from metrics.values import ValueRow, Verdict
 
@@ -91,6 +91,14 @@ def latest_reviews(conn: Connection, metric_ids: Iterable[str], as_of: dt.dateti
     for r in conn.execute(query.order_by(REVIEW.c.id)):
         out[(r.metric_id, r.grain, r.period_start, r.geography, r.geo_key)] = _review(r)
     return out
+
+
+def reviewed_values(conn: Connection, metric_ids: list[str], *, as_of: dt.datetime | None = None,
+                    grain: str | None = None, geography: str | None = None) -> dict[str, list[ValueRow]]:
+    """Values with the performance team's verdicts as they stood at ``as_of`` (now by default)."""
+    values = read_values(conn, metric_ids, as_of=as_of, grain=grain, geography=geography)
+    found = latest_reviews(conn, metric_ids, as_of=as_of)
+    return {metric_id: with_verdicts(metric_id, rows, found) for metric_id, rows in values.items()}
 
 
 def with_verdicts(metric_id: str, rows: list[ValueRow], found: dict[Key, Review]) -> list[ValueRow]:

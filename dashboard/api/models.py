@@ -141,6 +141,15 @@ class Score(_Out):
     status_counts: dict[str, int]
 
 
+class ScoreAt(Scored):
+    level: str = Field(description="city or pillar")
+    id: str
+    date: dt.date = Field(description="the fiscal quarter's last day, or today for the current score")
+    period: str = Field(description="the quarter ('FY2026 Q2'), or 'Now'")
+    basis: str = Field(description="published: the values the site held that day; reconstructed: before the site "
+                                   "kept its own history, today's values of the periods then ended; current: today")
+
+
 class Listing(_Out):
     count: int
 
@@ -183,6 +192,10 @@ class Statuses(Listing):
 
 class Scores(Listing):
     data: list[Score]
+
+
+class ScoreHistory(Listing):
+    data: list[ScoreAt]
 
 
 class Index(_Out):

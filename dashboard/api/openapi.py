@@ -24,6 +24,8 @@ ENDPOINTS: list[tuple[str, str, type[BaseModel], str]] = [  # path, operation id
     ("/metrics/{metric_id}/values", "values", models.Values, "A measure's values by grain and geography"),
     ("/statuses", "statuses", models.Statuses, "Every public measure's status and its sentence"),
     ("/scores", "scores", models.Scores, "Scores of the city, each pillar, goal, agency and service"),
+    ("/score-history", "score_history", models.ScoreHistory,
+     "The city's and each pillar's score at each of the last eight fiscal quarter ends, then today"),
 ]
 DOWNLOADS = {"metrics.csv": "text/csv", "values.csv": "text/csv", "datapackage.json": JSON, "data.json": JSON}
 ERRORS = {"400": "A query parameter it cannot use", "404": "No such measure or endpoint",

@@ -131,3 +131,12 @@ def scores(reads: Gate, today: dt.date) -> list[models.Score]:
     return [models.Score(level=level.value, id=key, measures=summary.metrics, score=summary.score,
                          status_counts=_scored(summary)["status_counts"])
             for level in Level for key, summary in sorted(reads.summaries(PUBLIC, today, level).items())]
+
+
+def score_history(reads: Gate, today: dt.date) -> list[models.ScoreAt]:
+    """The city's and each pillar's score at each recent quarter end and today, oldest first per heading."""
+    points = reads.score_history(PUBLIC, today)
+    keys = sorted({key for point in points for key in point.scores}, key=lambda k: (k != CITY, k))
+    return [models.ScoreAt(level="city" if key == CITY else "pillar", id=key, date=point.day, period=point.label,
+                           basis=point.basis.value, **_scored(point.scores[key]))
+            for key in keys for point in points if key in point.scores]

@@ -203,6 +203,10 @@ def install(app: Flask, settings: Settings) -> None:
     def scores() -> Response:
         return serve(lambda: _json(_listing(models.Scores, records.scores(gate(), today()))))
 
+    @api.get("/score-history")
+    def score_history() -> Response:
+        return serve(lambda: _json(_listing(models.ScoreHistory, records.score_history(gate(), today()))))
+
     @api.get("/metrics.csv")
     def metrics_csv() -> Response:
         return serve(lambda: bulk.metrics_csv(gate(), today()).encode(), "text/csv", "metrics.csv")

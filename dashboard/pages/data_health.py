@@ -10,23 +10,29 @@ from typing import Any
 import dash
 from dash import dcc, html
 
-from dashboard.components import aria, assessment_chip, scroll_region
+from dashboard.components import aria, assessment_chip, data_label, href, scroll_region
 from dashboard.context import current_viewer, gate, today
-from dashboard.page import guarded
+from dashboard.page import guarded, paged, pager, shown_words
 from dashboard.page_table import dash_page
-from data.access import FlaggedValue, LoadRow
+from dashboard.views import choice
+from data.access import FlaggedValue, HealthRow, LoadRow
 from metrics.formatting import format_value
 from metrics.issues import Issue
 from metrics.periods import period_label
 from metrics.spec import Grain
-from metrics.status import Status
+from metrics.status import Assessment, Status
 from metrics.values import CITY, Verdict
 
 dash.register_page(__name__, **dash_page(__name__))
+PATH = "/data-health"
+
+
+HEALTH_PAGE_SIZE = 50
+SHOW = {"attention": "Need attention", "failed": "Failed", "stale": "Stale", "all": "All"}
 
 
 @guarded
-def layout() -> html.Div:
+def layout(**query: str) -> html.Div:
     reads, viewer = gate(), current_viewer()
     runs, loads = reads.health(viewer)
     flagged = reads.flagged(viewer)
@@ -43,19 +49,39 @@ def layout() -> html.Div:
         _set_aside(reads.set_aside(viewer)),
         _questionable(flagged, {r.metric.id for r in runs}, viewer.can_manage),
         _loads(loads),
-        html.H2("Metrics", className="h4 mt-4"),
-        scroll_region(html.Table([
+        _metrics({"attention": [r for r in runs if r in failed or r in stale], "failed": failed, "stale": stale,
+                  "all": runs}, assessments, query),
+    ])
+
+
+def _metrics(groups: dict[str, list[HealthRow]], assessments: dict[str, Assessment], query: dict[str, str]
+             ) -> html.Section:
+    """Each metric's last refresh, those that need attention first (failed, then stale), a page at a time."""
+    show = choice(query, "show", SHOW, "attention") or "attention"
+    rows = sorted(groups[show], key=lambda r: (r.status != "failed", r.metric.title))
+    shown, number, pages = paged(rows, query, HEALTH_PAGE_SIZE)
+    views = [html.Li(html.Span(f"{SHOW[key]} ({len(items)})", className="nav-link active", **aria(current="true"))
+                     if key == show else
+                     dcc.Link(f"{SHOW[key]} ({len(items)})", href=href(PATH, {"show": key}), className="nav-link"),
+                     className="nav-item") for key, items in groups.items()]
+    return html.Section([
+        html.H2("Metrics", className="h4 mt-4", id="metrics"),
+        html.Nav(html.Ul(views, className="nav nav-pills flex-wrap"), **aria(label="Which metrics")),
+        html.P(f"{len(rows)} metrics" + shown_words(len(shown), number, pages, HEALTH_PAGE_SIZE),
+               className="result-count", role="status"),
+        html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ("Metric", "Status", "Last refresh", "Result", "Values", "Error or warnings")])),
             html.Tbody([html.Tr([
-                html.Td(dcc.Link(r.metric.title, href=f"/metrics/{r.metric.id}")),
-                html.Td(assessment_chip(assessments[r.metric.id])),
-                html.Td(f"{r.started_at:%Y-%m-%d %H:%M}" if r.started_at else "never"),
-                html.Td(r.status or "—"), html.Td(f"{r.rows:,}"),
-                html.Td((r.error or r.warnings or "")[:300]),
-            ]) for r in sorted(runs, key=lambda r: (r.status != "failed", r.metric.title))]),
-        ], className="table table-sm"), "Metric refreshes"),
-    ])
+                html.Th(dcc.Link(r.metric.title, href=f"/metrics/{r.metric.id}"), scope="row"),
+                html.Td(assessment_chip(assessments[r.metric.id]), **data_label("Status")),
+                html.Td(f"{r.started_at:%Y-%m-%d %H:%M}" if r.started_at else "never", **data_label("Last refresh")),
+                html.Td(r.status or "—", **data_label("Result")), html.Td(f"{r.rows:,}", **data_label("Values")),
+                html.Td((r.error or r.warnings or "")[:300], **data_label("Error or warnings")),
+            ]) for r in shown]),
+        ], className="table table-sm stacks"),
+        pager(PATH, {"show": show if show != "attention" else None}, number, pages),
+    ], **aria(labelledby="metrics"))
 
 
 def _loads(loads: list[LoadRow]) -> html.Section:

@@ -12,6 +12,7 @@ from dashboard.components import pillar_card, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import freshest, guarded
 from dashboard.page_table import dash_page
+from dashboard.score_trend import beside, score_trend
 from metrics.scores import Level
 from metrics.spec import MetricSpec
 from metrics.status import Status
@@ -37,8 +38,10 @@ def layout() -> html.Div:
                "against its target: 1.00 means at target.")
     return html.Div([
         html.H1(f"How {registry.city.name} is doing"),
-        html.P([html.Strong(f"City score {score_text(city.score)}. "), summary], className="lead"),
-        html.P(["How status and scores work: ", dcc.Link("methodology", href="/about"), "."], className="small"),
+        beside([html.P([html.Strong(f"City score {score_text(city.score)}. "), summary], className="lead"),
+                html.P(["How status and scores work: ", dcc.Link("methodology", href="/about"), "."],
+                       className="small")],
+               score_trend(reads.score_history(viewer, day), CITY, "City")),
         html.H2(f"The pillars of {registry.city.plan}", className="visually-hidden"),
         dbc.Row([dbc.Col(pillar_card(p, by_pillar.get(p.id), freshest(members[p.id], day)), md=6, xl=4,
                          className="mb-4") for p in pillars]),

@@ -11,6 +11,7 @@ from dashboard.components import breadcrumb, score_text
 from dashboard.context import current_viewer, gate, today
 from dashboard.page import guarded, measures_section
 from dashboard.page_table import dash_page
+from dashboard.score_trend import beside, score_trend
 from data.errors import NotFound
 from metrics.scores import Level
 
@@ -35,9 +36,10 @@ def layout(pillar_id: str = "", **query: Any) -> html.Div:
     return html.Div([
         breadcrumb([("Overview", "/"), (f"Pillar {pillar.id}", None)]),
         html.H1(pillar.name),
-        html.P(pillar.summary, className="lead") if pillar.summary else None,
-        html.P([html.Strong(f"Score {score_text(summary.score if summary else None)}"),
-                f" across {len(metrics)} public measures. Lead: {pillar.lead}." if pillar.lead else ""]),
+        beside([html.P(pillar.summary, className="lead") if pillar.summary else None,
+                html.P([html.Strong(f"Score {score_text(summary.score if summary else None)}"),
+                        f" across {len(metrics)} measures.", f" Lead: {pillar.lead}." if pillar.lead else ""])],
+               score_trend(reads.score_history(viewer, today()), pillar.id, f"Pillar {pillar.id}")),
         html.H2("Goals", className="h4 mt-4"),
         html.Ul(goal_items, className="goal-list"),
         html.H2("Measures", className="h4 mt-4"),

@@ -21,6 +21,7 @@ ENDPOINTS = ["/api/v1/", "/api/v1/pillars", "/api/v1/goals", "/api/v1/agencies",
              "/api/v1/geographies", "/api/v1/metrics", "/api/v1/metrics/events_count",
              "/api/v1/metrics/events_count/values", "/api/v1/metrics/closed_on_time/values?grain=month",
              "/api/v1/metrics/events_count/values?geography=district", "/api/v1/statuses", "/api/v1/scores",
+             "/api/v1/score-history",
              "/api/v1/openapi.json", "/api/v1/metrics.csv", "/api/v1/values.csv", "/api/v1/datapackage.json",
              "/api/v1/data.json"]
 
