@@ -20,7 +20,7 @@ MONTH = "month_start"
 CITY_ROW = "is_city"
 
 
-def _month_bucket(dialect: str, col: ColumnElement[Any]) -> ColumnElement[Any]:
+def month_bucket(dialect: str, col: ColumnElement[Any]) -> ColumnElement[Any]:
     if dialect == "sqlite":
         # SQLite keeps dates and times as ISO-8601 text (SQLAlchemy's format): the month is its first 7
         # characters, which is several times cheaper than parsing each value with strftime().
@@ -63,7 +63,7 @@ def _condition(source: SourceSpec, table: Table, f: Filter) -> ColumnElement[boo
             return col.is_not(None)
 
 
-def _all(source: SourceSpec, table: Table, filters: tuple[Filter, ...]) -> ColumnElement[bool]:
+def all_of(source: SourceSpec, table: Table, filters: tuple[Filter, ...]) -> ColumnElement[bool]:
     return and_(true(), *(_condition(source, table, f) for f in filters))
 
 
@@ -78,15 +78,11 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
     kind = metric.kind
     assert kind is not None
     time = table.c[source.time_column]
-    month = _month_bucket(dialect, time).label(MONTH)
+    month = month_bucket(dialect, time).label(MONTH)
     geographies = query_geographies(metric)
     geos = [table.c[source.geographies[g]].label(g) for g in geographies]
-    where = and_(time.is_not(None), _all(source, table, c.filters))
-    value: ColumnElement[Any] | None = None
-    if c.days_between:
-        value = _days_between(dialect, table.c[c.days_between[0]], table.c[c.days_between[1]])
-    elif c.value_column:
-        value = table.c[c.value_column]
+    where = and_(time.is_not(None), all_of(source, table, c.filters))
+    value = value_expression(metric, table, dialect)
     if kind.readings:
         assert value is not None
         extra: list[ColumnElement[Any]] = []
@@ -94,7 +90,7 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         if c.citywide and c.citywide.method is CitywideMethod.WEIGHTED and c.citywide.weight_column:
             extra.append(table.c[c.citywide.weight_column].label("weight"))
         if c.citywide and c.citywide.method is CitywideMethod.ROWS:
-            city_row = case((_all(source, table, c.citywide.filters), 1), else_=0).label(CITY_ROW)
+            city_row = case((all_of(source, table, c.citywide.filters), 1), else_=0).label(CITY_ROW)
             extra.append(city_row)
             groups.append(city_row)
         # Every row that ties for the latest moment of its group is kept: ties are combined in Python.
@@ -102,25 +98,35 @@ def computed_query(metric: MetricSpec, source: SourceSpec, table: Table, dialect
         ranked = select(month, *geos, value.label("value"), time.label("at"), *extra, rank).where(where).subquery()
         return select(ranked.c[MONTH], *(ranked.c[g] for g in geographies), ranked.c.value, ranked.c.at,
                       *(ranked.c[e.name] for e in extra)).where(ranked.c.rank == 1)
-    aggregates = [_part(part, source, table, metric, value).label(part) for part in kind.parts]
+    aggregates = [part_aggregate(part, source, table, metric, value).label(part) for part in kind.parts]
     group = [month, *geos]
     return select(*group, *aggregates).where(where).group_by(*group)
 
 
-def _part(part: Part, source: SourceSpec, table: Table, metric: MetricSpec,
-          value: ColumnElement[Any] | None) -> ColumnElement[Any]:
-    """One partial aggregate in SQL, over the rows the metric's filters keep."""
+def value_expression(metric: MetricSpec, table: Table, dialect: str) -> ColumnElement[Any] | None:
+    """What the metric adds up or keeps: days between two columns, a column, or nothing (a count)."""
+    c = metric.computation
+    if c.days_between:
+        return _days_between(dialect, table.c[c.days_between[0]], table.c[c.days_between[1]])
+    return table.c[c.value_column] if c.value_column else None
+
+
+def part_aggregate(part: Part, source: SourceSpec, table: Table, metric: MetricSpec,
+                   value: ColumnElement[Any] | None, keeps: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+    """One partial aggregate in SQL, over the rows the metric's filters keep: the query's WHERE keeps them, or,
+    in a query shared with other metrics, ``keeps`` inside the aggregate."""
     match part:
         case Part.ROWS:
-            return func.count()
+            return func.count() if keeps is None else func.sum(case((keeps, 1), else_=0))
         case Part.NUMERATOR_ROWS:
-            return func.sum(case((_all(source, table, metric.computation.numerator_filters), 1), else_=0))
+            counted = all_of(source, table, metric.computation.numerator_filters)
+            return func.sum(case((counted if keeps is None else and_(keeps, counted), 1), else_=0))
         case Part.VALUE_SUM:
             assert value is not None
-            return func.sum(value)
+            return func.sum(value if keeps is None else case((keeps, value)))
         case Part.VALUE_COUNT:
             assert value is not None
-            return func.count(value)
+            return func.count(value if keeps is None else case((keeps, value)))
 
 
 def query_geographies(metric: MetricSpec) -> list[str]:

@@ -26,6 +26,9 @@ from data.sources import source_engine
 from data.store import write_values
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
+from metrics.spec import MetricSpec
+from metrics.values import ValueRow
+from pipeline.batch import batches, compute_batch
 from pipeline.compute import compute_values, source_coverage
 
 logger = logging.getLogger(__name__)
@@ -48,12 +51,13 @@ class RunResult:
 
 
 def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
-                   coverage: dict[str, Coverage] | None = None, lease: int | None = None) -> RunResult:
+                   coverage: dict[str, Coverage] | None = None, lease: int | None = None,
+                   computed: list[ValueRow] | None = None) -> RunResult:
     """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
-    ``coverage`` keeps each source's coverage across a batch, so it is read once per source. With a
-    ``lease`` (the scheduler's), ``LeaseLost`` is raised, and nothing written, once another scheduler has
-    taken over.
+    ``coverage`` keeps each source's coverage across a batch, so it is read once per source; ``computed`` is
+    the metric's values when a batched query has computed them already. With a ``lease`` (the scheduler's),
+    ``LeaseLost`` is raised, and nothing written, once another scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
     with session_scope() as session:
@@ -67,10 +71,13 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         source = registry.sources[metric.computation.source]
         fy_start = registry.city.fiscal_year_start_month
         known = {} if coverage is None else coverage
-        with source_engine(source).connect() as conn:
-            rows = compute_values(metric, source, conn, fy_start)
-            if source.id not in known:
-                known[source.id] = source_coverage(source, conn)
+        if computed is None or source.id not in known:
+            with source_engine(source).connect() as conn:
+                rows = compute_values(metric, source, conn, fy_start) if computed is None else computed
+                if source.id not in known:
+                    known[source.id] = source_coverage(source, conn)
+        else:
+            rows = computed
         rows = check(metric, rows, known[source.id], fy_start)
         warnings = summary(rows, fy_start)
         with get_engine().begin() as conn:
@@ -118,14 +125,42 @@ def _alive(runner: str) -> bool:
 
 def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, trigger: str = "cli",
                 progress: Callable[[int, int, RunResult], None] | None = None) -> list[RunResult]:
-    """Refresh the given metrics (default: all), one after the other; returns each run's result."""
+    """Refresh the given metrics (default: all); returns each run's result.
+
+    Computed metrics of one source that group by the same places are computed by one query per batch
+    (``pipeline.batch``); if a batch's query fails, each of its metrics runs its own, so a failing metric is
+    recorded on its own and never holds the others back. The rest run one by one.
+    """
     abandon_dead_runs()
     ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
-    results = []
+    chosen = [registry.metrics[metric_id] for metric_id in ids]
+    results: list[RunResult] = []
     coverage: dict[str, Coverage] = {}
-    for index, metric_id in enumerate(ids, start=1):
-        result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage)
-        results.append(result)
+
+    def run(metric_id: str, computed: list[ValueRow] | None = None) -> None:
+        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, computed=computed))
         if progress:
-            progress(index, len(ids), result)
+            progress(len(results), len(ids), results[-1])
+
+    batched: set[str] = set()
+    for batch in batches(chosen):
+        computed = _compute_batch(registry, batch)
+        for metric in batch:
+            run(metric.id, computed.get(metric.id))
+            batched.add(metric.id)
+    for metric_id in ids:
+        if metric_id not in batched:
+            run(metric_id)
     return results
+
+
+def _compute_batch(registry: Registry, batch: list[MetricSpec]) -> dict[str, list[ValueRow]]:
+    """The batch's values from one query; none (each metric then runs its own query) if that query fails."""
+    source = registry.sources[batch[0].computation.source]
+    try:
+        with source_engine(source).connect() as conn:
+            return compute_batch(batch, source, conn, registry.city.fiscal_year_start_month)
+    except Exception as exc:
+        logger.warning("batched query of %d metrics on source %s failed (%s); each runs its own query",
+                       len(batch), source.id, describe(exc), exc_info=True)
+        return {}
