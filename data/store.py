@@ -7,6 +7,7 @@ changes, the old version is closed like any restatement, so the as-of history sh
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import zlib
@@ -14,12 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, text, update
 
-from data.models import MetricValue, utcnow
+from data.models import MetricValue, RefreshRun, RunStatus, aware, utcnow
 from metrics.values import Flag, QualityRule, ValueRow
 
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
+RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,30 @@ def lock_metric(conn: Connection, metric_id: str) -> None:
     """On PostgreSQL, serialise writers of one metric until the transaction ends."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(metric_id.encode())})
+
+
+def values_digest(rows: Iterable[ValueRow]) -> str:
+    """A fingerprint of ``rows`` as they would be stored (the last of duplicate keys counts): equal digests mean
+    identical values, so a refresh that computes the same digest as the last one has nothing to write."""
+    latest = {row.key: row for row in rows}
+    text = repr(sorted((key, row.value, row.numerator, row.denominator, row.note or None, encode_flags(row.flags),
+                        row.covered_through) for key, row in latest.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def unchanged_since_last_run(conn: Connection, metric_ids: Sequence[str]) -> dict[str, str]:
+    """The digest of each metric's last successful run, where no value of the metric was written after it (by
+    a data call's publication, say): computing that digest again means nothing to write."""
+    wanted = set(metric_ids)
+    last = (select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).where(RUN.c.status == RunStatus.SUCCESS)
+            .group_by(RUN.c.metric_id).subquery())
+    runs = {r.metric_id: r for r in conn.execute(select(RUN.c.metric_id, RUN.c.digest, RUN.c.finished_at)
+                                                 .join(last, RUN.c.id == last.c.id))
+            if r.metric_id in wanted and r.digest}
+    latest_write = select(VALUE.c.metric_id, func.max(VALUE.c.valid_from)).group_by(VALUE.c.metric_id)
+    written: dict[str, dt.datetime] = dict(conn.execute(latest_write.where(VALUE.c.metric_id.in_(list(runs)))).all())
+    return {metric_id: run.digest for metric_id, run in runs.items()
+            if metric_id not in written or aware(written[metric_id]) <= aware(run.finished_at)}
 
 
 def write_values(conn: Connection, metric_id: str, rows: Iterable[ValueRow], *, run_id: int | None,

@@ -23,7 +23,7 @@ from data.errors import describe
 from data.lease import LeaseLost, fence
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
-from data.store import write_values
+from data.store import WriteResult, unchanged_since_last_run, values_digest, write_values
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
 from metrics.spec import MetricSpec
@@ -52,12 +52,14 @@ class RunResult:
 
 def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
                    coverage: dict[str, Coverage] | None = None, lease: int | None = None,
-                   computed: list[ValueRow] | None = None) -> RunResult:
+                   computed: list[ValueRow] | None = None, unchanged_digest: str | None = None) -> RunResult:
     """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
     ``coverage`` keeps each source's coverage across a batch, so it is read once per source; ``computed`` is
-    the metric's values when a batched query has computed them already. With a ``lease`` (the scheduler's),
-    ``LeaseLost`` is raised, and nothing written, once another scheduler has taken over.
+    the metric's values when a batched query has computed them already; ``unchanged_digest`` the digest that
+    means the stored values are already these (``data.store.unchanged_since_last_run``), so nothing is read
+    or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and nothing written, once another
+    scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
     with session_scope() as session:
@@ -83,11 +85,13 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         with get_engine().begin() as conn:
             if lease is not None:
                 fence(conn, lease)
-            written = write_values(conn, metric_id, rows, run_id=run_id)
+            digest = values_digest(rows)
+            written = (WriteResult(0, 0, len({row.key for row in rows})) if digest == unchanged_digest
+                       else write_values(conn, metric_id, rows, run_id=run_id))
             conn.execute(update(RUN).where(RUN.c.id == run_id).values(
                 status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=len(rows),
                 rows_written=written.inserted + written.restated, rows_unchanged=written.unchanged,
-                warnings="\n".join(warnings) or None))
+                warnings="\n".join(warnings) or None, digest=digest))
         return RunResult(metric_id, RunStatus.SUCCESS, len(rows), written.inserted + written.restated,
                          warnings=tuple(warnings))
     except LeaseLost:
@@ -137,8 +141,12 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     results: list[RunResult] = []
     coverage: dict[str, Coverage] = {}
 
+    with get_engine().connect() as conn:
+        unchanged = unchanged_since_last_run(conn, ids)
+
     def run(metric_id: str, computed: list[ValueRow] | None = None) -> None:
-        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, computed=computed))
+        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, computed=computed,
+                                      unchanged_digest=unchanged.get(metric_id)))
         if progress:
             progress(len(results), len(ids), results[-1])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from data.db import get_engine
 from data.models import MetricValue, RefreshRun
-from data.store import read_values
+from data.store import read_values, unchanged_since_last_run, write_values
 from metrics.registry import Registry
 from metrics.status import Status, assess
 from pipeline.refresh import refresh_all, refresh_metric
@@ -73,6 +74,34 @@ def test_second_refresh_writes_nothing(database: str, test_registry: Registry) -
     second = refresh_all(test_registry)
     assert sum(r.written for r in first) > 0
     assert [r.written for r in second] == [0, 0, 0]
+
+
+def test_a_refresh_computing_what_the_last_wrote_reads_and_writes_nothing(database: str,
+                                                                          test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
+    refresh_all(test_registry)
+    with get_engine().connect() as conn:
+        unchanged = unchanged_since_last_run(conn, sorted(test_registry.metrics))
+        digests = dict(conn.execute(select(RUNS.c.metric_id, RUNS.c.digest)).all())
+    assert unchanged == digests and len(unchanged) == 3
+    second = refresh_all(test_registry)
+    assert [(r.status, r.written) for r in second] == [("success", 0)] * 3
+    with get_engine().connect() as conn:
+        kept = conn.execute(select(RUNS.c.rows_unchanged).where(RUNS.c.metric_id == "events_count")
+                            .order_by(RUNS.c.id.desc())).first()
+    assert kept is not None and kept[0] == second[1].rows > 0  # every value counted as unchanged, none read
+
+
+def test_a_value_written_since_the_last_refresh_is_not_taken_as_unchanged(database: str,
+                                                                          test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
+    refresh_all(test_registry)
+    month = value_of("events_count", "month", dt.date(2025, 8, 1))
+    with get_engine().begin() as conn:  # another writer (a data call's publication, say) after the last run
+        write_values(conn, "events_count", [dataclasses.replace(month, value=7.0)], run_id=None)
+        assert "events_count" not in unchanged_since_last_run(conn, ["events_count"])
+    [again] = refresh_all(test_registry, ["events_count"])
+    assert again.written == 1 and value_of("events_count", "month", dt.date(2025, 8, 1)).value == 1
 
 
 def test_failing_source_keeps_last_good_values_and_marks_stale(database: str, test_registry: Registry,
