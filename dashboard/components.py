@@ -165,14 +165,16 @@ def filter_form(path: str, query: Mapping[str, str | None], agencies: Sequence[t
                      className="filters", **aria(label="Filter measures"))
 
 
-def not_found(message: str = "We could not find that page.") -> html.Div:
+def not_found(message: str = "We could not find that page.", about_access: bool = True) -> html.Div:
+    """The not-found page; ``about_access`` adds why a page may exist yet not be shown (not for a bad query)."""
     from dashboard.context import current_viewer
 
+    access = ("It does not exist, or your role or agencies do not include it." if current_viewer().internal
+              else "Internal measures are visible to City staff after signing in.")
     return html.Div([
         html.H1("Page not found"),
         html.P(message, className="lead"),
-        html.P("It does not exist, or your role or agencies do not include it." if current_viewer().internal
-               else "Internal measures are visible to City staff after signing in.", className="text-muted"),
+        html.P(access, className="text-muted") if about_access else None,
         html.P(["Try the ", dcc.Link("city overview", href="/"), " or ", dcc.Link("search", href="/search"), "."]),
     ], className="not-found")
 

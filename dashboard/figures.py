@@ -103,7 +103,8 @@ def area_bar(names: Sequence[str], values: Sequence[float | None], reference: fl
         fig = go.Figure(go.Bar(x=list(names), y=list(values), marker={"color": NAVY}, name="Value"))
         if reference is not None:
             fig.add_hline(y=reference, line={"color": TARGET, "dash": "dash", "width": 2},
-                          annotation_text=reference_label.capitalize(), annotation_position="top right")
+                          annotation_text=reference_label.capitalize(), annotation_position="top right",
+                          annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where it crosses a bar
         fig.update_xaxes(type="category", title={"text": label})
         return _layout(fig, fmt, 320)
     ranked = sorted(((v, n) for n, v in zip(names, values, strict=True) if v is not None), reverse=True)
@@ -112,7 +113,8 @@ def area_bar(names: Sequence[str], values: Sequence[float | None], reference: fl
                            marker={"color": NAVY}, name="Value"))
     if reference is not None:
         fig.add_vline(x=reference, line={"color": TARGET, "dash": "dash", "width": 2},
-                      annotation_text=reference_label.capitalize(), annotation_position="bottom right")
+                      annotation_text=reference_label.capitalize(), annotation_position="bottom right",
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)  # the caption names the areas
     fig.update_xaxes(rangemode="tozero", gridcolor=GRID, tickformat=".0%" if fmt is FormatType.PERCENT else None)
     fig.update_layout(height=80 + 22 * len(shown), margin={"l": 8, "r": 8, "t": 8, "b": 8},

@@ -21,7 +21,7 @@ from dashboard.components import (
 )
 from dashboard.context import current_viewer, gate, today
 from dashboard.page_table import page_of
-from dashboard.views import SORTS, STATUS_FILTERS, choice, measure_rows
+from dashboard.views import SORTS, STATUS_FILTERS, BadQuery, choice, measure_rows
 from data.errors import Forbidden, NotFound
 from metrics.scores import summarize
 from metrics.spec import MetricSpec
@@ -59,6 +59,8 @@ def guarded(build: Callable[..., Any]) -> Callable[..., Any]:
             return build(**params)
         except Forbidden:
             return forbidden() if viewer.internal else sign_in_required()
+        except BadQuery as exc:
+            return not_found(str(exc), about_access=False)
         except NotFound as exc:
             return not_found(str(exc) if str(exc).startswith("This") else "We could not find that page.")
 
@@ -103,10 +105,10 @@ def measures_section(metrics: list[MetricSpec], path: str, query: Mapping[str, s
 
 
 def paged(rows: Sequence[T], query: Mapping[str, str], size: int = PAGE_SIZE) -> tuple[Sequence[T], int, int]:
-    """The rows on the page ``?page=`` asks for, its number and the number of pages (an unknown page is a
-    bad query)."""
+    """The rows on the page ``?page=`` asks for (the nearest page there is), its number and the number of pages."""
     pages = max(1, -(-len(rows) // size))
-    number = int(choice(query, "page", [str(n) for n in range(1, pages + 1)], "1") or 1)
+    asked = query.get("page") or "1"
+    number = min(max(int(asked), 1), pages) if asked.isdecimal() else 1  # an old link's page 20 of a shorter list
     return rows[(number - 1) * size:number * size], number, pages
 
 

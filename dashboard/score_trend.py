@@ -18,9 +18,9 @@ from metrics.score_history import Basis, ScorePoint
 from metrics.scores import Summary
 from metrics.status import Status
 
-WIDTH, HEIGHT = 420, 170
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 30
-BASIS_WORDS = {Basis.PUBLISHED: "as published", Basis.RECONSTRUCTED: "reconstructed", Basis.CURRENT: "today"}
+WIDTH, HEIGHT = 360, 170
+LEFT, RIGHT, TOP, BOTTOM = 42, 14, 10, 28
+BASIS_WORDS = {Basis.PUBLISHED: "as published", Basis.RECONSTRUCTED: "reconstructed", Basis.CURRENT: "current"}
 
 
 def score_trend(points: Sequence[ScorePoint], key: str, name: str) -> html.Section | None:
@@ -36,8 +36,10 @@ def score_trend(points: Sequence[ScorePoint], key: str, name: str) -> html.Secti
         html.H2(f"{name} score by quarter", className="h5"),
         html.Img(src=_image([(p.label, s.score or 0.0, p.basis) for p, s in scored], summary), alt=summary,
                  className="score-trend", width=WIDTH, height=HEIGHT),
-        html.P(f"Each point judges every measure with the values in hand at that quarter's end. "
-               f"{_rebuilt_words(rebuilt)}", className="small text-muted"),
+        html.P(f"Each point judges every measure with the values in hand at that quarter's end; a measure whose "
+               "data is late counts by its last reading, so a flat line can mean no newer data (the table says how "
+               f"many were waiting). The dashed line is 1.0, every measure at its target. {_rebuilt_words(rebuilt)}",
+               className="small text-muted"),
         html.Details([html.Summary("The scores as a table"), _table(scored)], className="small"),
     ], className="score-history")
 
@@ -57,12 +59,12 @@ def _rebuilt_words(rebuilt: list[ScorePoint]) -> str:
 
 
 def _table(scored: list[tuple[ScorePoint, Summary]]) -> html.Table:
-    columns = ("Quarter", "Score", "On track", "Off track", "Basis")
+    columns = ("Quarter", "Score", "On track", "Off track", "Waiting for newer data", "Basis")
     rows = [html.Tr([html.Th(p.label if p.basis is Basis.CURRENT else f"{p.label} (to {p.day:%b %-d, %Y})",
                              scope="row"),
                      *(html.Td(cell, **data_label(column)) for column, cell in zip(columns[1:], (
                          score_text(s.score), f"{s.count(Status.ON_TRACK)} of {s.metrics}",
-                         str(s.count(Status.OFF_TRACK)), BASIS_WORDS[p.basis]), strict=True))])
+                         str(s.count(Status.OFF_TRACK)), str(s.stale), BASIS_WORDS[p.basis]), strict=True))])
             for p, s in scored]
     return html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in columns])), html.Tbody(rows)],
                       className="table table-sm stacks")
@@ -81,19 +83,20 @@ def _image(series: list[tuple[str, float, Basis]], summary: str) -> str:
         return TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{text.escape(summary, quote=True)}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif" font-size="12">']
-    for value in (low, 1.0, high):
-        parts.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" '
-                     + (f'stroke="{TARGET}" stroke-dasharray="6 4"/>' if value == 1.0 else f'stroke="{GRID}"/>'))
-        parts.append(f'<text x="{LEFT - 5}" y="{y(value) + 4:.1f}" text-anchor="end" fill="{INK}">{value:.2f}</text>')
+             f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif" font-size="13">']
+    for tenth in range(round(low * 10), round(high * 10) + 1):
+        value = tenth / 10
+        stroke = f'stroke="{TARGET}" stroke-dasharray="6 4"' if tenth == 10 else f'stroke="{GRID}"'
+        parts.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" {stroke}/>')
+        parts.append(f'<text x="{LEFT - 5}" y="{y(value) + 4:.1f}" text-anchor="end" fill="{INK}">{value:.1f}</text>')
     line = " ".join(f"{x(i):.1f},{y(s):.1f}" for i, s in enumerate(scores))
     parts.append(f'<polyline points="{line}" fill="none" stroke="{NAVY}" stroke-width="2.5"/>')
     for i, (_, score, basis) in enumerate(series):
         fill = "#fff" if basis is Basis.RECONSTRUCTED else NAVY
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(score):.1f}" r="4" fill="{fill}" stroke="{NAVY}" '
                      'stroke-width="2"/>')
-    for i in (0, len(series) - 1):
-        anchor = "start" if i == 0 else "end"
+    for i in sorted({0, len(series) // 2, len(series) - 1}):
+        anchor = "start" if i == 0 else "end" if i == len(series) - 1 else "middle"
         parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" fill="{INK}">'
                      f'{text.escape(series[i][0])}</text>')
     parts.append("</svg>")

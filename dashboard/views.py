@@ -34,7 +34,7 @@ class BadQuery(NotFound):
 def choice(query: Mapping[str, str], name: str, allowed: Iterable[str], default: str | None = None) -> str | None:
     value = query.get(name) or default
     if value is not None and value not in set(allowed):
-        raise BadQuery(f"unknown {name} '{value}'")
+        raise BadQuery(f"This address asks for an unknown {name} '{value}', which this page does not offer.")
     return value
 
 
@@ -86,7 +86,8 @@ def series_summary(metric: MetricSpec, points: list[Point], noun: str) -> str:
     whole = [p for p in usable if not p.partial] or usable  # a few days of data is not a low
     high = max(whole, key=lambda p: p.value or 0)
     low = min(whole, key=lambda p: p.value or 0)
-    target = f", against a target of {fmt(last.target)}" if last.target is not None else ""
+    target = (f", against a target of {format_target(last.target, metric.format, metric.unit)}"
+              if last.target is not None else "")
     count = f"{len(usable)} {noun} value{'s' if len(usable) != 1 else ''}"
     extremes = (f"Highest {fmt(high.value)} ({high.label}); lowest {fmt(low.value)} ({low.label})." if high is not low
                 else f"The only full {noun} is {high.label} ({fmt(high.value)}).")
@@ -148,7 +149,9 @@ def caveat(assessment: Assessment, sample: str | None) -> str | None:
         return "sample"
     if assessment.held_out:
         count = len({v.period_start for v in assessment.held_out})
-        return f"{count} newer value{'s' if count != 1 else ''} held out as questionable"
+        through = assessment.data_through
+        newer = "newer " if through and all(v.period_start > through for v in assessment.held_out) else ""
+        return f"{count} {newer}value{'s' if count != 1 else ''} held out as questionable"
     return None
 
 

@@ -32,6 +32,7 @@ class YearToDate:
     numerator: float | None = None
     denominator: float | None = None
     calendar: bool = False  # the latest calendar period (a year from January), not a fiscal year to date
+    from_start: bool = True  # the figure runs from the year's start (not when its first periods are held out)
 
 
 
@@ -61,7 +62,8 @@ def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Y
         return YearToDate(year, label, annual.value, 1.0 if complete else share,
                           fiscal_year_end(year, fy_start) if complete else through, annual.numerator,
                           annual.denominator)
-    pieces = quarters or months or sorted(in_year, key=lambda v: v.period_start)  # calendar grains: as they are
+    whole_quarters = quarters if quarters and max(v.end for v in quarters) >= through else []
+    pieces = whole_quarters or months or quarters or sorted(in_year, key=lambda v: v.period_start)  # calendar: as is
     numbers = [v.value for v in pieces if v.value is not None]
     numerator = denominator = None
     if metric.total is PeriodTotal.SUM:
@@ -74,9 +76,10 @@ def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> Y
         value, how = numerator / denominator, ""
     else:
         value = sum(numbers) / len(numbers)
-        how = f" (average of {len(numbers)} {'quarters' if quarters else 'months'})" if len(numbers) > 1 else ""
+        how = f" (average of {len(numbers)} {'quarters' if pieces is quarters else 'months'})" if len(numbers) > 1 \
+            else ""
     return YearToDate(year, _pieces_label(pieces, year, fy_start, through) + how, value, share, through,
-                      numerator, denominator)
+                      numerator, denominator, from_start=pieces[0].period_start <= fiscal_year_start(year, fy_start))
 
 
 def year_earlier(metric: MetricSpec, values: list[ValueRow], fy_start: int, now: YearToDate) -> YearToDate | None:
@@ -93,7 +96,7 @@ def year_earlier(metric: MetricSpec, values: list[ValueRow], fy_start: int, now:
 
 def period_words(ytd: YearToDate) -> str:
     """"FY2026 Q1–Q3, year to date"; a whole year or a calendar period as it is."""
-    return ytd.label + (", year to date" if ytd.share_of_year < 1 and not ytd.calendar else "")
+    return ytd.label + (", year to date" if ytd.share_of_year < 1 and ytd.from_start and not ytd.calendar else "")
 
 
 def nests_in_fiscal_years(grain: Grain, fy_start: int) -> bool:

@@ -73,6 +73,8 @@ class Target(_Out):
 
 class Status(_Out):
     status: str = Field(description="on_track, near_target, off_track, no_data, stale, informational or not_judged")
+    judged_as: str | None = Field(description="for a stale measure, the status its last values have (scores and "
+                                              "status counts count it by this); null otherwise")
     label: str
     sentence: str = Field(description="the status, its rule and its inputs in one sentence")
     value: float | None
@@ -99,7 +101,7 @@ class Metric(_Out):
     direction: str
     band: list[float] | None = Field(description="[lower, upper] for a measure kept within a band")
     frequency: str
-    grains: list[str]
+    grains: list[str] = Field(description="the periods its values come at; the grain its values may be narrowed to")
     geographies: list[str]
     baseline: float | None
     targets: list[Target]
@@ -136,9 +138,9 @@ class Value(_Out):
 class Score(_Out):
     level: str = Field(description="city, pillar, goal, agency or service")
     id: str
-    measures: int
-    score: float | None
-    status_counts: dict[str, int]
+    measures: int = Field(description="public measures under this heading")
+    score: float | None = Field(description="mean score of the measures (1.0 = at target), null if none is scored")
+    status_counts: dict[str, int] = Field(description="measures per status (a stale measure by its last reading)")
 
 
 class ScoreAt(Scored):

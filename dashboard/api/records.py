@@ -64,6 +64,7 @@ def geographies(reads: Gate) -> list[models.Geography]:
 
 def status(assessment: Assessment) -> models.Status:
     return models.Status(status=assessment.status.value, label=assessment.status.label, sentence=assessment.sentence,
+                         judged_as=assessment.judged_as.value if assessment.judged_as else None,
                          value=assessment.value, period=assessment.period, target=assessment.target,
                          expected=assessment.expected, year_earlier=assessment.year_earlier,
                          year_earlier_period=assessment.year_earlier_period, score=assessment.score,
@@ -76,23 +77,36 @@ def statuses(reads: Gate, today: dt.date) -> list[models.MetricStatus]:
 
 
 def metrics(reads: Gate, today: dt.date, ids: Iterable[str] | None = None) -> list[models.Metric]:
-    found = reads.assessments(PUBLIC, today)
+    snapshot = reads.snapshot(PUBLIC, today)
     chosen = _sorted(reads) if ids is None else [reads.metric(PUBLIC, metric_id) for metric_id in ids]
-    return [_metric(reads, m, found[m.id]) for m in chosen]
+    return [_metric(reads, m, snapshot.assessments[m.id], _grains(m, snapshot.city_values.get(m.id, [])))
+            for m in chosen]
+
+
+def grains(reads: Gate, metric_id: str, today: dt.date) -> list[str]:
+    """The grains a measure has values at (the ``grain`` its values may be narrowed to)."""
+    metric = reads.metric(PUBLIC, metric_id)
+    return _grains(metric, reads.snapshot(PUBLIC, today).city_values.get(metric_id, []))
+
+
+def _grains(metric: MetricSpec, city_values: list[ValueRow]) -> list[str]:
+    """Its declared grains; for reported figures, which declare none, the grains they were reported at."""
+    present = {g.value for g in metric.grains} or {v.grain for v in city_values}
+    return [g.value for g in Grain if g.value in present]
 
 
 def _sorted(reads: Gate) -> list[MetricSpec]:
     return sorted(reads.metrics(PUBLIC), key=lambda m: m.id)
 
 
-def _metric(reads: Gate, metric: MetricSpec, assessment: Assessment) -> models.Metric:
+def _metric(reads: Gate, metric: MetricSpec, assessment: Assessment, grains: list[str]) -> models.Metric:
     source = reads.registry.sources.get(metric.computation.source)
     return models.Metric(
         id=metric.id, title=metric.title, definition=metric.definition, measure_type=metric.measure_type.value,
         pillar=reads.registry.pillar_of(metric), goal=metric.goal, agency=metric.agency,
         services=list(metric.services), format=metric.format.value if metric.format else None, unit=metric.unit,
         direction=metric.direction.value, band=[metric.band.lower, metric.band.upper] if metric.band else None,
-        frequency=metric.frequency.value, grains=[g.value for g in metric.grains], geographies=list(metric.geographies),
+        frequency=metric.frequency.value, grains=grains, geographies=list(metric.geographies),
         baseline=metric.baseline.value if metric.baseline else None,
         targets=[models.Target(fiscal_year=t.fiscal_year, quarter=t.quarter, value=t.value,
                                illustrative=t.illustrative, note=t.note) for t in metric.targets],

@@ -90,6 +90,13 @@ def _read_only(_: Exception) -> Response:
 def install(app: Flask, settings: Settings) -> None:
     api = Blueprint("api", __name__, url_prefix=PREFIX)
     bodies = _Bodies()
+
+    @app.after_request  # registered before the limiter's, so it runs after it
+    def _retry_after_only_when_refused(response: Response) -> Response:
+        if request.blueprint == "api" and response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
     Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
             key_prefix="api", application_limits=[settings.api_rate_limit],  # one budget for every endpoint
             application_limits_exempt_when=lambda: request.blueprint != "api" or request.method == "OPTIONS")
@@ -107,6 +114,7 @@ def install(app: Flask, settings: Settings) -> None:
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.make_conditional(request)
+        del response.headers["Date"]  # the server sends its own
         return response
 
     @app.before_request
@@ -190,7 +198,7 @@ def install(app: Flask, settings: Settings) -> None:
     @api.get("/metrics/<metric_id>/values")
     def values(metric_id: str) -> Response:
         spec = gate().metric(records.PUBLIC, metric_id)
-        grain = _choice("grain", [g.value for g in spec.grains])
+        grain = _choice("grain", records.grains(gate(), metric_id, today()))
         geography = _choice("geography", ["city", *spec.geographies])
         return serve(lambda: _json(_listing(models.Values, records.values(gate(), metric_id, grain=grain,
                                                                           geography=geography))))

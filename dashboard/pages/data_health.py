@@ -29,6 +29,9 @@ PATH = "/data-health"
 
 HEALTH_PAGE_SIZE = 50
 SHOW = {"attention": "Need attention", "failed": "Failed", "stale": "Stale", "all": "All"}
+NONE = {"attention": "None: every metric refreshed at its last run and has data as new as its frequency asks.",
+        "failed": "None: no metric failed at its last refresh.", "stale": "None: every metric's data is current.",
+        "all": "No metrics yet."}
 
 
 @guarded
@@ -67,8 +70,8 @@ def _metrics(groups: dict[str, list[HealthRow]], assessments: dict[str, Assessme
     return html.Section([
         html.H2("Metrics", className="h4 mt-4", id="metrics"),
         html.Nav(html.Ul(views, className="nav nav-pills flex-wrap"), **aria(label="Which metrics")),
-        html.P(f"{len(rows)} metrics" + shown_words(len(shown), number, pages, HEALTH_PAGE_SIZE),
-               className="result-count", role="status"),
+        html.P(f"{len(rows)} metrics" + shown_words(len(shown), number, pages, HEALTH_PAGE_SIZE) if rows else
+               NONE[show], className="result-count", role="status"),
         html.Table([
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ("Metric", "Status", "Last refresh", "Result", "Values", "Error or warnings")])),
@@ -79,7 +82,7 @@ def _metrics(groups: dict[str, list[HealthRow]], assessments: dict[str, Assessme
                 html.Td(r.status or "—", **data_label("Result")), html.Td(f"{r.rows:,}", **data_label("Values")),
                 html.Td((r.error or r.warnings or "")[:300], **data_label("Error or warnings")),
             ]) for r in shown]),
-        ], className="table table-sm stacks"),
+        ], className="table table-sm stacks") if shown else None,
         pager(PATH, {"show": show if show != "attention" else None}, number, pages),
     ], **aria(labelledby="metrics"))
 

@@ -32,10 +32,11 @@ def layout() -> html.Div:
     members = {p.id: [m for m in visible if registry.pillar_of(m) == p.id] for p in pillars}
     if city is None:
         return html.Div([html.H1(f"How {registry.city.name} is doing"), html.P("No public measures yet.")])
-    off, on = city.count(Status.OFF_TRACK), city.count(Status.ON_TRACK)
-    summary = (f"Of {city.metrics} public measures, {on} are on track and {off} are off track at their latest "
-               f"reading; {city.stale} are waiting for newer data. The city score averages each measure's value "
-               "against its target: 1.00 means at target.")
+    on, near, off = (city.count(s) for s in (Status.ON_TRACK, Status.NEAR_TARGET, Status.OFF_TRACK))
+    summary = (f"Of {city.metrics} public measures, at their latest reading {on} are on track, {near} near target "
+               f"and {off} off track; the rest are informational or have no usable data. {city.stale} of the "
+               f"{city.metrics} are waiting for newer data. The city score averages each measure's value against its "
+               "target: 1.00 means at target.")
     return html.Div([
         html.H1(f"How {registry.city.name} is doing"),
         beside([html.P([html.Strong(f"City score {score_text(city.score)}. "), summary], className="lead"),

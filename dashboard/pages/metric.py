@@ -197,11 +197,14 @@ def _facts(page: MetricPage) -> dbc.Row:
     year_target = _year_target(page)
     target = (target_words(m, a) if a.target is not None else
               format_value(year_target, m.format, m.unit) if year_target is not None else "None set")
+    fy_start = gate().registry.city.fiscal_year_start_month
+    year = f"for FY{fiscal_year(a.data_through, fy_start)}" if a.data_through and target != "None set" else None
     facts = [("Latest", latest),
-             ("Target", target),
+             ("Target", [target, html.Span(year, className="value-period") if year else None]),
              ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
                          "none": "No direction"}[m.direction.value]),
-             ("Data through", a.data_through.isoformat() if a.data_through else "—")]
+             ("Data through", f"{a.data_through:%b} {a.data_through.day}, {a.data_through.year}"
+              if a.data_through else "—")]
     return dbc.Row([dbc.Col(html.Div([html.Div(label, className="fact-label"), html.Div(value, className="fact-value")],
                                      className="fact"), xs=6, md=3) for label, value in facts], className="facts g-3")
 

@@ -101,8 +101,14 @@ def test_long_lists_are_paged(served: str, browser: Any) -> None:
     page.get_by_role("link", name="Next page →").click()
     page.wait_for_selector("text=Page 2 of")
     assert page.locator(".measure-table tbody th").first.inner_text() != first
-    page.goto(served + "/pillars/1?page=999")
+    for beyond in ("999", "abc", "-1"):  # an old link's page number, or a mangled one: the nearest page there is
+        page.goto(served + f"/pillars/1?page={beyond}")
+        page.wait_for_selector("text=Page 1 of" if beyond != "999" else "text=← Previous page")
+        assert page.locator(".measure-table tbody tr").count() >= 1
+    page.goto(served + "/pillars/1?status=purple")
     page.wait_for_selector("h1:has-text('Page not found')")
+    assert "unknown status 'purple'" in page.locator("main").inner_text()
+    assert "role or agencies" not in page.locator("main").inner_text()
     page.close()
 
 

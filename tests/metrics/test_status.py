@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from metrics.spec import City, MetricSpec
 from metrics.status import SCORE_CAP, Status, assess
-from metrics.values import ValueRow
+from metrics.values import Flag, QualityRule, ValueRow
 
 CITY = City(name="Testville", fiscal_year_start_month=7, reporting_lag_days={"monthly": 30, "quarterly": 60})
 TODAY = dt.date(2025, 11, 15)
@@ -153,3 +154,28 @@ def test_a_whole_year_is_not_called_year_to_date() -> None:
     result = assess(reported_count(), values, city=CITY, today=dt.date(2026, 8, 1))
     assert result.period == "FY2026 Q1–Q4" and result.expected == result.target == 6000
     assert result.year_earlier == 2000
+
+
+def test_the_year_earlier_covers_the_same_months_not_only_its_whole_quarters() -> None:
+    count = metric(format="count", targets=[{"fiscal_year": 2026, "value": 1200}],
+                   computation={"kind": "computed", "source": "s", "aggregation": "count"})
+    before = [ValueRow("month", dt.date(2024, m, 1), "city", "", 100.0) for m in range(7, 13)]
+    before += [ValueRow("fiscal_quarter", dt.date(2024, 7, 1), "city", "", 300.0),
+               ValueRow("fiscal_quarter", dt.date(2024, 10, 1), "city", "", 300.0)]
+    now = [ValueRow("month", dt.date(2025, m, 1), "city", "", 110.0) for m in range(7, 12)]
+    now += [ValueRow("fiscal_quarter", dt.date(2025, 7, 1), "city", "", 330.0),
+            ValueRow("fiscal_quarter", dt.date(2025, 10, 1), "city", "", 220.0,
+                     covered_through=dt.date(2025, 11, 30)),
+            ValueRow("fiscal_year", dt.date(2025, 7, 1), "city", "", 550.0, covered_through=dt.date(2025, 11, 30))]
+    result = assess(count, before + now, city=CITY, today=dt.date(2025, 12, 10))
+    assert (result.value, result.period) == (550, "FY2026 through Nov 2025, year to date")
+    assert (result.year_earlier, result.year_earlier_period) == (500, "FY2025 through Nov 2024, year to date")
+
+
+def test_a_year_whose_first_quarters_are_held_out_is_not_called_year_to_date() -> None:
+    values = quarters(2025, [400, 600, 590])
+    values[0] = dataclasses.replace(values[0], flags=(Flag(QualityRule.OUTLIER, "ten times the usual"),))
+    values[1] = dataclasses.replace(values[1], flags=(Flag(QualityRule.OUTLIER, "ten times the usual"),))
+    result = assess(reported_count(), values, city=CITY, today=dt.date(2026, 4, 15))
+    assert (result.value, result.period) == (590, "FY2026 Q3")
+    assert len(result.held_out) == 2
