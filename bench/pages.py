@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,19 @@ def build(database: Path, url: str) -> None:
 
 
 def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return launch(lambda port: [gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "app:wsgi()"],
+                  url, "gunicorn")
+
+
+def launch(command: Callable[[int], list[str]], database_url: str, what: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``command(port)`` on a free loopback port over ``database_url``; wait until it listens."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen([gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "app:wsgi()"],
-                               cwd=ROOT, env=os.environ | {"DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    process = subprocess.Popen(command(port), cwd=ROOT, env=os.environ | {"DATABASE_URL": database_url},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -110,7 +116,7 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{what} did not start")
 
 
 def post(conn: http.client.HTTPConnection, payload: bytes, cookie: str = "") -> float:

@@ -15,12 +15,9 @@ a metric page drawn within 3 s at 9 Mbit/s.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,21 +74,10 @@ def serve_variant(variant: str, port: int) -> None:
 
 
 def start(variant: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, __file__, "--serve", variant, "--port", str(port)], cwd=ROOT,
-                               env=os.environ | {"DATABASE_URL": database_url}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"the {variant} server did not start")
+    from pages import launch
+
+    return launch(lambda port: [sys.executable, __file__, "--serve", variant, "--port", str(port)], database_url,
+                  f"the {variant} server")
 
 
 def visit(browser: object, url: str, network: tuple[int, int, int]) -> Load:
