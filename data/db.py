@@ -36,9 +36,11 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_lock_wait)
-    else:
+    elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
                                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    else:  # a warehouse reached through its SQLAlchemy dialect (DuckDB, …): its own connection defaults
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     _ENGINES.append(engine)
     return engine
 

@@ -24,8 +24,8 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Double,
     Engine,
-    Float,
     Index,
     Integer,
     MetaData,
@@ -50,7 +50,7 @@ from metrics.spec import ColumnType, GeographySpec, SourceSpec
 logger = logging.getLogger(__name__)
 
 ROW_NUMBER_COLUMN = LINE
-SQL_TYPES = {ColumnType.TEXT: Text, ColumnType.INTEGER: BigInteger, ColumnType.FLOAT: Float,
+SQL_TYPES = {ColumnType.TEXT: Text, ColumnType.INTEGER: BigInteger, ColumnType.FLOAT: Double,  # 8 bytes everywhere
              ColumnType.DATE: Date, ColumnType.DATETIME: DateTime}
 BATCH = 5000
 KEPT_REJECTIONS = 500  # examples kept in the load record; every rejection is counted
