@@ -7,7 +7,6 @@ changes, the old version is closed like any restatement, so the as-of history sh
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import zlib
@@ -60,27 +59,26 @@ def lock_metric(conn: Connection, metric_id: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(metric_id.encode())})
 
 
-def values_digest(rows: Iterable[ValueRow]) -> str:
-    """A fingerprint of ``rows`` as they would be stored (the last of duplicate keys counts): equal digests mean
-    identical values, so a refresh that computes the same digest as the last one has nothing to write."""
-    latest = {row.key: row for row in rows}
-    text = repr(sorted((key, row.value, row.numerator, row.denominator, row.note or None, encode_flags(row.flags),
-                        row.covered_through) for key, row in latest.items()))
-    return hashlib.sha256(text.encode()).hexdigest()
+@dataclass(frozen=True)
+class LastRun:
+    """A metric's last successful refresh: what it computed from (``digest``), how many values, its warnings."""
+
+    digest: str
+    rows_read: int
+    warnings: str | None
 
 
-def unchanged_since_last_run(conn: Connection, metric_ids: Sequence[str]) -> dict[str, str]:
-    """The digest of each metric's last successful run, where no value of the metric was written after it (by
-    a data call's publication, say): computing that digest again means nothing to write."""
+def unchanged_since_last_run(conn: Connection, metric_ids: Sequence[str]) -> dict[str, LastRun]:
+    """Each metric's last successful run, where no value of the metric was written after it (by a data call's
+    publication, say): a refresh computing from the same inputs again has nothing to write."""
     wanted = set(metric_ids)
     last = (select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).where(RUN.c.status == RunStatus.SUCCESS)
             .group_by(RUN.c.metric_id).subquery())
-    runs = {r.metric_id: r for r in conn.execute(select(RUN.c.metric_id, RUN.c.digest, RUN.c.finished_at)
-                                                 .join(last, RUN.c.id == last.c.id))
+    runs = {r.metric_id: r for r in conn.execute(select(RUN).join(last, RUN.c.id == last.c.id))
             if r.metric_id in wanted and r.digest}
     latest_write = select(VALUE.c.metric_id, func.max(VALUE.c.valid_from)).group_by(VALUE.c.metric_id)
     written: dict[str, dt.datetime] = dict(conn.execute(latest_write.where(VALUE.c.metric_id.in_(list(runs)))).all())
-    return {metric_id: run.digest for metric_id, run in runs.items()
+    return {metric_id: LastRun(run.digest, run.rows_read, run.warnings) for metric_id, run in runs.items()
             if metric_id not in written or aware(written[metric_id]) <= aware(run.finished_at)}
 
 

@@ -64,18 +64,23 @@ def batch_query(metrics: list[MetricSpec], source: SourceSpec, table: Table, dia
     return select(month, *places, *columns).where(time.is_not(None)).group_by(month, *places)
 
 
-def compute_batch(metrics: list[MetricSpec], source: SourceSpec, conn: Connection,
-                  fy_start_month: int) -> dict[str, list[ValueRow]]:
-    """Each metric's values, from one scan of the source."""
+def batch_rows(metrics: list[MetricSpec], source: SourceSpec, conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Each metric's query rows (the ones its own query would return), from one scan of the source."""
     rows = conn.execute(batch_query(metrics, source, source_table(source), conn.dialect.name)).mappings().all()
     places = [MONTH, *query_geographies(metrics[0])]
     out = {}
     for index, metric in enumerate(metrics):
         kind = metric.kind
         assert kind is not None
-        own = [_own_row(row, places, index, kind.parts) for row in rows if row[_column(index, Part.ROWS)]]
-        out[metric.id] = roll_up(metric, own, fy_start_month)
+        out[metric.id] = [_own_row(row, places, index, kind.parts) for row in rows if row[_column(index, Part.ROWS)]]
     return out
+
+
+def compute_batch(metrics: list[MetricSpec], source: SourceSpec, conn: Connection,
+                  fy_start_month: int) -> dict[str, list[ValueRow]]:
+    """Each metric's values, from one scan of the source."""
+    found = batch_rows(metrics, source, conn)
+    return {metric.id: roll_up(metric, found[metric.id], fy_start_month) for metric in metrics}
 
 
 def _own_row(row: Any, places: list[str], index: int, parts: tuple[Part, ...]) -> dict[str, Any]:

@@ -8,9 +8,11 @@ source's own citywide rows; readings of one place at the same moment are combine
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -49,13 +51,47 @@ def _geo_key(raw: Any) -> str | None:
 
 def compute_values(metric: MetricSpec, source: SourceSpec, conn: Connection, fy_start_month: int) -> list[ValueRow]:
     """Run the metric's one query in the source database and roll the result up. Returns the values."""
+    return values_from_rows(metric, source, query_rows(metric, source, conn), fy_start_month)
+
+
+def query_rows(metric: MetricSpec, source: SourceSpec, conn: Connection) -> Sequence[Any]:
+    """The rows of the metric's one query in the source database (month × place groups, or reported figures)."""
     table = source_table(source)
     if metric.computation.kind is ComputationKind.REPORTED:
-        return reported_values(metric, source, conn.execute(reported_query(metric, source, table)).mappings().all())
-    rows = conn.execute(computed_query(metric, source, table, conn.dialect.name)).mappings().all()
+        return conn.execute(reported_query(metric, source, table)).mappings().all()
+    return conn.execute(computed_query(metric, source, table, conn.dialect.name)).mappings().all()
+
+
+def values_from_rows(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any], fy_start_month: int
+                     ) -> list[ValueRow]:
+    """The metric's values at each grain and place, from its query's rows."""
+    if metric.computation.kind is ComputationKind.REPORTED:
+        return reported_values(metric, source, rows)
     if metric.kind and metric.kind.readings:
         return roll_up_latest(metric, rows, fy_start_month)
     return roll_up(metric, rows, fy_start_month)
+
+
+def inputs_digest(metric: MetricSpec, rows: Sequence[Any], coverage: Coverage, fy_start_month: int) -> str:
+    """A fingerprint of everything a metric's values are computed from: its definition, its query's rows, what
+    the source covers, the fiscal year, and the code that computes and checks them. Equal digests mean equal
+    values, so a refresh whose inputs match the last one's has nothing to roll up, check or write."""
+    hashed = hashlib.sha256(f"{CODE}|{fy_start_month}|{coverage}|{metric.model_dump_json()}".encode())
+    for row in rows:
+        hashed.update(repr(tuple(row.values()) if isinstance(row, Mapping) else tuple(row)).encode())
+    return hashed.hexdigest()
+
+
+def _code_digest() -> str:
+    """The source of the packages that compute values (a release that changes them recomputes everything)."""
+    root = Path(__file__).resolve().parent.parent
+    hashed = hashlib.sha256()
+    for path in sorted([*(root / "metrics").glob("*.py"), *(root / "pipeline").glob("*.py")]):
+        hashed.update(path.read_bytes())
+    return hashed.hexdigest()
+
+
+CODE = _code_digest()
 
 
 def reported_values(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any]) -> list[ValueRow]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -23,13 +24,13 @@ from data.errors import describe
 from data.lease import LeaseLost, fence
 from data.models import RefreshRun, RunStatus, utcnow
 from data.sources import source_engine
-from data.store import WriteResult, unchanged_since_last_run, values_digest, write_values
+from data.store import LastRun, WriteResult, unchanged_since_last_run, write_values
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
 from metrics.spec import MetricSpec
 from metrics.values import ValueRow
-from pipeline.batch import batches, compute_batch
-from pipeline.compute import compute_values, source_coverage
+from pipeline.batch import batch_rows, batches
+from pipeline.compute import inputs_digest, query_rows, source_coverage, values_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +53,14 @@ class RunResult:
 
 def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
                    coverage: dict[str, Coverage] | None = None, lease: int | None = None,
-                   computed: list[ValueRow] | None = None, unchanged_digest: str | None = None) -> RunResult:
+                   fetched: Sequence[Any] | None = None, last: LastRun | None = None) -> RunResult:
     """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
-    ``coverage`` keeps each source's coverage across a batch, so it is read once per source; ``computed`` is
-    the metric's values when a batched query has computed them already; ``unchanged_digest`` the digest that
-    means the stored values are already these (``data.store.unchanged_since_last_run``), so nothing is read
-    or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and nothing written, once another
-    scheduler has taken over.
+    ``coverage`` keeps each source's coverage across a batch, so it is read once per source; ``fetched`` is the
+    metric's query rows when a batched query has fetched them already; ``last`` its last successful run if no
+    value was written since (``data.store.unchanged_since_last_run``): computed from the same inputs, nothing
+    is rolled up, checked, read or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and
+    nothing written, once another scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
     with session_scope() as session:
@@ -73,26 +74,27 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         source = registry.sources[metric.computation.source]
         fy_start = registry.city.fiscal_year_start_month
         known = {} if coverage is None else coverage
-        if computed is None or source.id not in known:
+        if fetched is None or source.id not in known:
             with source_engine(source).connect() as conn:
-                rows = compute_values(metric, source, conn, fy_start) if computed is None else computed
+                fetched = query_rows(metric, source, conn) if fetched is None else fetched
                 if source.id not in known:
                     known[source.id] = source_coverage(source, conn)
+        digest = inputs_digest(metric, fetched, known[source.id], fy_start)
+        rows: list[ValueRow] | None = None
+        if last is not None and digest == last.digest:
+            count, warnings = last.rows_read, (last.warnings or "").splitlines()
         else:
-            rows = computed
-        rows = check(metric, rows, known[source.id], fy_start)
-        warnings = summary(rows, fy_start)
+            rows = check(metric, values_from_rows(metric, source, fetched, fy_start), known[source.id], fy_start)
+            count, warnings = len(rows), summary(rows, fy_start)
         with get_engine().begin() as conn:
             if lease is not None:
                 fence(conn, lease)
-            digest = values_digest(rows)
-            written = (WriteResult(0, 0, len({row.key for row in rows})) if digest == unchanged_digest
-                       else write_values(conn, metric_id, rows, run_id=run_id))
+            written = WriteResult(0, 0, count) if rows is None else write_values(conn, metric_id, rows, run_id=run_id)
             conn.execute(update(RUN).where(RUN.c.id == run_id).values(
-                status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=len(rows),
+                status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=count,
                 rows_written=written.inserted + written.restated, rows_unchanged=written.unchanged,
                 warnings="\n".join(warnings) or None, digest=digest))
-        return RunResult(metric_id, RunStatus.SUCCESS, len(rows), written.inserted + written.restated,
+        return RunResult(metric_id, RunStatus.SUCCESS, count, written.inserted + written.restated,
                          warnings=tuple(warnings))
     except LeaseLost:
         raise  # the new leader has marked the run abandoned
@@ -144,17 +146,17 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     with get_engine().connect() as conn:
         unchanged = unchanged_since_last_run(conn, ids)
 
-    def run(metric_id: str, computed: list[ValueRow] | None = None) -> None:
-        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, computed=computed,
-                                      unchanged_digest=unchanged.get(metric_id)))
+    def run(metric_id: str, fetched: Sequence[Any] | None = None) -> None:
+        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
+                                      last=unchanged.get(metric_id)))
         if progress:
             progress(len(results), len(ids), results[-1])
 
     batched: set[str] = set()
     for batch in batches(chosen):
-        computed = _compute_batch(registry, batch)
+        fetched = _fetch_batch(registry, batch)
         for metric in batch:
-            run(metric.id, computed.get(metric.id))
+            run(metric.id, fetched.get(metric.id))
             batched.add(metric.id)
     for metric_id in ids:
         if metric_id not in batched:
@@ -162,12 +164,12 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     return results
 
 
-def _compute_batch(registry: Registry, batch: list[MetricSpec]) -> dict[str, list[ValueRow]]:
-    """The batch's values from one query; none (each metric then runs its own query) if that query fails."""
+def _fetch_batch(registry: Registry, batch: list[MetricSpec]) -> dict[str, list[dict[str, Any]]]:
+    """The batch's query rows from one query; none (each metric then runs its own query) if that query fails."""
     source = registry.sources[batch[0].computation.source]
     try:
         with source_engine(source).connect() as conn:
-            return compute_batch(batch, source, conn, registry.city.fiscal_year_start_month)
+            return batch_rows(batch, source, conn)
     except Exception as exc:
         logger.warning("batched query of %d metrics on source %s failed (%s); each runs its own query",
                        len(batch), source.id, describe(exc), exc_info=True)

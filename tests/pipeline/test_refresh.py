@@ -13,6 +13,7 @@ from data.db import get_engine
 from data.models import MetricValue, RefreshRun
 from data.store import read_values, unchanged_since_last_run, write_values
 from metrics.registry import Registry
+from metrics.spec import Grain
 from metrics.status import Status, assess
 from pipeline.refresh import refresh_all, refresh_metric
 from tests.helpers import at, put_events, value_of
@@ -76,20 +77,33 @@ def test_second_refresh_writes_nothing(database: str, test_registry: Registry) -
     assert [r.written for r in second] == [0, 0, 0]
 
 
-def test_a_refresh_computing_what_the_last_wrote_reads_and_writes_nothing(database: str,
-                                                                          test_registry: Registry) -> None:
+def test_a_refresh_from_the_same_inputs_as_the_last_reads_and_writes_nothing(database: str,
+                                                                            test_registry: Registry) -> None:
     put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3}])
     refresh_all(test_registry)
     with get_engine().connect() as conn:
         unchanged = unchanged_since_last_run(conn, sorted(test_registry.metrics))
         digests = dict(conn.execute(select(RUNS.c.metric_id, RUNS.c.digest)).all())
-    assert unchanged == digests and len(unchanged) == 3
+    assert {metric_id: last.digest for metric_id, last in unchanged.items()} == digests and len(unchanged) == 3
     second = refresh_all(test_registry)
     assert [(r.status, r.written) for r in second] == [("success", 0)] * 3
     with get_engine().connect() as conn:
         kept = conn.execute(select(RUNS.c.rows_unchanged).where(RUNS.c.metric_id == "events_count")
                             .order_by(RUNS.c.id.desc())).first()
     assert kept is not None and kept[0] == second[1].rows > 0  # every value counted as unchanged, none read
+
+
+def test_a_skipped_refresh_keeps_its_warnings_and_a_changed_definition_is_recomputed(
+        database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 3},
+                               {"event_id": "b", "happened_at": at("2025-09-12"), "district": 3}])
+    [first] = refresh_all(test_registry, ["events_count"])
+    [again] = refresh_all(test_registry, ["events_count"])
+    assert first.warnings and again.warnings == first.warnings and again.rows == first.rows  # Sep is partial
+    monthly = test_registry.metrics["events_count"].model_copy(update={"grains": (Grain.MONTH,)})
+    changed = dataclasses.replace(test_registry, metrics={**test_registry.metrics, "events_count": monthly})
+    [redone] = refresh_all(changed, ["events_count"])
+    assert redone.rows < first.rows  # computed anew for the new definition (fewer grains), not skipped
 
 
 def test_a_value_written_since_the_last_refresh_is_not_taken_as_unchanged(database: str,
