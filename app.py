@@ -24,8 +24,8 @@ from dashboard.routes import register_routes
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
 from data.config import Settings, SettingsError
+from data.registry_cache import cached_registry
 from metrics.issues import RegistryError
-from metrics.publishable import load_registry
 from metrics.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     """Build the app. Raises :class:`RegistryError` when a registry file or ``city.yaml`` is broken; objects with
     errors of their own are set aside (logged, and listed on data health) and the rest is served."""
     settings = settings or Settings.from_env()
-    registry = registry or load_registry(settings.registry_dir)
+    registry = registry or cached_registry(settings.registry_dir, settings.cache_dir)
     for issue in registry.set_aside:
         logger.warning("set aside until fixed (not published): %s", issue)
     pio.templates.default = "plotly_white"

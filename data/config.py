@@ -60,6 +60,7 @@ class Settings:
         api_rate_limit: requests per address to the open-data API (``API_RATE_LIMIT``, "120 per minute").
         rate_limit_storage: where the API's request counts are kept (``RATE_LIMIT_STORAGE``): "memory://" counts
             per process; "redis://host:6379" or "memcached://host:11211" shares them between workers.
+        cache_dir: where the validated registry is cached for web workers (``CACHE_DIR``, ``instance/cache``).
     """
 
     database_url: str
@@ -73,6 +74,7 @@ class Settings:
     site_url: str = ""
     api_rate_limit: str = "120 per minute"
     rate_limit_storage: str = "memory://"
+    cache_dir: Path = PROJECT_ROOT / "instance" / "cache"
 
     @property
     def development(self) -> bool:
@@ -92,6 +94,7 @@ class Settings:
             site_url=(os.environ.get("SITE_URL") or "").rstrip("/"),
             api_rate_limit=_rate(os.environ.get("API_RATE_LIMIT") or "120 per minute"),
             rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE") or "memory://",
+            cache_dir=Path(os.environ.get("CACHE_DIR") or PROJECT_ROOT / "instance" / "cache"),
         )
 
 
