@@ -36,10 +36,9 @@ def score_trend(points: Sequence[ScorePoint], key: str, name: str) -> html.Secti
         html.H2(f"{name} score by quarter", className="h5"),
         html.Img(src=_image([(p.label, s.score or 0.0, p.basis) for p, s in scored], summary), alt=summary,
                  className="score-trend", width=WIDTH, height=HEIGHT),
-        html.P(f"Each point judges every measure with the values in hand at that quarter's end; a measure whose "
-               "data is late counts by its last reading, so a flat line can mean no newer data (the table says how "
-               f"many were waiting). The dashed line is 1.0, every measure at its target. {_rebuilt_words(rebuilt)}",
-               className="small text-muted"),
+        html.P("Each point judges every measure with the values in hand at that quarter's end; a late measure "
+               "counts by its last reading, so a flat line can mean no newer data. Dashed: 1.0, every measure at "
+               f"target. {_rebuilt_words(rebuilt)}", className="small text-muted"),
         html.Details([html.Summary("The scores as a table"), _table(scored)], className="small"),
     ], className="score-history")
 
@@ -54,8 +53,8 @@ def beside(intro: list[Any], trend: html.Section | None) -> dbc.Row | html.Div:
 def _rebuilt_words(rebuilt: list[ScorePoint]) -> str:
     if not rebuilt:
         return ""
-    return (f"Up to {rebuilt[-1].label}, before this site kept its own history, the points are reconstructed from "
-            "today's data for the periods then ended (drawn hollow).")
+    return (f"Hollow points (to {rebuilt[-1].label}) are reconstructed from today's data for the periods then "
+            "ended: this site kept no history before.")
 
 
 def _table(scored: list[tuple[ScorePoint, Summary]]) -> html.Table:

@@ -112,6 +112,23 @@ def test_long_lists_are_paged(served: str, browser: Any) -> None:
     page.close()
 
 
+def test_the_city_and_each_pillar_show_their_score_by_quarter(served: str, browser: Any) -> None:
+    for path, name in (("/", "City"), ("/pillars/3", "Pillar 3")):
+        page, problems = open_page(browser, served + path, 390, 844)
+        section = page.locator(".score-history")
+        assert section.get_by_role("heading", name=f"{name} score by quarter").count() == 1
+        chart = section.get_by_role("img")
+        assert f"{name} score by quarter, from" in (chart.get_attribute("alt") or "")
+        section.get_by_text("The scores as a table").click()
+        rows = section.locator("tbody tr")
+        assert rows.count() == 9 and rows.last.locator("th").inner_text() == "Now"
+        now = rows.last.locator("td").first.inner_text()
+        lead = page.locator("main").inner_text()
+        assert (f"City score {now}." if name == "City" else f"Score {now}") in lead
+        assert "reconstructed" in section.inner_text() and problems == []
+        page.close()
+
+
 def test_click_through_overview_pillar_metric(served: str, browser: Any) -> None:
     page, _ = open_page(browser, served + "/")
     assert page.locator(".pillar-card").count() == 6
