@@ -96,13 +96,13 @@ def main() -> int:
         bench = registry(args.metrics, types)
         print(f"{args.rows:,} rows, {types:,} request types, {args.metrics:,} metrics on {args.backend} "
               f"(prepared in {time.perf_counter() - started:.0f} s)", flush=True)
-        groups = list(batches(bench.metrics.values()))
+        groups = list(batches(bench.metrics.values(), bench.sources))
         engine = source_engine(SOURCE)
 
         def floor() -> None:
             with engine.connect() as conn:
                 for group in groups:
-                    conn.execute(batch_query(group, SOURCE, source_table(SOURCE), engine.dialect.name)).all()
+                    conn.execute(batch_query(group, source_table(SOURCE), engine.dialect.name)[0]).all()
 
         def progress(done: int, total: int, _: object) -> None:
             if done % 500 == 0 or done == total:

@@ -1,15 +1,20 @@
 """Batched computation: the computed metrics of one source that group by the same places share one grouped query,
-each metric's filters a condition inside its own aggregates, so the source is scanned once per batch instead of
-once per metric. Each metric's month rows are then rolled up exactly as if it had run its own query.
+so the source is scanned once per batch instead of once per metric; each metric's rows are then rolled up
+exactly as if it had run its own query.
 
-A batch holds at most ``BATCH_SIZE`` metrics, which keeps the select list within every database's column
-limit (PostgreSQL's is 1,664). Metrics that keep readings (``latest``) and reported figures run their own query.
+Two things keep a batch's query small. Metrics told apart by an equality filter on one column (a set of
+indicators per request type) are split by grouping by that column instead of a condition each; and metrics whose
+other filters and parts are alike share their aggregate columns. A 311 table's 5,000 indicators over 1,250
+request types are one query with a handful of aggregates. What differs stays a condition inside the metric's own
+aggregates (``sum(case when … then 1 else 0 end)``), at most ``MAX_COLUMNS`` of them per query (PostgreSQL takes
+1,664 columns). Metrics that keep readings (``latest``) and reported figures run their own query.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
@@ -18,12 +23,24 @@ from sqlalchemy.sql.schema import Table
 
 from data.sources import source_table
 from metrics.aggregations import Part
-from metrics.spec import ComputationKind, MetricSpec, SourceSpec
+from metrics.columns import filter_value
+from metrics.spec import ColumnType, ComputationKind, Filter, FilterOp, MetricSpec, SourceSpec
 from metrics.values import ValueRow
 from pipeline.compute import roll_up
 from pipeline.query import MONTH, all_of, month_bucket, part_aggregate, query_geographies, value_expression
 
-BATCH_SIZE = 200  # metrics per query: up to 5 columns each
+MAX_COLUMNS = 600  # aggregate columns per query
+SPLIT = "split_value"
+SPLITTABLE = (ColumnType.TEXT, ColumnType.INTEGER)  # exact equality: no float or time to compare
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Metrics computed by one query; ``split`` is the column whose value tells them apart, if any."""
+
+    source: SourceSpec
+    metrics: tuple[MetricSpec, ...]
+    split: str | None = None
 
 
 def batchable(metric: MetricSpec) -> bool:
@@ -31,61 +48,119 @@ def batchable(metric: MetricSpec) -> bool:
         and not metric.kind.readings
 
 
-def batches(metrics: Iterable[MetricSpec]) -> Iterator[list[MetricSpec]]:
-    """The batchable metrics grouped by source and the places their query groups by, ``BATCH_SIZE`` at most."""
+def batches(metrics: Iterable[MetricSpec], sources: dict[str, SourceSpec]) -> Iterator[Batch]:
+    """The batchable metrics grouped by source, the places their query groups by and the column that tells
+    them apart (the one most of them keep a single value of), ``MAX_COLUMNS`` aggregates at most per batch."""
     groups: dict[tuple[str, tuple[str, ...]], list[MetricSpec]] = defaultdict(list)
     for metric in metrics:
-        if batchable(metric):
+        if batchable(metric) and metric.computation.source in sources:
             groups[(metric.computation.source, tuple(query_geographies(metric)))].append(metric)
-    for members in groups.values():
-        for start in range(0, len(members), BATCH_SIZE):
-            yield members[start:start + BATCH_SIZE]
+    for (source_id, _), members in groups.items():
+        source = sources[source_id]
+        common = Counter(column for m in members for column in _split_columns(m, source))
+        by_split: dict[str | None, list[MetricSpec]] = defaultdict(list)
+        for metric in members:
+            candidates = _split_columns(metric, source)
+            by_split[max(candidates, key=lambda c: (common[c], c)) if candidates else None].append(metric)
+        for split, chosen in by_split.items():
+            chunk: list[MetricSpec] = []
+            columns: set[str] = set()
+            for metric in chosen:
+                mine = {_aggregate_key(metric, part, split) for part in _parts(metric)}
+                if chunk and len(columns | mine) > MAX_COLUMNS:
+                    yield Batch(source, tuple(chunk), split)
+                    chunk, columns = [], set()
+                chunk.append(metric)
+                columns |= mine
+            if chunk:
+                yield Batch(source, tuple(chunk), split)
 
 
-def _column(index: int, part: Part) -> str:
-    return f"m{index}_{part.value}"
+def _split_columns(metric: MetricSpec, source: SourceSpec) -> list[str]:
+    """Columns the metric keeps one value of (an equality filter on a value, of a text or integer column)."""
+    return [f.column for f in metric.computation.filters
+            if f.op is FilterOp.EQ and f.other_column is None and f.value is not None
+            and not isinstance(f.value, list) and (spec := source.column(f.column)) is not None
+            and spec.type in SPLITTABLE]
 
 
-def batch_query(metrics: list[MetricSpec], source: SourceSpec, table: Table, dialect: str) -> Select[Any]:
-    """``SELECT month_start, <places>, <each metric's rows and parts, over the rows its filters keep> … GROUP BY
-    month_start, <places>``. Every metric gets a ``rows`` column, so a group none of its rows fall in is told
-    apart from a group whose parts are zero."""
+def _split_filter(metric: MetricSpec, split: str | None) -> Filter | None:
+    return next((f for f in metric.computation.filters if split and f.column == split and f.op is FilterOp.EQ
+                 and f.other_column is None), None)
+
+
+def _rest(metric: MetricSpec, split: str | None) -> tuple[Filter, ...]:
+    """The metric's filters but the one the split column stands for."""
+    taken = _split_filter(metric, split)
+    kept = list(metric.computation.filters)
+    if taken is not None:
+        kept.remove(taken)
+    return tuple(kept)
+
+
+def _parts(metric: MetricSpec) -> tuple[Part, ...]:
+    assert metric.kind is not None
+    return tuple(dict.fromkeys((Part.ROWS, *metric.kind.parts)))
+
+
+def _aggregate_key(metric: MetricSpec, part: Part, split: str | None) -> str:
+    """What an aggregate column computes: metrics with the same key share the column."""
+    c = metric.computation
+    counted = [f.model_dump_json() for f in _rest(metric, split)]
+    numerator = [f.model_dump_json() for f in c.numerator_filters] if part is Part.NUMERATOR_ROWS else []
+    value = (c.value_column, c.days_between) if part in (Part.VALUE_SUM, Part.VALUE_COUNT) else None
+    return repr((part.value, sorted(counted), sorted(numerator), value))
+
+
+def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], dict[str, str]]:
+    """``SELECT month_start, <places>[, <split column>], <aggregates> … GROUP BY`` the same, and the label of the
+    column each aggregate key is in."""
+    source = batch.source
     time = table.c[source.time_column]
     month = month_bucket(dialect, time).label(MONTH)
-    places = [table.c[source.geographies[g]].label(g) for g in query_geographies(metrics[0])]
-    columns: list[ColumnElement[Any]] = []
-    for index, metric in enumerate(metrics):
-        kind = metric.kind
-        assert kind is not None
-        keeps = all_of(source, table, metric.computation.filters)
+    groups: list[ColumnElement[Any]] = [month, *(table.c[source.geographies[g]].label(g)
+                                                  for g in query_geographies(batch.metrics[0]))]
+    where: ColumnElement[bool] = time.is_not(None)
+    if batch.split:
+        groups.append(table.c[batch.split].label(SPLIT))
+        column = source.column(batch.split)
+        assert column is not None
+        kept = {filter_value(column, f.value) for m in batch.metrics if (f := _split_filter(m, batch.split))}
+        where = where & table.c[batch.split].in_(sorted(kept))
+    labels: dict[str, str] = {}
+    aggregates: list[ColumnElement[Any]] = []
+    for metric in batch.metrics:
+        keeps = all_of(source, table, _rest(metric, batch.split))
         value = value_expression(metric, table, dialect)
-        columns += [part_aggregate(part, source, table, metric, value, keeps).label(_column(index, part))
-                    for part in dict.fromkeys((Part.ROWS, *kind.parts))]
-    return select(month, *places, *columns).where(time.is_not(None)).group_by(month, *places)
+        for part in _parts(metric):
+            key = _aggregate_key(metric, part, batch.split)
+            if key not in labels:
+                labels[key] = f"a{len(labels)}"
+                aggregates.append(part_aggregate(part, source, table, metric, value, keeps).label(labels[key]))
+    return select(*groups, *aggregates).where(where).group_by(*groups), labels
 
 
-def batch_rows(metrics: list[MetricSpec], source: SourceSpec, conn: Connection) -> dict[str, list[dict[str, Any]]]:
+def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]]:
     """Each metric's query rows (the ones its own query would return), from one scan of the source."""
-    rows = conn.execute(batch_query(metrics, source, source_table(source), conn.dialect.name)).mappings().all()
-    places = [MONTH, *query_geographies(metrics[0])]
+    query, labels = batch_query(batch, source_table(batch.source), conn.dialect.name)
+    rows = conn.execute(query).mappings().all()
+    places = [MONTH, *query_geographies(batch.metrics[0])]
+    by_value: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_value[row[SPLIT] if batch.split else None].append(row)
+    column = batch.source.column(batch.split) if batch.split else None
     out = {}
-    for index, metric in enumerate(metrics):
-        kind = metric.kind
-        assert kind is not None
-        out[metric.id] = [_own_row(row, places, index, kind.parts) for row in rows if row[_column(index, Part.ROWS)]]
+    for metric in batch.metrics:
+        taken = _split_filter(metric, batch.split)
+        mine = by_value[filter_value(column, taken.value) if column and taken else None]
+        parts = {part: labels[_aggregate_key(metric, part, batch.split)] for part in _parts(metric)}
+        out[metric.id] = [{**{place: row[place] for place in places},
+                           **{part.value: row[label] for part, label in parts.items()}}
+                          for row in mine if row[parts[Part.ROWS]]]
     return out
 
 
-def compute_batch(metrics: list[MetricSpec], source: SourceSpec, conn: Connection,
-                  fy_start_month: int) -> dict[str, list[ValueRow]]:
+def compute_batch(batch: Batch, conn: Connection, fy_start_month: int) -> dict[str, list[ValueRow]]:
     """Each metric's values, from one scan of the source."""
-    found = batch_rows(metrics, source, conn)
-    return {metric.id: roll_up(metric, found[metric.id], fy_start_month) for metric in metrics}
-
-
-def _own_row(row: Any, places: list[str], index: int, parts: tuple[Part, ...]) -> dict[str, Any]:
-    """The row the metric's own query would have returned for this group."""
-    own: dict[str, Any] = {place: row[place] for place in places}
-    for part in parts:
-        own[part.value] = row[_column(index, part)]
-    return own
+    found = batch_rows(batch, conn)
+    return {metric.id: roll_up(metric, found[metric.id], fy_start_month) for metric in batch.metrics}

@@ -129,7 +129,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             _say(f"    warning: {result.metric_id}: {warning}")
 
-    results = refresh_all(registry, args.metric, progress=progress)
+    results = refresh_all(registry, args.metric, progress=progress, workers=args.workers)
     failed = [r for r in results if r.status != "success"]
     _say(f"\nRefreshed {len(results) - len(failed)} of {len(results)} metrics; "
          f"{sum(r.rows for r in results):,} values computed, {sum(r.written for r in results):,} new or restated; "
@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
     refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
+    refresh.add_argument("--workers", type=int, default=2, metavar="N",
+                         help="batched queries running at once in the source databases, ahead of the roll-up "
+                              "(default 2)")
     refresh.set_defaults(func=cmd_refresh)
 
     sched = commands.add_parser("scheduler", help="run the refresh scheduler in this process (one leader per database)")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +29,8 @@ from data.sources import source_engine
 from data.store import LastRun, WriteResult, unchanged_since_last_run, write_values
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
-from metrics.spec import MetricSpec
 from metrics.values import ValueRow
-from pipeline.batch import batch_rows, batches
+from pipeline.batch import Batch, batch_rows, batches
 from pipeline.compute import inputs_digest, query_rows, source_coverage, values_from_rows
 
 logger = logging.getLogger(__name__)
@@ -130,12 +131,14 @@ def _alive(runner: str) -> bool:
 
 
 def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, trigger: str = "cli",
-                progress: Callable[[int, int, RunResult], None] | None = None) -> list[RunResult]:
+                progress: Callable[[int, int, RunResult], None] | None = None,
+                workers: int = 2) -> list[RunResult]:
     """Refresh the given metrics (default: all); returns each run's result.
 
     Computed metrics of one source that group by the same places are computed by one query per batch
     (``pipeline.batch``); if a batch's query fails, each of its metrics runs its own, so a failing metric is
-    recorded on its own and never holds the others back. The rest run one by one.
+    recorded on its own and never holds the others back. Up to ``workers`` batch queries run in their
+    databases while the batch before is rolled up and written. The rest run one by one.
     """
     abandon_dead_runs()
     ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
@@ -153,9 +156,8 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
             progress(len(results), len(ids), results[-1])
 
     batched: set[str] = set()
-    for batch in batches(chosen):
-        fetched = _fetch_batch(registry, batch)
-        for metric in batch:
+    for batch, fetched in _prefetched(list(batches(chosen, registry.sources)), workers):
+        for metric in batch.metrics:
             run(metric.id, fetched.get(metric.id))
             batched.add(metric.id)
     for metric_id in ids:
@@ -164,13 +166,27 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     return results
 
 
-def _fetch_batch(registry: Registry, batch: list[MetricSpec]) -> dict[str, list[dict[str, Any]]]:
+def _prefetched(found: list[Batch], workers: int) -> Iterator[tuple[Batch, dict[str, list[dict[str, Any]]]]]:
+    """Each batch with its rows, in order, the queries of up to ``workers`` batches running ahead (the database
+    does that work while this process rolls up; more ahead would only hold more rows in memory)."""
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="batch-query") as pool:
+        ahead: deque[tuple[Batch, Future[dict[str, list[dict[str, Any]]]]]] = deque()
+        for batch in found:
+            ahead.append((batch, pool.submit(_fetch_batch, batch)))
+            if len(ahead) > max(1, workers):
+                done, rows = ahead.popleft()
+                yield done, rows.result()
+        while ahead:
+            done, rows = ahead.popleft()
+            yield done, rows.result()
+
+
+def _fetch_batch(batch: Batch) -> dict[str, list[dict[str, Any]]]:
     """The batch's query rows from one query; none (each metric then runs its own query) if that query fails."""
-    source = registry.sources[batch[0].computation.source]
     try:
-        with source_engine(source).connect() as conn:
-            return batch_rows(batch, source, conn)
+        with source_engine(batch.source).connect() as conn:
+            return batch_rows(batch, conn)
     except Exception as exc:
         logger.warning("batched query of %d metrics on source %s failed (%s); each runs its own query",
-                       len(batch), source.id, describe(exc), exc_info=True)
+                       len(batch.metrics), batch.source.id, describe(exc), exc_info=True)
         return {}
