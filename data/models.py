@@ -106,7 +106,7 @@ class RefreshRun(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     warnings: str | None = Field(default=None, sa_column=Column(Text))
     lease: int | None = None  # the scheduler's fencing token (data.lease); none for refreshes run by hand
-    digest: str | None = Field(default=None, max_length=64)  # of the values computed (data.store.values_digest)
+    digest: str | None = Field(default=None, max_length=64)  # of its inputs (pipeline.compute.inputs_digest)
 
 
 class SchedulerLease(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""a digest of the values each refresh run computed, so a refresh that computes the same values skips the write
+"""a digest of what each refresh run computed its values from, so a refresh from the same inputs skips the work
 
 Revision ID: 0010
 Revises: 0009
