@@ -55,7 +55,8 @@ def install(app: Dash) -> None:
         if request.path == callback_endpoint:
             payload = request.get_json(silent=True)
             if isinstance(payload, dict) and payload.get("output") == ROUTER_OUTPUT:
-                return _dash_json({"multi": True, "response": {"_pages_content": {"children": notice()}}})
+                return _dash_json({"multi": True, "response": {"_pages_content": {"children": notice()},
+                                                               "_pages_store": {"data": {"title": TITLE}}}})
             return Response(status=204)  # any other callback: leave the page as it is
         if request.path == layout_endpoint:
             return _dash_json(html.Main(notice(), id="main", className="container py-5"))

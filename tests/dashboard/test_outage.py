@@ -101,11 +101,15 @@ def test_the_browser_shows_the_message_not_a_blank_page(behind_proxy: tuple[Any,
     app, proxy = behind_proxy
     with serving(app) as base:
         page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         proxy.cut()
         for path in ("/", "/metrics/events_count"):
             page.goto(base + path)
             page.wait_for_selector(".unavailable, h1", timeout=15_000)
             assert UNAVAILABLE in page.locator("h1").first.inner_text()
+            page.wait_for_function(f"document.title.startsWith({UNAVAILABLE!r})")
+        assert not [e for e in errors if "TypeError" in e], errors  # the page's title script gets its title too
         assert_accessible(page, "outage-metric")
         proxy.restore()
         page.goto(base + "/metrics/events_count")
