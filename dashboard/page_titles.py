@@ -45,8 +45,7 @@ def _goal(goal_id: str) -> str:
 
 
 def _agency(agency_id: str) -> str:
-    agency = gate().registry.agencies[agency_id]
-    return agency.public_name or agency.name
+    return gate().registry.agencies[agency_id].shown_name
 
 
 def _service(service_id: str) -> str:

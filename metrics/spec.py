@@ -185,6 +185,11 @@ class Agency(_Frozen):
     public_name: str | None = None
     deputy_mayor_area: str | None = None
 
+    @property
+    def shown_name(self) -> str:
+        """The name residents know it by."""
+        return self.public_name or self.name
+
 
 class Service(_Frozen):
     id: RefId

@@ -43,7 +43,7 @@ def goals(reads: Gate, today: dt.date) -> list[models.Goal]:
 
 def agencies(reads: Gate, today: dt.date) -> list[models.Agency]:
     registry, summaries = reads.registry, reads.summaries(PUBLIC, today, Level.AGENCY)
-    return [models.Agency(id=a.id, name=a.public_name or a.name, page=f"/agencies/{a.id}",
+    return [models.Agency(id=a.id, name=a.shown_name, page=f"/agencies/{a.id}",
                           services=[s.id for s in registry.services.values() if s.agency == a.id],
                           **_scored(summaries.get(a.id)))
             for a in sorted(registry.agencies.values(), key=lambda a: a.id)]

@@ -22,9 +22,9 @@ def layout() -> html.Div:
     registry = reads.registry
     summaries = reads.summaries(viewer, today(), Level.AGENCY)
     areas: dict[str, list[html.Li]] = {}
-    for agency in sorted((registry.agencies[a] for a in summaries), key=lambda a: (a.public_name or a.name).lower()):
+    for agency in sorted((registry.agencies[a] for a in summaries), key=lambda a: a.shown_name.lower()):
         areas.setdefault(agency.deputy_mayor_area or INDEPENDENT, []).append(
-            entry(agency.public_name or agency.name, f"/agencies/{agency.id}", summaries[agency.id]))
+            entry(agency.shown_name, f"/agencies/{agency.id}", summaries[agency.id]))
     ordered = sorted(areas, key=lambda a: (a == INDEPENDENT, a.lower()))
     return html.Div([
         breadcrumb([("Overview", "/"), ("Agencies", None)]),

@@ -52,7 +52,7 @@ def layout(agency_id: str = "", **query: Any) -> html.Div:
         ]))
     return html.Div([
         breadcrumb([("Overview", "/"), (agency.name, None)]),
-        html.H1(agency.public_name or agency.name),
+        html.H1(agency.shown_name),
         html.P(f"{len(metrics)} measures across {len(groups)} budget services. Services with the most "
                "off-track measures come first.", className="lead"),
         status_counts(summarize(snapshot.assessments[m.id] for m in metrics)),

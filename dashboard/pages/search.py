@@ -31,7 +31,7 @@ def layout(q: str = "") -> html.Div:
         sections.append(_section("Measures", [(m.title, f"/metrics/{m.id}", m.definition)
                                              for m in results.metrics]))
     if results.agencies:
-        sections.append(_section("Agencies", [(a.public_name or a.name, f"/agencies/{a.id}", None)
+        sections.append(_section("Agencies", [(a.shown_name, f"/agencies/{a.id}", None)
                                              for a in results.agencies]))
     if results.services:
         sections.append(_section("Budget services", [(s.name, f"/services/{s.id}", s.id) for s in results.services]))

@@ -25,8 +25,7 @@ def layout() -> html.Div:
                           key=lambda s: s.name.lower()):
         by_agency.setdefault(service.agency, []).append(
             entry(f"{service.name} ({service.id})", f"/services/{service.id}", summaries[service.id]))
-    names = {a: (registry.agencies[a].public_name or registry.agencies[a].name) if a in registry.agencies else a
-             for a in by_agency}
+    names = {a: registry.agencies[a].shown_name if a in registry.agencies else a for a in by_agency}
     ordered = sorted(by_agency, key=lambda a: names[a].lower())
     return html.Div([
         breadcrumb([("Overview", "/"), ("Budget services", None)]),
