@@ -124,8 +124,7 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
         latest: Any = [row.latest,
                        html.Span([html.Span(" ⚠", **aria(hidden="true")), f" {row.caveat}"],
                                  className="value-caveat held-out") if row.caveat else None,
-                       html.Span(a.period, className="value-period") if a.period else None,
-                       html.Span(row.change, className="value-period") if row.change else None]
+                       *value_context(a.period, row.change)]
         cells = [html.Th(dcc.Link(m.title, href=f"/metrics/{m.id}"), scope="row"),
                  html.Td(assessment_chip(a), **data_label("Status")), html.Td(latest, **data_label("Latest")),
                  html.Td(row.target, **data_label("Target")), html.Td(score_text(a.score), **data_label("Score")),
@@ -135,6 +134,11 @@ def measure_table(rows: Sequence[MeasureRow], path: str, query: Mapping[str, str
         body.append(html.Tr(cells))
     return scroll_region(html.Table([html.Caption(caption), html.Thead(html.Tr(heads)), html.Tbody(body)],
                                     className="table table-hover measure-table stacks"), caption)
+
+
+def value_context(*words: str | None) -> list[html.Span]:
+    """The lines under a figure saying what it covers: its period, its change on the year before, its year."""
+    return [html.Span(w, className="value-period") for w in words if w]
 
 
 def _trend_alt(row: MeasureRow) -> str:

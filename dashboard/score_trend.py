@@ -3,7 +3,6 @@ script, nothing to download) with the figures as a table, and a word on the poin
 
 from __future__ import annotations
 
-import base64
 import html as text
 import math
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from dash import html
 
 from dashboard.components import data_label, score_text
 from dashboard.figures import GRID, INK, NAVY, TARGET
+from dashboard.svg_charts import data_uri
 from metrics.score_history import Basis, ScorePoint
 from metrics.scores import Summary
 from metrics.status import Status
@@ -99,4 +99,4 @@ def _image(series: list[tuple[str, float, Basis]], summary: str) -> str:
         parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" fill="{INK}">'
                      f'{text.escape(series[i][0])}</text>')
     parts.append("</svg>")
-    return "data:image/svg+xml;base64," + base64.b64encode("".join(parts).encode()).decode()
+    return data_uri("".join(parts))

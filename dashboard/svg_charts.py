@@ -68,7 +68,10 @@ def trend_svg(points: Sequence[Point], fmt: FormatType | None, unit: str | None,
 
 def trend_image(points: Sequence[Point], fmt: FormatType | None, unit: str | None, summary: str) -> str:
     """The chart as an image with ``summary`` as its alternative text, which a tagged PDF keeps on its figure."""
-    svg = trend_svg(points, fmt, unit, summary)
-    data = base64.b64encode(svg.encode()).decode()
-    return (f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(summary, quote=True)}" '
+    return (f'<img src="{data_uri(trend_svg(points, fmt, unit, summary))}" alt="{html.escape(summary, quote=True)}" '
             f'style="max-width:100%;height:auto">')
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as a ``data:`` address for an image: no request, and a PDF keeps it."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

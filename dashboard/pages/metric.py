@@ -20,6 +20,7 @@ from dashboard.components import (
     href,
     post_button,
     scroll_region,
+    value_context,
 )
 from dashboard.context import current_viewer, gate, today
 from dashboard.figures import trend_figure
@@ -192,19 +193,19 @@ def _facts(page: MetricPage) -> dbc.Row:
     change = change_words(m, a)
     latest = [format_value(a.value, m.format, m.unit) if a.value is not None else "No data",
               html.Span(f" · {', '.join(notes)}", className="fact-note") if notes and a.value is not None else None,
-              html.Span(a.period, className="value-period") if a.period else None,
-              html.Span(change, className="value-period") if change else None]
+              *value_context(a.period, change)]
     year_target = _year_target(page)
+    has_target = a.target is not None or year_target is not None
     target = (target_words(m, a) if a.target is not None else
               format_value(year_target, m.format, m.unit) if year_target is not None else "None set")
     fy_start = gate().registry.city.fiscal_year_start_month
-    year = f"for FY{fiscal_year(a.data_through, fy_start)}" if a.data_through and target != "None set" else None
-    facts = [("Latest", latest),
-             ("Target", [target, html.Span(year, className="value-period") if year else None]),
-             ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
-                         "none": "No direction"}[m.direction.value]),
-             ("Data through", f"{a.data_through:%b} {a.data_through.day}, {a.data_through.year}"
-              if a.data_through else "—")]
+    year = f"for FY{fiscal_year(a.data_through, fy_start)}" if a.data_through and has_target else None
+    facts: list[tuple[str, Any]] = [
+        ("Latest", latest),
+        ("Target", [target, *value_context(year)]),
+        ("Better", {"increase": "Higher", "decrease": "Lower", "maintain": "Within a band",
+                    "none": "No direction"}[m.direction.value]),
+        ("Data through", f"{a.data_through:%b} {a.data_through.day}, {a.data_through.year}" if a.data_through else "—")]
     return dbc.Row([dbc.Col(html.Div([html.Div(label, className="fact-label"), html.Div(value, className="fact-value")],
                                      className="fact"), xs=6, md=3) for label, value in facts], className="facts g-3")
 
