@@ -71,11 +71,10 @@ class LastRun:
 def unchanged_since_last_run(conn: Connection, metric_ids: Sequence[str]) -> dict[str, LastRun]:
     """Each metric's last successful run, where no value of the metric was written after it (by a data call's
     publication, say): a refresh computing from the same inputs again has nothing to write."""
-    wanted = set(metric_ids)
-    last = (select(RUN.c.metric_id, func.max(RUN.c.id).label("id")).where(RUN.c.status == RunStatus.SUCCESS)
+    last = (select(RUN.c.metric_id, func.max(RUN.c.id).label("id"))
+            .where(RUN.c.status == RunStatus.SUCCESS, RUN.c.metric_id.in_(list(metric_ids)))
             .group_by(RUN.c.metric_id).subquery())
-    runs = {r.metric_id: r for r in conn.execute(select(RUN).join(last, RUN.c.id == last.c.id))
-            if r.metric_id in wanted and r.digest}
+    runs = {r.metric_id: r for r in conn.execute(select(RUN).join(last, RUN.c.id == last.c.id)) if r.digest}
     latest_write = select(VALUE.c.metric_id, func.max(VALUE.c.valid_from)).group_by(VALUE.c.metric_id)
     written: dict[str, dt.datetime] = dict(conn.execute(latest_write.where(VALUE.c.metric_id.in_(list(runs)))).all())
     return {metric_id: LastRun(run.digest, run.rows_read, run.warnings) for metric_id, run in runs.items()

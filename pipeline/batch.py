@@ -112,9 +112,9 @@ def _aggregate_key(metric: MetricSpec, part: Part, split: str | None) -> str:
     return repr((part.value, sorted(counted), sorted(numerator), value))
 
 
-def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], dict[str, str]]:
-    """``SELECT month_start, <places>[, <split column>], <aggregates> … GROUP BY`` the same, and the label of the
-    column each aggregate key is in."""
+def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], dict[tuple[str, Part], str]]:
+    """``SELECT month_start, <places>[, <split column>], <aggregates> … GROUP BY`` the same, and the column each
+    metric's part is in (alike parts share one)."""
     source = batch.source
     time = table.c[source.time_column]
     month = month_bucket(dialect, time).label(MONTH)
@@ -127,16 +127,18 @@ def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], 
         assert column is not None
         kept = {filter_value(column, f.value) for m in batch.metrics if (f := _split_filter(m, batch.split))}
         where = where & table.c[batch.split].in_(sorted(kept))
-    labels: dict[str, str] = {}
+    shared: dict[str, str] = {}
+    labels: dict[tuple[str, Part], str] = {}
     aggregates: list[ColumnElement[Any]] = []
     for metric in batch.metrics:
         keeps = all_of(source, table, _rest(metric, batch.split))
         value = value_expression(metric, table, dialect)
         for part in _parts(metric):
             key = _aggregate_key(metric, part, batch.split)
-            if key not in labels:
-                labels[key] = f"a{len(labels)}"
-                aggregates.append(part_aggregate(part, source, table, metric, value, keeps).label(labels[key]))
+            if key not in shared:
+                shared[key] = f"a{len(shared)}"
+                aggregates.append(part_aggregate(part, source, table, metric, value, keeps).label(shared[key]))
+            labels[(metric.id, part)] = shared[key]
     return select(*groups, *aggregates).where(where).group_by(*groups), labels
 
 
@@ -153,7 +155,7 @@ def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]
     for metric in batch.metrics:
         taken = _split_filter(metric, batch.split)
         mine = by_value[filter_value(column, taken.value) if column and taken else None]
-        parts = {part: labels[_aggregate_key(metric, part, batch.split)] for part in _parts(metric)}
+        parts = {part: labels[(metric.id, part)] for part in _parts(metric)}
         out[metric.id] = [{**{place: row[place] for place in places},
                            **{part.value: row[label] for part, label in parts.items()}}
                           for row in mine if row[parts[Part.ROWS]]]

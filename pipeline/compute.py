@@ -8,6 +8,7 @@ source's own citywide rows; readings of one place at the same moment are combine
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -76,22 +77,21 @@ def inputs_digest(metric: MetricSpec, rows: Sequence[Any], coverage: Coverage, f
     """A fingerprint of everything a metric's values are computed from: its definition, its query's rows, what
     the source covers, the fiscal year, and the code that computes and checks them. Equal digests mean equal
     values, so a refresh whose inputs match the last one's has nothing to roll up, check or write."""
-    hashed = hashlib.sha256(f"{CODE}|{fy_start_month}|{coverage}|{metric.model_dump_json()}".encode())
+    hashed = hashlib.sha256(f"{_code_digest()}|{fy_start_month}|{coverage}|{metric.model_dump_json()}".encode())
     for row in rows:
         hashed.update(repr(tuple(row.values()) if isinstance(row, Mapping) else tuple(row)).encode())
     return hashed.hexdigest()
 
 
+@functools.cache
 def _code_digest() -> str:
-    """The source of the packages that compute values (a release that changes them recomputes everything)."""
+    """The source of the packages that compute values (a release that changes them recomputes everything); read
+    at the first refresh, not when the module is imported."""
     root = Path(__file__).resolve().parent.parent
     hashed = hashlib.sha256()
     for path in sorted([*(root / "metrics").glob("*.py"), *(root / "pipeline").glob("*.py")]):
         hashed.update(path.read_bytes())
     return hashed.hexdigest()
-
-
-CODE = _code_digest()
 
 
 def reported_values(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any]) -> list[ValueRow]:
