@@ -42,6 +42,7 @@ def layout(**query: str) -> html.Div:
     assessments = reads.assessments(viewer, today())
     failed = [r for r in runs if r.status == "failed"]
     stale = [r for r in runs if assessments[r.metric.id].status is Status.STALE]
+    attention = {r.metric.id for r in (*failed, *stale)}
     waiting = [f for f in flagged if f.row.verdict is None]
     who = "your" if viewer.can_manage else "the performance team's"
     return html.Div([
@@ -52,7 +53,7 @@ def layout(**query: str) -> html.Div:
         _set_aside(reads.set_aside(viewer)),
         _questionable(flagged, {r.metric.id for r in runs}, viewer.can_manage),
         _loads(loads),
-        _metrics({"attention": [r for r in runs if r in failed or r in stale], "failed": failed, "stale": stale,
+        _metrics({"attention": [r for r in runs if r.metric.id in attention], "failed": failed, "stale": stale,
                   "all": runs}, assessments, query),
     ])
 

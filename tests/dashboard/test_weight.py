@@ -13,6 +13,7 @@ import pytest
 from plotly.offline import get_plotlyjs_version
 
 from dashboard.plotly_bundle import BUNDLE, TRACE_TYPES
+from tests.dashboard.helpers import Client
 
 PLOTLY_JS = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 CHART_PAGES = ("/metrics/illegal_dumping_requests", "/metrics/pm_2", "/metrics/sr311_closed_on_time", "/districts",
@@ -54,16 +55,7 @@ def _figures(node: Any) -> Iterator[dict[str, Any]]:
 
 @pytest.mark.parametrize("path", CHART_PAGES)
 def test_every_chart_is_one_the_bundle_draws(served: str, path: str) -> None:
-    payload = {"output": ".._pages_content.children..._pages_store.data..",
-               "outputs": [{"id": "_pages_content", "property": "children"},
-                           {"id": "_pages_store", "property": "data"}],
-               "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                          {"id": "_pages_location", "property": "search", "value": ""}],
-               "changedPropIds": ["_pages_location.pathname"], "state": []}
-    request = urllib.request.Request(served + "/_dash-update-component", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        figures = list(_figures(json.load(response)))
+    figures = list(_figures(json.loads(Client(served).page(path).body)))
     assert figures, f"{path} draws no chart"
     used = {trace.get("type", "scatter") for figure in figures for trace in figure.get("data", [])}
     assert used <= TRACE_TYPES, f"{path} draws {sorted(used - TRACE_TYPES)}, which the partial bundle lacks"
