@@ -16,11 +16,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dashboard import auth, callback_guard, embeds, entry_form, maps, plotly_bundle, unavailable, workbook_upload
 from dashboard.api import routes as api_routes
 from dashboard.citistat_routes import register_citistat_routes
-from dashboard.context import page_versions, set_gate
+from dashboard.context import gate, page_versions, set_gate
 from dashboard.data_call_routes import register_data_call_routes
 from dashboard.page_cache import PageCache
 from dashboard.page_table import page_title
 from dashboard.routes import register_routes
+from dashboard.warmer import keep_warm
 from dashboard.shell import INDEX_STRING, shell
 from data.access import Gate
 from data.config import Settings, SettingsError
@@ -71,8 +72,8 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     maps.install(app)
     entry_form.install(app)
     workbook_upload.install(app)
-    gate = Gate(registry)
-    set_gate(gate)
+    reads = Gate(registry)
+    set_gate(reads)
     PageCache(page_versions).install(app)
     app.layout = functools.partial(shell, registry.city)
     auth.install(app, settings)
@@ -87,8 +88,10 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
 
 
 def wsgi() -> Flask:
-    """For production servers: ``gunicorn "app:wsgi()"``."""
-    return create_app().server
+    """For production servers: ``gunicorn "app:wsgi()"``. Each worker keeps its page data warm."""
+    app = create_app()
+    keep_warm(gate())
+    return app.server
 
 
 def _with_page_title(interpolate: Callable[..., str], **parts: str) -> str:
@@ -108,6 +111,7 @@ def main() -> int:
     except (auth.ConfigurationError, SettingsError) as exc:
         sys.stderr.write(f"Refusing to start: {exc}\n")
         return 1
+    keep_warm(gate())
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
     app.run(host=host, port=port, debug=False)
     return 0

@@ -25,7 +25,7 @@ from data.audit import entries
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
-from data.policy import Viewer
+from data.policy import ANONYMOUS, Viewer
 from data.reviews import reviewed_values
 from data.score_history import read_score_history
 from data.store import value_row
@@ -111,6 +111,7 @@ class Gate:
         self.registry = registry
         self._targets_seen: object = None
         self._cache: dict[tuple[object, ...], object] = {}
+        self._building: dict[tuple[object, ...], threading.Lock] = {}  # one lock per key being built
         self._lock = threading.Lock()
 
     @property
@@ -194,8 +195,19 @@ class Gate:
         return version
 
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
-        """Status, citywide values and last refresh of every visible metric (cached per data version)."""
-        return self._cached(("snapshot", viewer.scope, today), lambda: self._snapshot(self.metrics(viewer), today))
+        """Status, citywide values and last refresh of every visible metric (cached per data version).
+
+        A metric's status is the same whoever looks, so every metric is assessed once per data version and each
+        viewer scope gets its own metrics out of that."""
+        def visible() -> Snapshot:
+            every = self._cached(("snapshot", today), lambda: self._snapshot(list(self.registry.metrics.values()),
+                                                                           today))
+            ids = {m.id for m in self.metrics(viewer)}
+            return Snapshot({k: v for k, v in every.assessments.items() if k in ids},
+                            {k: v for k, v in every.city_values.items() if k in ids},
+                            {k: v for k, v in every.last_success.items() if k in ids})
+
+        return self._cached(("snapshot", viewer.scope, today), visible)
 
     def assessments(self, viewer: Viewer, today: dt.date) -> dict[str, Assessment]:
         return self.snapshot(viewer, today).assessments
@@ -213,15 +225,28 @@ class Gate:
 
         return self._cached(("score history", viewer.scope, today), build)
 
+    def warm(self, today: dt.date) -> None:
+        """Build what pages read first (every metric's status, the public score history) ahead of any request."""
+        self.snapshot(ANONYMOUS, today)
+        self.score_history(ANONYMOUS, today)
+
     def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        """``build()``'s result for this key and data version. Requests asking for the same thing at once wait for
+        the one build (twenty clients right after a refresh would otherwise build it twenty times over)."""
         full = (*key, self.data_version())
         with self._lock:
             if full in self._cache:
                 return self._cache[full]  # type: ignore[return-value]
-        value = build()
-        with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if k[-1] == full[-1]}
-            self._cache[full] = value
+            building = self._building.setdefault(full, threading.Lock())
+        with building:
+            with self._lock:
+                if full in self._cache:
+                    return self._cache[full]  # type: ignore[return-value]
+            value = build()
+            with self._lock:
+                self._cache = {k: v for k, v in self._cache.items() if k[-1] == full[-1]}
+                self._cache[full] = value
+                self._building = {k: v for k, v in self._building.items() if k[-1] == full[-1]}
         return value
 
     def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:

@@ -20,6 +20,7 @@ from data.models import MetricValue, RefreshRun, RunStatus, aware, utcnow
 from metrics.values import Flag, QualityRule, ValueRow
 
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
+COPY_FROM = 100  # versions from which PostgreSQL is sent them by COPY
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 
 
@@ -104,16 +105,28 @@ def write_values(conn: Connection, metric_id: str, rows: Iterable[ValueRow], *, 
             inserted += 1
         else:
             to_close.append({"row_id": old.id})
-        to_insert.append({"metric_id": metric_id, "grain": row.grain, "period_start": row.period_start,
+        to_insert.append({"metric_id": metric_id, "grain": str(row.grain), "period_start": row.period_start,
                           "geography": row.geography, "geo_key": row.geo_key, "value": row.value,
                           "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
                           "flags": encode_flags(row.flags), "covered_through": row.covered_through,
                           "valid_from": now, "valid_to": None, "run_id": run_id})
     if to_close:
         conn.execute(update(VALUE).where(VALUE.c.id == bindparam("row_id")).values(valid_to=now), to_close)
-    if to_insert:
-        conn.execute(insert(VALUE), to_insert)
+    insert_versions(conn, to_insert)
     return WriteResult(inserted, len(to_close), len(latest) - len(to_insert))
+
+
+def insert_versions(conn: Connection, versions: list[dict[str, Any]]) -> None:
+    """Insert value versions; on PostgreSQL a large set goes by COPY (an INSERT a row costs about ten times more)."""
+    if len(versions) < COPY_FROM or conn.dialect.name != "postgresql":
+        if versions:
+            conn.execute(insert(VALUE), versions)
+        return
+    columns = list(versions[0])
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f"COPY {VALUE.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for version in versions:
+            copy.write_row([version[column] for column in columns])
 
 
 def read_values(conn: Connection, metric_ids: Sequence[str], *, as_of: dt.datetime | None = None,

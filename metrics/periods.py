@@ -7,6 +7,7 @@ Fiscal years are named by the calendar year they end in: with a July start, FY20
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from metrics.spec import Frequency, Grain
 
@@ -15,6 +16,7 @@ FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.SEMI
 FREQUENCY_DAYS = {Frequency.DAILY: 1, Frequency.WEEKLY: 7}
 
 
+@functools.lru_cache(maxsize=65536)
 def add_months(day: dt.date, months: int) -> dt.date:
     """First-of-month arithmetic: ``day`` must be the first of a month."""
     index = day.year * 12 + (day.month - 1) + months
@@ -41,6 +43,7 @@ def fiscal_quarter(day: dt.date, start_month: int) -> int:
     return months_in // 3 + 1
 
 
+@functools.lru_cache(maxsize=65536)  # a refresh asks it for the same few hundred months a million times
 def period_start(day: dt.date, grain: Grain, start_month: int) -> dt.date:
     """Start of the ``grain`` period containing ``day``."""
     month = dt.date(day.year, day.month, 1)
@@ -56,6 +59,7 @@ def period_start(day: dt.date, grain: Grain, start_month: int) -> dt.date:
     return add_months(fy_start, (fiscal_quarter(day, start_month) - 1) * 3)
 
 
+@functools.lru_cache(maxsize=65536)
 def period_end(start: dt.date, grain: Grain) -> dt.date:
     """Last day of the period that starts on ``start``."""
     return add_months(start, MONTHS_IN[grain]) - dt.timedelta(days=1)

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from metrics.aggregations import PeriodTotal
@@ -61,8 +61,9 @@ class ReferenceFinding:
 def check(metric: MetricSpec, rows: Iterable[ValueRow], coverage: Coverage, fy_start: int) -> list[ValueRow]:
     """``rows`` with the gate's flags (and the covered share of partial periods); non-finite values become None."""
     out: list[ValueRow] = []
+    judge = _single_rules(metric, coverage, fy_start)
     for series in by_place(rows).values():
-        flagged = [_single(metric, row, coverage, fy_start) for row in series]
+        flagged = [judge(row) for row in series]
         flagged = off_scale(metric, flagged)
         flagged = not_reported(metric, flagged, fy_start)
         flagged = outliers(metric, flagged, fy_start)
@@ -135,32 +136,46 @@ def _typical(metric: MetricSpec, values: list[ValueRow]) -> float | None:
 
 
 # --- rules on one value --------------------------------------------------------------------------------------
-def _single(metric: MetricSpec, row: ValueRow, coverage: Coverage, fy_start: int) -> ValueRow:
+def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Callable[[ValueRow], ValueRow]:
+    """The rules on one value, settled once for the metric (a refresh runs them on millions of values)."""
     rules = metric.quality
-    flags = list(row.flags)
-    value, numerator, denominator = row.value, row.numerator, row.denominator
-    if value is not None and not math.isfinite(value):
-        if rules.impossible.enabled:
-            flags.append(Flag(QualityRule.IMPOSSIBLE, "the value is not a number" if math.isnan(value)
-                              else "the value is infinite (a division by zero in the source?)"))
-        value = None
-    numerator = numerator if numerator is None or math.isfinite(numerator) else None
-    denominator = denominator if denominator is None or math.isfinite(denominator) else None
-    if value is not None:
-        flags += _impossible(metric, value) + _scale(metric, value)
-    if coverage.sample and rules.sample.enabled:
-        flags.append(Flag(QualityRule.SAMPLE, f"from a sample: {coverage.sample}"))
-    through = None
-    end = period_end(row.period_start, Grain(row.grain))
-    if coverage.end is not None and row.period_start <= coverage.end < end and rules.partial.enabled:
-        through = coverage.end
-        flags.append(Flag(QualityRule.PARTIAL, f"the source's data ends on {coverage.end:%Y-%m-%d}, before "
-                          f"{period_label(row.period_start, Grain(row.grain), fy_start)} ends on {end:%Y-%m-%d}"))
-    if len(flags) == len(row.flags) and value is row.value and numerator is row.numerator \
-            and denominator is row.denominator:
-        return row  # nothing found: most values
-    return dataclasses.replace(row, value=value, numerator=numerator, denominator=denominator, flags=tuple(flags),
-                               covered_through=through)
+    judge_count = rules.impossible.enabled and metric.format is FormatType.COUNT
+    low, high = rules.scale.percent_range
+    judge_percent = rules.scale.enabled and metric.format is FormatType.PERCENT
+    sample = [Flag(QualityRule.SAMPLE, f"from a sample: {coverage.sample}")] if coverage.sample \
+        and rules.sample.enabled else []
+    data_end = coverage.end if rules.partial.enabled else None
+
+    def judge(row: ValueRow) -> ValueRow:
+        value, numerator, denominator = row.value, row.numerator, row.denominator
+        found: list[Flag] = []
+        if value is not None and not math.isfinite(value):
+            if rules.impossible.enabled:
+                found.append(Flag(QualityRule.IMPOSSIBLE, "the value is not a number" if math.isnan(value)
+                                  else "the value is infinite (a division by zero in the source?)"))
+            value = None
+        elif value is not None:
+            if judge_count:
+                found += _impossible(metric, value)
+            if judge_percent and not low <= value <= high:
+                found += _scale(metric, value)
+        if numerator is not None and not math.isfinite(numerator):
+            numerator = None
+        if denominator is not None and not math.isfinite(denominator):
+            denominator = None
+        found += sample
+        through = None
+        if data_end is not None and row.period_start <= data_end \
+                and data_end < (end := period_end(row.period_start, Grain(row.grain))):
+            through = data_end
+            found.append(Flag(QualityRule.PARTIAL, f"the source's data ends on {data_end:%Y-%m-%d}, before "
+                              f"{period_label(row.period_start, Grain(row.grain), fy_start)} ends on {end:%Y-%m-%d}"))
+        if not found and value is row.value and numerator is row.numerator and denominator is row.denominator:
+            return row  # nothing found: most values
+        return dataclasses.replace(row, value=value, numerator=numerator, denominator=denominator,
+                                   flags=(*row.flags, *found), covered_through=through)
+
+    return judge
 
 
 def _impossible(metric: MetricSpec, value: float) -> list[Flag]:

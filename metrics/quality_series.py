@@ -122,6 +122,7 @@ def outliers(metric: MetricSpec, series: list[ValueRow], fy_start: int) -> list[
     if not rule.enabled:
         return series
     corroborated = _corroborated(metric, series, fy_start)
+    half = rule.window // 2
     out = []
     by_grain: dict[str, list[ValueRow]] = defaultdict(list)
     for row in series:
@@ -131,13 +132,15 @@ def outliers(metric: MetricSpec, series: list[ValueRow], fy_start: int) -> list[
         known = [(i, v.value) for i, v in enumerate(rows) if v.value and not v.questionable and not v.partial]
         by_start = {rows[i].period_start: value for i, value in known}
         for position, (index, value) in enumerate(known):
-            row = rows[index]
-            if value is None or row.key in corroborated or _seasonal(row, value, by_start, rule.min_ratio):
+            adjacent = [known[j][1] for j in (position - 1, position + 1) if 0 <= j < len(known)] if half else []
+            if not _sticks_out(value, adjacent, rule.min_ratio):  # most values: cheapest test first
                 continue
-            before = [v for _, v in known[max(0, position - rule.window // 2):position]]
-            after = [v for _, v in known[position + 1:position + 1 + rule.window // 2]]
+            row = rows[index]
+            if row.key in corroborated or _seasonal(row, value, by_start, rule.min_ratio):
+                continue
+            before = [v for _, v in known[max(0, position - half):position]]
+            after = [v for _, v in known[position + 1:position + 1 + half]]
             if len(before) + len(after) >= rule.min_history \
-                    and _sticks_out(value, before[-1:] + after[:1], rule.min_ratio) \
                     and (reason := _outlier_reason(metric, value, before + after, row.grain)):
                 rows[index] = with_flag(row, QualityRule.OUTLIER, reason)
         out += rows

@@ -78,8 +78,10 @@ def inputs_digest(metric: MetricSpec, rows: Sequence[Any], coverage: Coverage, f
     the source covers, the fiscal year, and the code that computes and checks them. Equal digests mean equal
     values, so a refresh whose inputs match the last one's has nothing to roll up, check or write."""
     hashed = hashlib.sha256(f"{_code_digest()}|{fy_start_month}|{coverage}|{metric.model_dump_json()}".encode())
-    for row in rows:
-        hashed.update(repr(tuple(row.values()) if isinstance(row, Mapping) else tuple(row)).encode())
+    # floats to the 12 significant digits the store compares by: PostgreSQL adds a group's floats in another order
+    # from one query to the next, so their last bits vary
+    hashed.update(repr([[f"{raw:.12g}" if type(raw) is float else raw
+                         for raw in (row.values() if isinstance(row, Mapping) else row)] for row in rows]).encode())
     return hashed.hexdigest()
 
 
@@ -139,16 +141,18 @@ def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> lis
     assert kind is not None and not kind.readings
     grains = metric.grains or (Grain.MONTH,)
     levels: list[tuple[str, str | None]] = [(CITY, None), *((g, g) for g in metric.geographies)]
-    last = max((_as_date(row[MONTH]) for row in rows), default=None)  # a stock lasts to the source's last month
+    # a SUM over no value is NULL: nothing
+    parsed = [(_as_date(row[MONTH]), tuple(float(row[part] or 0) for part in kind.parts)) for row in rows]
+    last = max((month for month, _ in parsed), default=None)  # a stock lasts to the source's last month
     out: list[ValueRow] = []
     for geography, column in levels:
-        groups: dict[str, list[Any]] = defaultdict(list)
-        for row in rows:
+        groups: dict[str, list[tuple[dt.date, Parts]]] = defaultdict(list)
+        for row, month_parts in zip(rows, parsed, strict=True):
             key = "" if column is None else _geo_key(row[column])
             if key is not None:
-                groups[key].append(row)
+                groups[key].append(month_parts)
         for geo_key, members in sorted(groups.items()):
-            merged = _merge_months(kind, members)
+            merged = _merge_months(members)
             if not merged:
                 continue
             months = kind.months(merged, last or max(merged))
@@ -157,12 +161,10 @@ def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> lis
     return out
 
 
-def _merge_months(kind: AggregationKind, rows: Iterable[Any]) -> dict[dt.date, Parts]:
-    """Combine rows of the same month (different places) into one tuple of the kind's parts."""
+def _merge_months(rows: Iterable[tuple[dt.date, Parts]]) -> dict[dt.date, Parts]:
+    """Combine the parts of rows of the same month (different places) into one tuple."""
     merged: dict[dt.date, Parts] = {}
-    for row in rows:
-        month = _as_date(row[MONTH])
-        parts = tuple(float(row[part] or 0) for part in kind.parts)  # a SUM over no value is NULL: nothing
+    for month, parts in rows:
         previous = merged.get(month)
         merged[month] = parts if previous is None else tuple(a + b for a, b in zip(previous, parts, strict=True))
     return merged

@@ -13,15 +13,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
-from data.db import get_engine, session_scope
+from data.db import get_engine
 from data.errors import describe
 from data.lease import LeaseLost, fence
 from data.models import RefreshRun, RunStatus, utcnow
@@ -64,13 +65,12 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
     nothing written, once another scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
-    with session_scope() as session:
+    with get_engine().begin() as conn:
         if lease is not None:
-            fence(session.connection(), lease)
-        run = RefreshRun(metric_id=metric_id, trigger=trigger, runner=runner_id(), lease=lease)
-        session.add(run)
-        session.flush()
-        run_id = run.id
+            fence(conn, lease)
+        run_id = conn.execute(insert(RUN).values(
+            metric_id=metric_id, trigger=trigger, runner=runner_id(), lease=lease, started_at=utcnow(),
+            status=RunStatus.RUNNING, rows_read=0, rows_written=0, rows_unchanged=0).returning(RUN.c.id)).scalar_one()
     try:
         source = registry.sources[metric.computation.source]
         fy_start = registry.city.fiscal_year_start_month
@@ -133,37 +133,44 @@ def _alive(runner: str) -> bool:
 def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, trigger: str = "cli",
                 progress: Callable[[int, int, RunResult], None] | None = None,
                 workers: int = 2) -> list[RunResult]:
-    """Refresh the given metrics (default: all); returns each run's result.
+    """Refresh the given metrics (default: all); returns each run's result, in the order of ``metric_ids``.
 
     Computed metrics of one source that group by the same places are computed by one query per batch
     (``pipeline.batch``); if a batch's query fails, each of its metrics runs its own, so a failing metric is
     recorded on its own and never holds the others back. Up to ``workers`` batch queries run in their
-    databases while the batch before is rolled up and written. The rest run one by one.
+    databases while the batch before is rolled up and written, and on PostgreSQL as many metrics are refreshed at
+    once (one is written while the next is rolled up). The rest run their own queries.
     """
     abandon_dead_runs()
     ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
     chosen = [registry.metrics[metric_id] for metric_id in ids]
     results: list[RunResult] = []
     coverage: dict[str, Coverage] = {}
+    done = threading.Lock()
 
     with get_engine().connect() as conn:
         unchanged = unchanged_since_last_run(conn, ids)
+    # PostgreSQL writes one metric's values while this process rolls up the next; SQLite takes one writer at a time
+    writers = max(1, workers) if get_engine().dialect.name == "postgresql" else 1
 
-    def run(metric_id: str, fetched: Sequence[Any] | None = None) -> None:
-        results.append(refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
-                                      last=unchanged.get(metric_id)))
-        if progress:
-            progress(len(results), len(ids), results[-1])
+    def run(metric_id: str, fetched: Sequence[Any] | None = None) -> RunResult:
+        result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
+                                last=unchanged.get(metric_id))
+        with done:
+            results.append(result)
+            if progress:
+                progress(len(results), len(ids), result)
+        return result
 
     batched: set[str] = set()
-    for batch, fetched in _prefetched(list(batches(chosen, registry.sources)), workers):
-        for metric in batch.metrics:
-            run(metric.id, fetched.get(metric.id))
-            batched.add(metric.id)
-    for metric_id in ids:
-        if metric_id not in batched:
-            run(metric_id)
-    return results
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="refresh") as pool:
+        for batch, fetched in _prefetched(list(batches(chosen, registry.sources)), workers):
+            members = [metric.id for metric in batch.metrics]
+            list(pool.map(run, members, [fetched.get(metric_id) for metric_id in members]))
+            batched.update(members)
+        list(pool.map(run, [metric_id for metric_id in ids if metric_id not in batched]))
+    order = {metric_id: position for position, metric_id in enumerate(ids)}
+    return sorted(results, key=lambda result: order[result.metric_id])
 
 
 def _prefetched(found: list[Batch], workers: int) -> Iterator[tuple[Batch, dict[str, list[dict[str, Any]]]]]:
