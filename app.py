@@ -21,8 +21,8 @@ from dashboard.data_call_routes import register_data_call_routes
 from dashboard.page_cache import PageCache
 from dashboard.page_table import page_title
 from dashboard.routes import register_routes
-from dashboard.warmer import keep_warm
 from dashboard.shell import INDEX_STRING, shell
+from dashboard.warmer import keep_warm
 from data.access import Gate
 from data.config import Settings, SettingsError
 from data.registry_cache import cached_registry
