@@ -51,7 +51,7 @@ class MetricValue(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    metric_id: str = Field(max_length=80, index=True)
+    metric_id: str = Field(max_length=80)  # the unique indexes above lead with it
     grain: str = Field(max_length=20)
     period_start: dt.date
     geography: str = Field(default=CITY, max_length=40)
