@@ -30,6 +30,7 @@ from data.sources import source_engine
 from data.store import LastRun, WriteResult, unchanged_since_last_run, write_values
 from metrics.quality import Coverage, check, summary
 from metrics.registry import Registry
+from metrics.spec import SourceSpec
 from metrics.values import ValueRow
 from pipeline.batch import Batch, batch_rows, batches
 from pipeline.compute import inputs_digest, query_rows, source_coverage, values_from_rows
@@ -65,6 +66,9 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
     nothing written, once another scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
+    source = registry.sources[metric.computation.source]
+    fy_start = registry.city.fiscal_year_start_month
+    known = {} if coverage is None else coverage
     with get_engine().begin() as conn:
         if lease is not None:
             fence(conn, lease)
@@ -72,9 +76,6 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
             metric_id=metric_id, trigger=trigger, runner=runner_id(), lease=lease, started_at=utcnow(),
             status=RunStatus.RUNNING, rows_read=0, rows_written=0, rows_unchanged=0).returning(RUN.c.id)).scalar_one()
     try:
-        source = registry.sources[metric.computation.source]
-        fy_start = registry.city.fiscal_year_start_month
-        known = {} if coverage is None else coverage
         if fetched is None or source.id not in known:
             with source_engine(source).connect() as conn:
                 fetched = query_rows(metric, source, conn) if fetched is None else fetched
@@ -108,6 +109,24 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         return RunResult(metric_id, RunStatus.FAILED, error=error)
 
 
+def _record_unchanged(unchanged: list[tuple[str, str, LastRun]], trigger: str, lease: int | None) -> list[RunResult]:
+    """Runs from the same inputs as each metric's last successful one (metric, digest, last run), recorded done
+    with the last run's counts and warnings, all in one transaction: nothing was rolled up, read or written."""
+    if not unchanged:
+        return []
+    now = utcnow()
+    with get_engine().begin() as conn:
+        if lease is not None:
+            fence(conn, lease)
+        conn.execute(insert(RUN), [
+            {"metric_id": metric_id, "trigger": trigger, "runner": runner_id(), "lease": lease, "started_at": now,
+             "finished_at": now, "status": RunStatus.SUCCESS, "rows_read": last.rows_read, "rows_written": 0,
+             "rows_unchanged": last.rows_read, "warnings": last.warnings, "digest": digest, "error": None}
+            for metric_id, digest, last in unchanged])
+    return [RunResult(metric_id, RunStatus.SUCCESS, last.rows_read, 0,
+                      warnings=tuple((last.warnings or "").splitlines())) for metric_id, _, last in unchanged]
+
+
 def abandon_dead_runs() -> int:
     """Mark runs left 'running' by a process of this host that no longer exists. Returns how many."""
     host = socket.gethostname()
@@ -132,42 +151,64 @@ def _alive(runner: str) -> bool:
 
 def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, trigger: str = "cli",
                 progress: Callable[[int, int, RunResult], None] | None = None,
-                workers: int = 2) -> list[RunResult]:
+                workers: int = 2, lease: int | None = None) -> list[RunResult]:
     """Refresh the given metrics (default: all); returns each run's result, in the order of ``metric_ids``.
 
     Computed metrics of one source that group by the same places are computed by one query per batch
     (``pipeline.batch``); if a batch's query fails, each of its metrics runs its own, so a failing metric is
     recorded on its own and never holds the others back. Up to ``workers`` batch queries run in their
     databases while the batch before is rolled up and written, and on PostgreSQL as many metrics are refreshed at
-    once (one is written while the next is rolled up). The rest run their own queries.
+    once (one is written while the next is rolled up). The rest run their own queries. With the scheduler's
+    ``lease``, ``LeaseLost`` is raised once another scheduler has taken over (see ``refresh_metric``).
     """
     abandon_dead_runs()
     ids = list(metric_ids) if metric_ids is not None else sorted(registry.metrics)
     chosen = [registry.metrics[metric_id] for metric_id in ids]
     results: list[RunResult] = []
     coverage: dict[str, Coverage] = {}
-    done = threading.Lock()
+    done, lease_lost = threading.Lock(), threading.Event()
+    same: list[tuple[str, str, LastRun]] = []  # metrics whose inputs are the last run's
+    fy_start = registry.city.fiscal_year_start_month
 
     with get_engine().connect() as conn:
         unchanged = unchanged_since_last_run(conn, ids)
     # PostgreSQL writes one metric's values while this process rolls up the next; SQLite takes one writer at a time
     writers = max(1, workers) if get_engine().dialect.name == "postgresql" else 1
 
-    def run(metric_id: str, fetched: Sequence[Any] | None = None) -> RunResult:
-        result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
-                                last=unchanged.get(metric_id))
+    def run(metric_id: str, fetched: Sequence[Any] | None = None) -> None:
+        if lease_lost.is_set():
+            return  # the metrics queued behind a refused one are not started
+        metric, last = registry.metrics[metric_id], unchanged.get(metric_id)
+        if fetched is not None and last is not None and (known := coverage.get(metric.computation.source)) \
+                and (digest := inputs_digest(metric, fetched, known, fy_start)) == last.digest:
+            with done:
+                same.append((metric_id, digest, last))  # recorded with the batch's others, in one transaction
+            return
+        try:
+            result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
+                                    last=last, lease=lease)
+        except LeaseLost:
+            lease_lost.set()
+            raise
+        report(result)
+
+    def report(result: RunResult) -> None:
         with done:
             results.append(result)
             if progress:
                 progress(len(results), len(ids), result)
-        return result
 
     batched: set[str] = set()
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="refresh") as pool:
         for batch, fetched in _prefetched(list(batches(chosen, registry.sources)), workers):
             members = [metric.id for metric in batch.metrics]
+            if fetched and batch.source.id not in coverage:
+                coverage[batch.source.id] = _coverage(batch.source)
             list(pool.map(run, members, [fetched.get(metric_id) for metric_id in members]))
             batched.update(members)
+            for result in _record_unchanged(same, trigger, lease):
+                report(result)
+            same.clear()
         list(pool.map(run, [metric_id for metric_id in ids if metric_id not in batched]))
     order = {metric_id: position for position, metric_id in enumerate(ids)}
     return sorted(results, key=lambda result: order[result.metric_id])
@@ -186,6 +227,11 @@ def _prefetched(found: list[Batch], workers: int) -> Iterator[tuple[Batch, dict[
         while ahead:
             done, rows = ahead.popleft()
             yield done, rows.result()
+
+
+def _coverage(source: SourceSpec) -> Coverage:
+    with source_engine(source).connect() as conn:
+        return source_coverage(source, conn)
 
 
 def _fetch_batch(batch: Batch) -> dict[str, list[dict[str, Any]]]:

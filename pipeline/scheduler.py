@@ -1,6 +1,7 @@
 """The refresh scheduler: APScheduler 3 jobs built from the registry, run by exactly one process.
 
-Jobs have stable ids (``refresh:<metric>``), ``coalesce``, ``max_instances=1`` and a misfire grace time.
+Jobs refresh the metrics of one source due together (one batched query, ``pipeline.batch``). They have
+stable ids (``refresh:<source>:hourly|daily``), ``coalesce``, ``max_instances=1`` and a misfire grace time.
 Before it runs any job a scheduler takes the leader lock: a PostgreSQL session advisory lock held on a
 dedicated connection (freed when the process dies), or on SQLite an exclusive lock on a file beside the
 database. A second scheduler waits as a standby and takes over when the leader goes away.
@@ -22,8 +23,10 @@ import logging
 import signal
 import threading
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,9 +46,10 @@ from data.access import Gate
 from data.config import Settings
 from data.db import get_engine
 from data.lease import LeaseLost, take_lease
+from data.models import RunStatus
 from metrics.registry import Registry
 from metrics.spec import Frequency
-from pipeline.refresh import abandon_dead_runs, refresh_metric, runner_id
+from pipeline.refresh import abandon_dead_runs, refresh_all, runner_id
 from pipeline.reminders import send_due
 
 logger = logging.getLogger(__name__)
@@ -64,19 +68,23 @@ class Term:
     over: threading.Event = field(default_factory=threading.Event)
 
 
-def refresh_job(metric_id: str, term: Term | None = None) -> None:
-    """Job body (module level so APScheduler can reference it): refresh one metric, unless the term is over."""
+def refresh_job(metric_ids: list[str], term: Term | None = None) -> None:
+    """Job body (module level so APScheduler can reference it): refresh the metrics of one source that are due
+    together, batched like ``refresh`` (one query per batch, ``pipeline.batch``), unless the term is over."""
     assert _registry is not None, "the scheduler sets the registry before starting"
     if term is not None and term.over.is_set():
         return
     try:
-        result = refresh_metric(_registry, metric_id, trigger="scheduler", lease=term.lease if term else None)
+        results = refresh_all(_registry, metric_ids, trigger="scheduler", lease=term.lease if term else None)
     except LeaseLost as lost:
-        logger.warning("refresh:%s refused, %s: another scheduler leads; this one stops", metric_id, lost)
+        logger.warning("refresh of %d metrics refused, %s: another scheduler leads; this one stops",
+                       len(metric_ids), lost)
         if term is not None:
             term.over.set()
         return
-    logger.info("refresh:%s %s (%s values)", metric_id, result.status, result.rows)
+    failed = [r.metric_id for r in results if r.status is not RunStatus.SUCCESS]
+    logger.info("refreshed %d metrics (%s values)%s", len(results), sum(r.rows for r in results),
+                f"; failed: {', '.join(failed)}" if failed else "")
 
 
 def reminders_job(term: Term | None = None) -> None:
@@ -95,17 +103,32 @@ def reminders_job(term: Term | None = None) -> None:
         logger.info("reminders: %s sent", sent)
 
 
-def trigger_for(frequency: Frequency, metric_id: str, timezone: str, every: float | None = None) -> BaseTrigger:
-    """Daily and weekly metrics refresh hourly; the rest daily (new figures may land any day).
+class Cadence(StrEnum):
+    """How often a metric is looked at: daily and weekly metrics hourly, the rest daily (new figures may land any
+    day)."""
 
-    Minutes are spread by a hash of the metric id so jobs do not all start at once.
-    """
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+def trigger_for(cadence: Cadence, key: str, timezone: str, every: float | None = None) -> BaseTrigger:
+    """Hourly or daily at 5 a.m.; the minute is spread by a hash of the job's key so jobs do not all start at
+    once."""
     if every:
         return IntervalTrigger(seconds=every, timezone=timezone)
-    minute = zlib.crc32(metric_id.encode()) % 60
-    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
+    minute = zlib.crc32(key.encode()) % 60
+    if cadence is Cadence.HOURLY:
         return CronTrigger(minute=minute, timezone=timezone)
     return CronTrigger(hour=5, minute=minute, timezone=timezone)
+
+
+def due_together(registry: Registry) -> dict[tuple[str, Cadence], list[str]]:
+    """Metric ids by source and cadence: each group is one job, refreshed together."""
+    groups: dict[tuple[str, Cadence], list[str]] = defaultdict(list)
+    for metric in sorted(registry.metrics.values(), key=lambda m: m.id):
+        hourly = metric.frequency in (Frequency.DAILY, Frequency.WEEKLY)
+        groups[(metric.computation.source, Cadence.HOURLY if hourly else Cadence.DAILY)].append(metric.id)
+    return groups
 
 
 def build_scheduler(registry: Registry, *, every: float | None = None, term: Term | None = None,
@@ -120,10 +143,12 @@ def build_scheduler(registry: Registry, *, every: float | None = None, term: Ter
         executors={"default": ThreadPoolExecutor(workers)},
         timezone=registry.city.timezone,
     )
-    for metric in sorted(registry.metrics.values(), key=lambda m: m.id):
-        scheduler.add_job(refresh_job, trigger_for(metric.frequency, metric.id, registry.city.timezone, every),
-                          args=[metric.id, term], id=f"refresh:{metric.id}", name=metric.title, replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS)
+    for (source, cadence), metric_ids in due_together(registry).items():
+        job = f"refresh:{source}:{cadence}"
+        scheduler.add_job(refresh_job, trigger_for(cadence, job, registry.city.timezone, every),
+                          args=[metric_ids, term], id=job, name=f"{len(metric_ids)} metrics of {source}, {cadence}",
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=MISFIRE_GRACE_SECONDS)
     if Settings.from_env().smtp is not None:
         scheduler.add_job(reminders_job, IntervalTrigger(seconds=reminders_every, timezone=registry.city.timezone),
                           args=[term], id="reminders", name="E-mail reminders", replace_existing=True, coalesce=True,

@@ -12,7 +12,7 @@ from data.db import get_engine
 from data.lease import LeaseLost, take_lease
 from data.models import MetricValue, RefreshRun, RunStatus
 from metrics.registry import Registry
-from pipeline.refresh import RunResult, refresh_metric
+from pipeline.refresh import RunResult, refresh_all, refresh_metric
 from tests.helpers import at, put_events
 
 VALUES = MetricValue.__table__  # type: ignore[attr-defined]
@@ -43,6 +43,17 @@ def test_each_leader_takes_the_next_lease_and_a_stale_one_records_nothing(databa
     assert refresh_metric(test_registry, "closed_on_time").status == RunStatus.SUCCESS  # by hand: no lease
     with get_engine().connect() as conn:
         assert conn.execute(select(RUNS.c.lease).order_by(RUNS.c.id)).scalars().all() == [1, 2, None]
+
+
+def test_a_scheduled_batch_with_a_stale_lease_records_nothing_and_stops(database: str,
+                                                                         test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01")}])
+    new_leader()
+    new_leader()
+    with pytest.raises(LeaseLost, match="lease 1 is stale"):
+        refresh_all(test_registry, trigger="scheduler", lease=1)
+    assert (count(VALUES), count(RUNS)) == (0, 0)
+    assert {r.status for r in refresh_all(test_registry, trigger="scheduler", lease=2)} == {RunStatus.SUCCESS}
 
 
 def test_a_new_leader_abandons_the_old_leaders_unfinished_runs_only(database: str) -> None:
