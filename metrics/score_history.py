@@ -54,7 +54,7 @@ def quarter_label(day: dt.date, fy_start: int) -> str:
 
 def in_hand(values: Iterable[ValueRow], day: dt.date) -> list[ValueRow]:
     """The values of periods that had ended by ``day`` (a period still running that day had no value yet)."""
-    return [v for v in values if period_end(v.period_start, Grain(v.grain)) <= day]
+    return [v for v in values if v.period_end <= day]
 
 
 def scores_on(registry: Registry, metrics: list[MetricSpec], values: Mapping[str, list[ValueRow]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from metrics.periods import MONTHS_IN, add_months, period_end
 from metrics.spec import Grain
@@ -87,10 +88,15 @@ class ValueRow:
     def key(self) -> tuple[str, dt.date, str, str]:
         return (self.grain, self.period_start, self.geography, self.geo_key)
 
-    @property
+    @cached_property  # judging a city's metrics asks these millions of times
+    def period_end(self) -> dt.date:
+        """The period's last day, whatever the data covers."""
+        return period_end(self.period_start, Grain(self.grain))
+
+    @cached_property
     def end(self) -> dt.date:
         """The last day the value covers: the period's end, or where the source's data stops."""
-        return self.covered_through or period_end(self.period_start, Grain(self.grain))
+        return self.covered_through or self.period_end
 
     @property
     def partial(self) -> bool:
@@ -108,14 +114,14 @@ class ValueRow:
         days_in_month = (add_months(month_start, 1) - month_start).days
         return min(float(whole), full + through.day / days_in_month)
 
-    @property
+    @cached_property
     def held_out(self) -> tuple[Flag, ...]:
         """The flags that keep this value out of judgements (none once the performance team confirmed it)."""
         if self.verdict is Verdict.CONFIRMED:
             return ()
         return tuple(f for f in self.flags if f.rule.holds_out)
 
-    @property
+    @cached_property
     def questionable(self) -> bool:
         """Kept out of every status, score, roll-up, projection and agenda reason."""
         return self.verdict is Verdict.WRONG or bool(self.held_out)

@@ -4,6 +4,7 @@ label ("FY2026 Q1–Q2"). Values in calendar periods that straddle fiscal years 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from metrics.aggregations import PeriodTotal
@@ -39,7 +40,7 @@ class YearToDate:
 def year_to_date(metric: MetricSpec, values: list[ValueRow], fy_start: int) -> YearToDate | None:
     """The latest fiscal year's figure so far, from the citywide values the quality gate does not hold out."""
     city = [v for v in usable(values) if v.geography == CITY]
-    fiscal = [v for v in city if nests_in_fiscal_years(Grain(v.grain), fy_start)]
+    fiscal = [v for v in city if _nests(v.grain, fy_start)]
     if not fiscal:
         return _latest_calendar_period(city, fy_start) if city else None
     city = fiscal
@@ -97,6 +98,11 @@ def year_earlier(metric: MetricSpec, values: list[ValueRow], fy_start: int, now:
 def period_words(ytd: YearToDate) -> str:
     """"FY2026 Q1–Q3, year to date"; a whole year or a calendar period as it is."""
     return ytd.label + (", year to date" if ytd.share_of_year < 1 and ytd.from_start and not ytd.calendar else "")
+
+
+@functools.lru_cache(maxsize=64)
+def _nests(grain: str, fy_start: int) -> bool:
+    return nests_in_fiscal_years(Grain(grain), fy_start)
 
 
 def nests_in_fiscal_years(grain: Grain, fy_start: int) -> bool:

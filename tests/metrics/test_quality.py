@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from typing import Any
@@ -172,8 +173,8 @@ def test_a_held_out_month_holds_out_the_quarter_and_year_that_contain_it() -> No
 def test_a_confirmed_value_counts_again_and_one_marked_wrong_stays_out() -> None:
     [row] = check(metric(), quarters(-5.0), NONE, FY_START)
     assert row.questionable
-    assert not ValueRow(**{**row.__dict__, "verdict": Verdict.CONFIRMED}).questionable
-    assert ValueRow(**{**quarters(5.0)[0].__dict__, "verdict": Verdict.WRONG}).questionable
+    assert not dataclasses.replace(row, verdict=Verdict.CONFIRMED).questionable
+    assert dataclasses.replace(quarters(5.0)[0], verdict=Verdict.WRONG).questionable
 
 
 def test_the_run_summary_names_each_rule_once_with_an_example() -> None:
