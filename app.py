@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dashboard import auth, callback_guard, embeds, entry_form, maps, plotly_bundle, unavailable, workbook_upload
 from dashboard.api import routes as api_routes
 from dashboard.citistat_routes import register_citistat_routes
-from dashboard.context import gate, page_versions, set_gate
+from dashboard.context import current_viewer, gate, page_versions, set_gate
 from dashboard.data_call_routes import register_data_call_routes
 from dashboard.page_cache import PageCache
 from dashboard.page_table import page_title
@@ -74,6 +74,7 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
     workbook_upload.install(app)
     reads = Gate(registry)
     set_gate(reads)
+    app.server.before_request(lambda: reads.serve(lambda: not current_viewer().internal))  # first: pages read it
     PageCache(page_versions).install(app)
     app.layout = functools.partial(shell, registry.city)
     auth.install(app, settings)

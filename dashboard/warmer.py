@@ -1,5 +1,6 @@
 """Keeps page data warm: when a refresh, a load or a review changes the data (or the day turns), each web worker
-rebuilds what pages read first in the background, so the first visitor after a refresh gets a warm page."""
+builds what pages read first for the new version in the background, then publishes it: visitors read the
+version last published (``Gate.serve``), so the first visitor after a refresh gets a warm page, never a wait."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ def keep_warm(gate: Gate, every: float = WARM_EVERY, stop: threading.Event | Non
         seen: object = None
         while True:
             try:
-                now = (gate.data_version(), gate.today())
+                now = (gate.latest_version(), gate.today())
                 if now != seen:
-                    gate.warm(now[1])
+                    with gate.building(now[0]):
+                        gate.warm(now[1])
+                    gate.publish(now[0])
                     seen = now
             except Exception:  # the database away, say: pages build what they need on request meanwhile
                 logger.warning("warming page data failed; pages build it on request", exc_info=True)

@@ -13,7 +13,8 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from data.policy import ANONYMOUS, Viewer
 from data.reviews import reviewed_values
 from data.score_history import read_score_history
 from data.store import value_row
+from data.versioned_cache import VersionedCache
 from metrics.issues import Issue
 from metrics.registry import Registry
 from metrics.reporting import with_targets
@@ -110,9 +112,9 @@ class Gate:
         self.base_registry = registry  # as declared in YAML; ``registry`` also holds the approved targets
         self.registry = registry
         self._targets_seen: object = None
-        self._cache: dict[tuple[object, ...], object] = {}
-        self._building: dict[tuple[object, ...], threading.Lock] = {}  # one lock per key being built
-        self._lock = threading.Lock()
+        self._cache = VersionedCache()
+        self._published: tuple[object, ...] | None = None  # the version built in the background last
+        self._pinned = threading.local()  # the version this thread reads, when not the latest
 
     @property
     def zone(self) -> ZoneInfo:
@@ -180,6 +182,34 @@ class Gate:
             return reviewed_values(conn, [m.id for m in self.metrics(viewer)])
 
     def data_version(self) -> tuple[object, ...]:
+        """The version of the data this request reads: the latest, or the one it is pinned to (``serve``)."""
+        pinned: tuple[object, ...] | None = getattr(self._pinned, "version", None)
+        return pinned if pinned is not None else self.latest_version()
+
+    def serve(self, public: Callable[[], bool]) -> None:
+        """At the start of a request: a ``public()`` one reads the version last built in the background
+        (``publish``), so a refresh never makes a visitor wait for its statuses; staff read the latest, their own
+        changes included. With nothing published (no background builds), every request reads the latest."""
+        self._pinned.version = self._published if self._published is not None and public() else None
+
+    @contextmanager
+    def building(self, version: tuple[object, ...]) -> Iterator[None]:
+        """Within the block this thread reads ``version`` (the background build of page data)."""
+        self._pinned.version = version
+        try:
+            yield
+        finally:
+            self._pinned.version = None
+
+    def publish(self, version: tuple[object, ...]) -> None:
+        """Public requests read ``version`` from now on (its page data is built)."""
+        self._published = version
+
+    @property
+    def published(self) -> tuple[object, ...] | None:
+        return self._published
+
+    def latest_version(self) -> tuple[object, ...]:
         """Changes whenever a refresh or a load finishes, a value is reviewed or a target decided: the cache key of
         page data. A new target decision puts the approved targets in the registry's place."""
         with get_engine().connect() as conn:
@@ -231,23 +261,9 @@ class Gate:
         self.score_history(ANONYMOUS, today)
 
     def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
-        """``build()``'s result for this key and data version. Requests asking for the same thing at once wait for
-        the one build (twenty clients right after a refresh would otherwise build it twenty times over)."""
-        full = (*key, self.data_version())
-        with self._lock:
-            if full in self._cache:
-                return self._cache[full]  # type: ignore[return-value]
-            building = self._building.setdefault(full, threading.Lock())
-        with building:
-            with self._lock:
-                if full in self._cache:
-                    return self._cache[full]  # type: ignore[return-value]
-            value = build()
-            with self._lock:
-                self._cache = {k: v for k, v in self._cache.items() if k[-1] == full[-1]}
-                self._cache[full] = value
-                self._building = {k: v for k, v in self._building.items() if k[-1] == full[-1]}
-        return value
+        """``build()``'s result for this key at the data version this request reads (built once however many ask);
+        what public requests read is kept while staff read a newer version."""
+        return self._cache.get(key, self.data_version(), build, keep=[self._published])
 
     def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
         ids = [m.id for m in metrics]

@@ -118,3 +118,29 @@ def test_tracking_codes_are_ignored_and_cached_with_the_page(database: str, test
     assert shared == plain and "Events" in json.dumps(plain)
     assert read_part("?utm_source=a&grain=month&fbclid=x") == read_part("?grain=month&gclid=y") == "grain=month"
     assert read_part("grain=month") == ""  # without "?" the router reads nothing either
+
+
+def test_while_the_workers_build_a_refreshs_page_data_visitors_see_the_last_built_and_staff_the_latest(
+        database: str, test_registry: Registry) -> None:
+    from app import create_app
+    from dashboard.context import gate
+    from data.models import Role
+    from data.users import add_user
+
+    put_events(test_registry, [{"event_id": "a", "happened_at": at("2025-08-01"), "district": 1}])
+    refresh_all(test_registry)
+    app = create_app(test_registry)
+    reads, latest = gate(), gate().latest_version()
+    with reads.building(latest):  # what the warming thread does (dashboard.warmer)
+        reads.warm(reads.today())
+    reads.publish(latest)
+    put_events(test_registry, [{"event_id": e, "happened_at": at("2025-08-01"), "district": 1} for e in "abcdefg"])
+    refresh_all(test_registry, ["events_count"])  # landed; its page data not built yet
+    assert ": 1 in FY2026 through Aug 1, 2025" in _text(render(app, "/metrics/events_count"))
+    add_user("ada", "a-long-test-password", Role.ADMIN, frozenset(), actor="test", known_agencies=frozenset())
+    staff = signed_in(app, "ada", "a-long-test-password")
+    assert ": 7 in FY2026 through Aug 1, 2025" in _text(json.dumps(route(staff, "/metrics/events_count").get_json()))
+    with reads.building(reads.latest_version()):
+        reads.warm(reads.today())
+    reads.publish(reads.latest_version())
+    assert ": 7 in FY2026 through Aug 1, 2025" in _text(render(app, "/metrics/events_count"))
