@@ -138,20 +138,24 @@ def main() -> int:
                                        ("start-up, reading the YAML", f"{start_up():.2f} s"),
                                        ("start-up, from the cache", f"{start_up():.2f} s")]
         print("\n".join(f"  {name}: {value}" for name, value in rows), flush=True)
+
+        def measured(name: str, value: str) -> None:
+            rows.append((name, value))
+            print(f"  {name}: {value}", flush=True)
         subprocess.run([sys.executable, "-m", "data", "users", "add", "--role", "admin", "--password-stdin",
                         STAFF_USER], cwd=ROOT, env=os.environ, input=STAFF_PASSWORD, text=True, check=True,
                        capture_output=True)
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         server, port = launch(lambda p: [gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{p}",
                                          "app:wsgi()"], url, "gunicorn")
-        rows.append(("first overview, workers just started", f"{once(port, '/'):.0f} ms"))
+        measured("first overview, workers just started", f"{once(port, '/'):.0f} ms")
         time.sleep(2)
-        rows.append(("overview, warm", f"{min(once(port, '/') for _ in range(5)):.0f} ms"))
+        measured("overview, warm", f"{min(once(port, '/') for _ in range(5)):.0f} ms")
         run("-m", "pipeline", "refresh", "--metric", "scale00001_on_time")
-        rows.append(("first overview right after a refresh", f"{once(port, '/'):.0f} ms"))
+        measured("first overview right after a refresh", f"{once(port, '/'):.0f} ms")
         run("-m", "pipeline", "refresh", "--metric", "scale00002_days")
         time.sleep(15)  # the workers look every 10 s and rebuild
-        rows.append(("first overview 15 s after a refresh", f"{once(port, '/'):.0f} ms"))
+        measured("first overview 15 s after a refresh", f"{once(port, '/'):.0f} ms")
         cookie = sign_in(port)
         memory_before = workers_memory(server.pid)
         table = []
@@ -161,11 +165,13 @@ def main() -> int:
                 one = load(port, body(page), 1, 20, who)
                 twenty = load(port, body(page), 20, args.per_client, who)
                 table.append((f"{audience}: {name}", percentile(one, 0.5), percentile(twenty, 0.95), goal))
+                print(f"  {audience}: {name}: p50 {table[-1][1]:.0f} ms, p95 at 20 clients {table[-1][2]:.0f} ms",
+                      flush=True)
         searches = [f"/search?q={word}" for word in ("T1", "T2", "closed", "days", "count", "alley", "vacant")]
         varied = [once(port, searches[n % len(searches)] + str(n)) for n in range(20)]
         table.append(("public: search, a new query each", percentile(varied, 0.5), percentile(varied, 0.95), GOAL_MS))
-        rows.append(("workers' memory before → after the load", f"{memory_before:,.0f} → "
-                                                               f"{workers_memory(server.pid):,.0f} MiB"))
+        measured("workers' memory before → after the load",
+                 f"{memory_before:,.0f} → {workers_memory(server.pid):,.0f} MiB")
     finally:
         if server is not None:
             server.terminate()

@@ -7,7 +7,8 @@ indicators per request type) are split by grouping by that column instead of a c
 other filters and parts are alike share their aggregate columns. A 311 table's 5,000 indicators over 1,250
 request types are one query with a handful of aggregates. What differs stays a condition inside the metric's own
 aggregates (``sum(case when … then 1 else 0 end)``), at most ``MAX_COLUMNS`` of them per query (PostgreSQL takes
-1,664 columns). Metrics that keep readings (``latest``) and reported figures run their own query.
+1,664 columns). A reported table's measures are one query too, told apart by their key. Metrics that keep
+readings (``latest``) run their own query.
 """
 
 from __future__ import annotations
@@ -26,21 +27,33 @@ from metrics.aggregations import Part
 from metrics.columns import filter_value
 from metrics.spec import ColumnType, ComputationKind, Filter, FilterOp, MetricSpec, SourceSpec
 from metrics.values import ValueRow
-from pipeline.compute import roll_up
-from pipeline.query import MONTH, all_of, month_bucket, part_aggregate, query_geographies, value_expression
+from pipeline.compute import values_from_rows
+from pipeline.query import (
+    MONTH,
+    REPORTED_KEY,
+    all_of,
+    month_bucket,
+    part_aggregate,
+    query_geographies,
+    reported_batch_query,
+    value_expression,
+)
 
 MAX_COLUMNS = 600  # aggregate columns per query
+MAX_KEYS = 2000  # reported measures per query
 SPLIT = "split_value"
 SPLITTABLE = (ColumnType.TEXT, ColumnType.INTEGER)  # exact equality: no float or time to compare
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Metrics computed by one query; ``split`` is the column whose value tells them apart, if any."""
+    """Metrics computed by one query; ``split`` is the column whose value tells them apart, if any; ``reported``
+    for reported figures, told apart by their key."""
 
     source: SourceSpec
     metrics: tuple[MetricSpec, ...]
     split: str | None = None
+    reported: bool = False
 
 
 def batchable(metric: MetricSpec) -> bool:
@@ -52,9 +65,16 @@ def batches(metrics: Iterable[MetricSpec], sources: dict[str, SourceSpec]) -> It
     """The batchable metrics grouped by source, the places their query groups by and the column that tells
     them apart (the one most of them keep a single value of), ``MAX_COLUMNS`` aggregates at most per batch."""
     groups: dict[tuple[str, tuple[str, ...]], list[MetricSpec]] = defaultdict(list)
+    reported: dict[str, list[MetricSpec]] = defaultdict(list)
     for metric in metrics:
         if batchable(metric) and metric.computation.source in sources:
             groups[(metric.computation.source, tuple(query_geographies(metric)))].append(metric)
+        elif metric.computation.kind is ComputationKind.REPORTED and metric.computation.source in sources \
+                and sources[metric.computation.source].reported is not None:
+            reported[metric.computation.source].append(metric)
+    for source_id, members in reported.items():  # one query for a reported table's measures, split by key
+        for start in range(0, len(members), MAX_KEYS):
+            yield Batch(sources[source_id], tuple(members[start:start + MAX_KEYS]), reported=True)
     for (source_id, _), members in groups.items():
         source = sources[source_id]
         common = Counter(column for m in members for column in _split_columns(m, source))
@@ -144,6 +164,8 @@ def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], 
 
 def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]]:
     """Each metric's query rows (the ones its own query would return), from one scan of the source."""
+    if batch.reported:
+        return _reported_rows(batch, conn)
     query, labels = batch_query(batch, source_table(batch.source), conn.dialect.name)
     rows = conn.execute(query).mappings().all()
     places = [MONTH, *query_geographies(batch.metrics[0])]
@@ -162,7 +184,23 @@ def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]
     return out
 
 
+def _reported_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    layout, source = batch.source.reported, batch.source
+    assert layout is not None
+    column = source.column(layout.key_column)
+
+    def key(metric: MetricSpec) -> Any:
+        return filter_value(column, metric.computation.key) if column else metric.computation.key
+
+    query = reported_batch_query(sorted({key(m) for m in batch.metrics}), source, source_table(source))
+    by_key: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(query).mappings():
+        by_key[row[REPORTED_KEY]].append({name: value for name, value in row.items() if name != REPORTED_KEY})
+    return {metric.id: by_key[key(metric)] for metric in batch.metrics}
+
+
 def compute_batch(batch: Batch, conn: Connection, fy_start_month: int) -> dict[str, list[ValueRow]]:
     """Each metric's values, from one scan of the source."""
     found = batch_rows(batch, conn)
-    return {metric.id: roll_up(metric, found[metric.id], fy_start_month) for metric in batch.metrics}
+    return {metric.id: values_from_rows(metric, batch.source, found[metric.id], fy_start_month)
+            for metric in batch.metrics}

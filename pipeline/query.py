@@ -18,6 +18,7 @@ from metrics.spec import CitywideMethod, Filter, FilterOp, MetricSpec, SourceSpe
 
 MONTH = "month_start"
 CITY_ROW = "is_city"
+REPORTED_KEY = "reported_key"
 
 
 def month_bucket(dialect: str, col: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -142,7 +143,23 @@ def coverage_query(source: SourceSpec, table: Table) -> Select[Any]:
 
 def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Select[Any]:
     """The reported figures of one measure: ``grain, period_start, value, numerator, denominator, note``, the file
-    line, and one column per geography of the source (all empty on the city's own rows)."""
+    line, and one column per geography of the source (all empty on the city's own rows), in file order (a line
+    holding several periods in period order)."""
+    layout = source.reported
+    assert layout is not None
+    return _reported(source, table).where(table.c[layout.key_column] == metric.computation.key)
+
+
+def reported_batch_query(keys: list[Any], source: SourceSpec, table: Table) -> Select[Any]:
+    """The reported figures of the measures with ``keys``, as ``reported_query``'s, each with its key
+    (``REPORTED_KEY``)."""
+    layout = source.reported
+    assert layout is not None
+    key = table.c[layout.key_column]
+    return _reported(source, table).add_columns(key.label(REPORTED_KEY)).where(key.in_(keys))
+
+
+def _reported(source: SourceSpec, table: Table) -> Select[Any]:
     layout = source.reported
     assert layout is not None
 
@@ -154,4 +171,5 @@ def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Sele
                    optional(layout.denominator_column, "denominator"), optional(layout.note_column, "note"),
                    table.c[LINE].label("line"),
                    *(table.c[column].label(geography) for geography, column in source.geographies.items()))
-            .where(table.c[layout.key_column] == metric.computation.key))
+            .order_by(table.c[LINE], table.c[layout.grain_column], table.c[source.time_column],
+                      *(table.c[column] for column in source.geographies.values())))

@@ -202,8 +202,8 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="refresh") as pool:
         for batch, fetched in _prefetched(list(batches(chosen, registry.sources)), workers):
             members = [metric.id for metric in batch.metrics]
-            if fetched and batch.source.id not in coverage:
-                coverage[batch.source.id] = _coverage(batch.source)
+            if fetched and batch.source.id not in coverage and (known := _coverage(batch.source)) is not None:
+                coverage[batch.source.id] = known
             list(pool.map(run, members, [fetched.get(metric_id) for metric_id in members]))
             batched.update(members)
             for result in _record_unchanged(same, trigger, lease):
@@ -229,9 +229,14 @@ def _prefetched(found: list[Batch], workers: int) -> Iterator[tuple[Batch, dict[
             yield done, rows.result()
 
 
-def _coverage(source: SourceSpec) -> Coverage:
-    with source_engine(source).connect() as conn:
-        return source_coverage(source, conn)
+def _coverage(source: SourceSpec) -> Coverage | None:
+    """What the source covers; none if it cannot be read (each metric then records that failure itself)."""
+    try:
+        with source_engine(source).connect() as conn:
+            return source_coverage(source, conn)
+    except Exception as exc:
+        logger.warning("coverage of source %s unreadable (%s)", source.id, describe(exc), exc_info=True)
+        return None
 
 
 def _fetch_batch(batch: Batch) -> dict[str, list[dict[str, Any]]]:
