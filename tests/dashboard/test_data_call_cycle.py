@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, update
@@ -111,7 +112,7 @@ def test_a_quarter_from_the_call_to_the_public_page(site: str, browser: Any) -> 
     assert "48 days" in now and "FY2026 Q4" in now
     assert resident.inner_text(".status-box").startswith(("✓ On track", "◐ Near target"))
     assert_accessible(resident, "data-call-published")
-    day_before = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
+    day_before = (dt.datetime.now(ZoneInfo("America/New_York")) - dt.timedelta(days=1)).date().isoformat()  # the city's
     go(resident, f"{site}/metrics/pm_582?grain=fiscal_quarter&as_of={day_before}")
     then = resident.inner_text("#main")
     assert "This is the page as it stood at the end of" in then
