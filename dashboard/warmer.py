@@ -24,9 +24,7 @@ def keep_warm(gate: Gate, every: float = WARM_EVERY, stop: threading.Event | Non
             try:
                 now = (gate.latest_version(), gate.today())
                 if now != seen:
-                    with gate.building(now[0]):
-                        gate.warm(now[1])
-                    gate.publish(now[0])
+                    gate.publish(*now)
                     seen = now
             except Exception:  # the database away, say: pages build what they need on request meanwhile
                 logger.warning("warming page data failed; pages build it on request", exc_info=True)

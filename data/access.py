@@ -13,8 +13,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -192,17 +191,15 @@ class Gate:
         changes included. With nothing published (no background builds), every request reads the latest."""
         self._pinned.version = self._published if self._published is not None and public() else None
 
-    @contextmanager
-    def building(self, version: tuple[object, ...]) -> Iterator[None]:
-        """Within the block this thread reads ``version`` (the background build of page data)."""
+    def publish(self, version: tuple[object, ...], today: dt.date) -> None:
+        """Build what pages read first at ``version`` (every metric's status, the public score history), then let
+        public requests read it: the warming thread's step (``dashboard.warmer``)."""
         self._pinned.version = version
         try:
-            yield
+            self.snapshot(ANONYMOUS, today)
+            self.score_history(ANONYMOUS, today)
         finally:
             self._pinned.version = None
-
-    def publish(self, version: tuple[object, ...]) -> None:
-        """Public requests read ``version`` from now on (its page data is built)."""
         self._published = version
 
     @property
@@ -254,11 +251,6 @@ class Gate:
                     ScorePoint(today, "Now", Basis.CURRENT, now)]
 
         return self._cached(("score history", viewer.scope, today), build)
-
-    def warm(self, today: dt.date) -> None:
-        """Build what pages read first (every metric's status, the public score history) ahead of any request."""
-        self.snapshot(ANONYMOUS, today)
-        self.score_history(ANONYMOUS, today)
 
     def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
         """``build()``'s result for this key at the data version this request reads (built once however many ask);

@@ -38,11 +38,6 @@ class VersionedCache:
                 self._building = {k: v for k, v in self._building.items() if k[-1] in live}
         return value
 
-    def holds(self, version: Hashable) -> bool:
-        """Whether anything built for ``version`` is held."""
-        with self._lock:
-            return any(k[-1] == version for k in self._entries)
-
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -140,6 +140,8 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
     """The rules on one value, settled once for the metric (a refresh runs them on millions of values)."""
     rules = metric.quality
     judge_count = rules.impossible.enabled and metric.format is FormatType.COUNT
+    whole = rules.impossible.whole_counts if rules.impossible.whole_counts is not None \
+        else bool(metric.kind and metric.kind.whole_numbers)
     low, high = rules.scale.percent_range
     judge_percent = rules.scale.enabled and metric.format is FormatType.PERCENT
     sample = [Flag(QualityRule.SAMPLE, f"from a sample: {coverage.sample}")] if coverage.sample \
@@ -156,9 +158,9 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
             value = None
         elif value is not None:
             if judge_count:
-                found += _impossible(metric, value)
+                found += _impossible_count(metric, value, whole)
             if judge_percent and not low <= value <= high:
-                found += _scale(metric, value)
+                found.append(_off_percent_scale(metric))
         if numerator is not None and not math.isfinite(numerator):
             numerator = None
         if denominator is not None and not math.isfinite(denominator):
@@ -178,22 +180,15 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
     return judge
 
 
-def _impossible(metric: MetricSpec, value: float) -> list[Flag]:
-    rule = metric.quality.impossible
-    if not rule.enabled or metric.format is not FormatType.COUNT:
-        return []
-    if rule.negative_counts and value < 0:
+def _impossible_count(metric: MetricSpec, value: float, whole: bool) -> list[Flag]:
+    if metric.quality.impossible.negative_counts and value < 0:
         return [Flag(QualityRule.IMPOSSIBLE, f"a count cannot be negative ({fmt(metric, value)})")]
-    whole = rule.whole_counts if rule.whole_counts is not None else bool(metric.kind and metric.kind.whole_numbers)
     if whole and not float(value).is_integer():
         return [Flag(QualityRule.IMPOSSIBLE, f"a count is a whole number, not {value:,.4g}")]
     return []
 
 
-def _scale(metric: MetricSpec, value: float) -> list[Flag]:
-    rule = metric.quality.scale
-    low, high = rule.percent_range
-    if not rule.enabled or metric.format is not FormatType.PERCENT or low <= value <= high:
-        return []
-    return [Flag(QualityRule.SCALE, f"outside {fmt(metric, low)}–{fmt(metric, high)} for a percent (stored as a "
-                 f"0–1 fraction): probably entered on another scale")]
+def _off_percent_scale(metric: MetricSpec) -> Flag:
+    low, high = metric.quality.scale.percent_range
+    return Flag(QualityRule.SCALE, f"outside {fmt(metric, low)}–{fmt(metric, high)} for a percent (stored as a "
+                f"0–1 fraction): probably entered on another scale")
