@@ -18,26 +18,26 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from data import reviews, target_store
 from data.audit import entries
 from data.db import get_engine
 from data.errors import Forbidden, NotFound
-from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad, aware
+from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad
+from data.page_data import PageData, page_data
 from data.policy import ANONYMOUS, Viewer
 from data.reviews import reviewed_values
-from data.score_history import read_score_history
 from data.store import value_row
 from data.versioned_cache import VersionedCache
 from metrics.issues import Issue
 from metrics.registry import Registry
 from metrics.reporting import with_targets
-from metrics.score_history import Basis, ScorePoint
+from metrics.score_history import Basis, ScorePoint, summaries_of
 from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service
-from metrics.status import Assessment, assess
-from metrics.values import CITY, QualityRule, ValueRow, Verdict
+from metrics.status import Assessment
+from metrics.values import QualityRule, ValueRow, Verdict
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
@@ -112,6 +112,8 @@ class Gate:
         self.registry = registry
         self._targets_seen: object = None
         self._cache = VersionedCache()
+        self._built: dict[dt.date, PageData] = {}  # the page data built last for each day asked (two days at most)
+        self._building = threading.Lock()
         self._published: tuple[object, ...] | None = None  # the version built in the background last
         self._pinned = threading.local()  # the version this thread reads, when not the latest
 
@@ -224,11 +226,10 @@ class Gate:
     def snapshot(self, viewer: Viewer, today: dt.date) -> Snapshot:
         """Status, citywide values and last refresh of every visible metric (cached per data version).
 
-        A metric's status is the same whoever looks, so every metric is assessed once per data version and each
+        A metric's status is the same whoever looks, so every metric is judged once (``data.page_data``) and each
         viewer scope gets its own metrics out of that."""
         def visible() -> Snapshot:
-            every = self._cached(("snapshot", today), lambda: self._snapshot(list(self.registry.metrics.values()),
-                                                                           today))
+            every = self._page_data(today)
             ids = {m.id for m in self.metrics(viewer)}
             return Snapshot({k: v for k, v in every.assessments.items() if k in ids},
                             {k: v for k, v in every.city_values.items() if k in ids},
@@ -246,9 +247,10 @@ class Gate:
     def score_history(self, viewer: Viewer, today: dt.date) -> list[ScorePoint]:
         """The city's and each pillar's score at each recent quarter end, then today's (cached per data version)."""
         def build() -> list[ScorePoint]:
-            now = {**self.summaries(viewer, today, Level.CITY), **self.summaries(viewer, today, Level.PILLAR)}
-            return [*read_score_history(self.registry, self.metrics(viewer), today),
-                    ScorePoint(today, "Now", Basis.CURRENT, now)]
+            every, metrics = self._page_data(today), self.metrics(viewer)
+            return [*(ScorePoint(end.day, end.label, end.basis, summaries_of(self.registry, metrics, end.assessments))
+                      for end in every.quarter_ends),
+                    ScorePoint(today, "Now", Basis.CURRENT, summaries_of(self.registry, metrics, every.assessments))]
 
         return self._cached(("score history", viewer.scope, today), build)
 
@@ -257,17 +259,16 @@ class Gate:
         what public requests read is kept while staff read a newer version."""
         return self._cache.get(key, self.data_version(), build, keep=[self._published])
 
-    def _snapshot(self, metrics: list[MetricSpec], today: dt.date) -> Snapshot:
-        ids = [m.id for m in metrics]
-        with get_engine().connect() as conn:
-            values = reviewed_values(conn, ids, geography=CITY)
-            failed = _latest_runs(conn, RunStatus.FAILED)
-            succeeded = _latest_runs(conn, RunStatus.SUCCESS)
-        city = self.registry.city
-        assessments = {m.id: assess(m, values[m.id], city=city, today=today,
-                                    last_refresh_failed=failed.get(m.id) if _after(failed, succeeded, m.id) else None)
-                       for m in metrics}
-        return Snapshot(assessments, values, {k: v for k, v in succeeded.items() if k in values})
+    def _page_data(self, today: dt.date) -> PageData:
+        """Every metric's page data at this request's version: the last built brought up to date."""
+        def build() -> PageData:
+            with self._building, get_engine().connect() as conn:
+                built = page_data(conn, self.registry, today, self._built.get(today))
+                other = [(day, data) for day, data in self._built.items() if day != today][-1:]
+                self._built = {**dict(other), today: built}
+            return built
+
+        return self._cached(("page data", today), build)
 
     # --- search and internal pages --------------------------------------------------------------------------
     def search(self, viewer: Viewer, query: str) -> SearchResults:
@@ -356,14 +357,3 @@ def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:
             review = found.get((r.metric_id, *row.key)) if row.verdict else None
             out.append(FlaggedValue(metrics[r.metric_id], row, review))
     return out
-
-
-def _after(failed: dict[str, dt.datetime], succeeded: dict[str, dt.datetime], metric_id: str) -> bool:
-    return metric_id in failed and (metric_id not in succeeded or failed[metric_id] > succeeded[metric_id])
-
-
-def _latest_runs(conn: Connection, status: RunStatus) -> dict[str, dt.datetime]:
-    """When each metric last had a finished run with ``status``."""
-    rows = conn.execute(select(RUN.c.metric_id, func.max(RUN.c.started_at).label("at"))
-                        .where(RUN.c.status == status).group_by(RUN.c.metric_id))
-    return {r.metric_id: aware(r.at) for r in rows}

@@ -141,7 +141,7 @@ def read_values(conn: Connection, metric_ids: Sequence[str], *, as_of: dt.dateti
         query = query.where(VALUE.c.grain == grain)
     if geography:
         query = query.where(VALUE.c.geography == geography)
-    rows = conn.execute(query.order_by(VALUE.c.metric_id, VALUE.c.period_start, VALUE.c.geo_key))
+    rows = conn.execute(query.order_by(VALUE.c.metric_id, VALUE.c.period_start, VALUE.c.grain, VALUE.c.geo_key))
     out: dict[str, list[ValueRow]] = {metric_id: [] for metric_id in metric_ids}
     for r in rows:
         out[r.metric_id].append(value_row(r))

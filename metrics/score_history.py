@@ -12,7 +12,7 @@ from metrics.periods import fiscal_quarter, fiscal_year, period_end
 from metrics.registry import Registry
 from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Grain, MetricSpec
-from metrics.status import assess
+from metrics.status import Assessment, assess
 from metrics.values import CITY, ValueRow
 
 QUARTERS = 8  # two years of quarter ends, then today
@@ -57,10 +57,21 @@ def in_hand(values: Iterable[ValueRow], day: dt.date) -> list[ValueRow]:
     return [v for v in values if v.period_end <= day]
 
 
+def judged_on(registry: Registry, metrics: Iterable[MetricSpec], values: Mapping[str, list[ValueRow]],
+              day: dt.date) -> dict[str, Assessment]:
+    """Each metric judged with its citywide ``values`` as of ``day``."""
+    return {m.id: assess(m, [v for v in values.get(m.id, ()) if v.geography == CITY], city=registry.city, today=day)
+            for m in metrics}
+
+
+def summaries_of(registry: Registry, metrics: list[MetricSpec], assessments: Mapping[str, Assessment]
+                 ) -> dict[str, Summary]:
+    """The city's and each pillar's summary of ``metrics``."""
+    return {**roll_up(registry, metrics, assessments, Level.CITY), **roll_up(registry, metrics, assessments,
+                                                                              Level.PILLAR)}
+
+
 def scores_on(registry: Registry, metrics: list[MetricSpec], values: Mapping[str, list[ValueRow]],
               day: dt.date) -> dict[str, Summary]:
     """The city's and each pillar's summary, judging every metric with ``values`` as of ``day``."""
-    assessments = {m.id: assess(m, [v for v in values.get(m.id, ()) if v.geography == CITY], city=registry.city,
-                                today=day) for m in metrics}
-    pillars = roll_up(registry, metrics, assessments, Level.PILLAR)
-    return {**roll_up(registry, metrics, assessments, Level.CITY), **pillars}
+    return summaries_of(registry, metrics, judged_on(registry, metrics, values, day))

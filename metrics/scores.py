@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
@@ -48,7 +48,7 @@ def summarize(assessments: Iterable[Assessment]) -> Summary:
                    sum(1 for a in items if a.status is Status.STALE), fmean(scores) if scores else None)
 
 
-def roll_up(registry: Registry, metrics: Iterable[MetricSpec], assessments: dict[str, Assessment],
+def roll_up(registry: Registry, metrics: Iterable[MetricSpec], assessments: Mapping[str, Assessment],
             level: Level) -> dict[str, Summary]:
     """Summaries keyed by the id of the ``level`` (goal, pillar, agency, service or city) of each metric."""
     groups: dict[str, list[Assessment]] = {}

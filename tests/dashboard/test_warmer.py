@@ -20,11 +20,11 @@ from tests.helpers import at, put_events
 
 @contextmanager
 def value_reads() -> Iterator[list[str]]:
-    """The statements reading stored values while the block runs."""
+    """The statements reading stored values (rows of values) while the block runs."""
     seen: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if "FROM metric_value" in statement:
+        if statement.startswith("SELECT metric_value.id"):
             seen.append(statement)
 
     engine = get_engine()
