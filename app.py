@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 
 import plotly.io as pio
@@ -25,6 +26,7 @@ from dashboard.shell import INDEX_STRING, shell
 from dashboard.warmer import keep_warm
 from data.access import Gate
 from data.config import Settings, SettingsError
+from data.db import dispose_engines
 from data.registry_cache import cached_registry
 from metrics.issues import RegistryError
 from metrics.registry import Registry
@@ -89,10 +91,32 @@ def create_app(registry: Registry | None = None, settings: Settings | None = Non
 
 
 def wsgi() -> Flask:
-    """For production servers: ``gunicorn "app:wsgi()"``. Each worker keeps its page data warm."""
+    """For production servers: ``gunicorn "app:wsgi()"``. Each worker process keeps its page data warm, from its
+    first request on (a thread started before ``--preload`` forks would not survive the fork)."""
     app = create_app()
-    keep_warm(gate())
+    warmed: set[int] = set()
+    lock = threading.Lock()
+
+    def warm_this_process() -> None:
+        if os.getpid() not in warmed:
+            with lock:
+                if os.getpid() not in warmed:
+                    keep_warm(gate())
+                    warmed.add(os.getpid())
+
+    app.server.before_request(warm_this_process)
     return app.server
+
+
+def build_before_fork() -> None:
+    """In gunicorn's master, after the app is loaded (``gunicorn.conf.py``): build every metric's page data, so
+    each worker forks with it, then drop the master's database connections (workers open their own)."""
+    reads = gate()
+    try:
+        reads.publish(reads.latest_version(), reads.today())
+    except Exception:  # the database away: workers build on request
+        logger.warning("page data not built before the workers start", exc_info=True)
+    dispose_engines()
 
 
 def _with_page_title(interpolate: Callable[..., str], **parts: str) -> str:

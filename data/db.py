@@ -63,10 +63,11 @@ def limit_lock_wait(seconds: float) -> None:
     _lock_wait_ms.set(int(seconds * 1000))
 
 
-def dispose_engines() -> None:
-    """Close every pooled connection and forget the engines (tests switching databases)."""
+def dispose_engines(close: bool = True) -> None:
+    """Close every pooled connection and forget the engines (tests switching databases); in a forked process,
+    ``close=False`` only forgets them (the connections are the parent's)."""
     for engine in list(_ENGINES):
-        engine.dispose()
+        engine.dispose(close=close)
     _ENGINES.clear()
     _engine.cache_clear()
 

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from data.config import PROJECT_ROOT
@@ -50,6 +51,28 @@ def test_an_invalid_metric_is_set_aside_and_the_app_serves_the_rest(tmp_path: Pa
             _, log = server.communicate(timeout=30)
     assert statuses == {"/": 200, "/metrics/events_count": 404, "/metrics/closed_on_time": 200}
     assert "set aside until fixed (not published)" in log and "error[unknown-agency]" in log
+
+
+def test_gunicorn_as_the_readme_starts_it_serves_from_workers_forked_warm(database: str, tmp_path: Path) -> None:
+    """``gunicorn.conf.py`` loads the app and builds page data in the master; workers fork and serve at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "gunicorn.log"
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
+                               f"127.0.0.1:{port}", "--error-logfile", str(log)], cwd=PROJECT_ROOT,
+                              env=os.environ | {"REGISTRY_DIR": str(FIXTURES / "registry"), "APP_ENV": "development",
+                                                "CACHE_DIR": str(tmp_path / "cache")})
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            statuses = set(pool.map(_status, [f"http://127.0.0.1:{port}{path}" for path in
+                                              ("/", "/metrics/closed_on_time", "/pillars/2", "/agencies/AG1") * 6]))
+    finally:
+        server.terminate()
+        server.wait(30)
+    text = log.read_text()
+    assert statuses == {200}
+    assert text.count("Booting worker") == 2 and "Traceback" not in text and "not built" not in text
 
 
 def _status(url: str) -> int:
