@@ -68,6 +68,10 @@ class LastRun:
     rows_read: int
     warnings: str | None
 
+    @property
+    def warning_lines(self) -> list[str]:
+        return (self.warnings or "").splitlines()
+
 
 def unchanged_since_last_run(conn: Connection, metric_ids: Sequence[str]) -> dict[str, LastRun]:
     """Each metric's last successful run, where no value of the metric was written after it (by a data call's

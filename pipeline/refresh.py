@@ -56,13 +56,15 @@ class RunResult:
 
 def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
                    coverage: dict[str, Coverage] | None = None, lease: int | None = None,
-                   fetched: Sequence[Any] | None = None, last: LastRun | None = None) -> RunResult:
+                   fetched: Sequence[Any] | None = None, digest: str | None = None,
+                   last: LastRun | None = None) -> RunResult:
     """Refresh one metric and record the run. Never raises for a failure of the metric itself.
 
     ``coverage`` keeps each source's coverage across a batch, so it is read once per source; ``fetched`` is the
-    metric's query rows when a batched query has fetched them already; ``last`` its last successful run if no
-    value was written since (``data.store.unchanged_since_last_run``): computed from the same inputs, nothing
-    is rolled up, checked, read or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and
+    metric's query rows when a batched query has fetched them already, ``digest`` their digest if computed (with
+    the coverage already in ``coverage``); ``last`` its last successful run if no value was written since
+    (``data.store.unchanged_since_last_run``): computed from the same inputs, nothing is rolled up, checked, read
+    or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and
     nothing written, once another scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
@@ -81,10 +83,10 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
                 fetched = query_rows(metric, source, conn) if fetched is None else fetched
                 if source.id not in known:
                     known[source.id] = source_coverage(source, conn)
-        digest = inputs_digest(metric, fetched, known[source.id], fy_start)
+        digest = digest or inputs_digest(metric, fetched, known[source.id], fy_start)
         rows: list[ValueRow] | None = None
         if last is not None and digest == last.digest:
-            count, warnings = last.rows_read, (last.warnings or "").splitlines()
+            count, warnings = last.rows_read, last.warning_lines
         else:
             rows = check(metric, values_from_rows(metric, source, fetched, fy_start), known[source.id], fy_start)
             count, warnings = len(rows), summary(rows, fy_start)
@@ -124,7 +126,7 @@ def _record_unchanged(unchanged: list[tuple[str, str, LastRun]], trigger: str, l
              "rows_unchanged": last.rows_read, "warnings": last.warnings, "digest": digest, "error": None}
             for metric_id, digest, last in unchanged])
     return [RunResult(metric_id, RunStatus.SUCCESS, last.rows_read, 0,
-                      warnings=tuple((last.warnings or "").splitlines())) for metric_id, _, last in unchanged]
+                      warnings=tuple(last.warning_lines)) for metric_id, _, last in unchanged]
 
 
 def abandon_dead_runs() -> int:
@@ -179,14 +181,15 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
         if lease_lost.is_set():
             return  # the metrics queued behind a refused one are not started
         metric, last = registry.metrics[metric_id], unchanged.get(metric_id)
-        if fetched is not None and last is not None and (known := coverage.get(metric.computation.source)) \
-                and (digest := inputs_digest(metric, fetched, known, fy_start)) == last.digest:
+        known = coverage.get(metric.computation.source)
+        digest = inputs_digest(metric, fetched, known, fy_start) if fetched is not None and known else None
+        if last is not None and digest is not None and digest == last.digest:
             with done:
                 same.append((metric_id, digest, last))  # recorded with the batch's others, in one transaction
             return
         try:
             result = refresh_metric(registry, metric_id, trigger=trigger, coverage=coverage, fetched=fetched,
-                                    last=last, lease=lease)
+                                    digest=digest, last=last, lease=lease)
         except LeaseLost:
             lease_lost.set()
             raise
