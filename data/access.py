@@ -184,25 +184,35 @@ class Gate:
 
     def data_version(self) -> tuple[object, ...]:
         """The version of the data this request reads: the latest, or the one it is pinned to (``serve``)."""
+        deciding: tuple[Callable[[], bool], tuple[object, ...]] | None = getattr(self._pinned, "deciding", None)
+        if deciding is not None:  # the request's first read: is it public?
+            public, published = deciding
+            self._pin(published if public() else None)
         pinned: tuple[object, ...] | None = getattr(self._pinned, "version", None)
         return pinned if pinned is not None else self.latest_version()
 
     def serve(self, public: Callable[[], bool]) -> None:
         """At the start of a request: a ``public()`` one reads the version last built in the background
         (``publish``), so a refresh never makes a visitor wait for its statuses; staff read the latest, their own
-        changes included. With nothing published (no background builds), every request reads the latest."""
-        self._pinned.version = self._published if self._published is not None and public() else None
+        changes included. With nothing published (no background builds), every request reads the latest.
+        ``public()`` is asked at the request's first read of data (a static file never asks)."""
+        self._pin(None)
+        if self._published is not None:
+            self._pinned.deciding = (public, self._published)
 
     def publish(self, version: tuple[object, ...], today: dt.date) -> None:
         """Build what pages read first at ``version`` (every metric's status, the public score history), then let
         public requests read it: the warming thread's step (``dashboard.warmer``)."""
-        self._pinned.version = version
+        self._pin(version)
         try:
             self.snapshot(ANONYMOUS, today)
             self.score_history(ANONYMOUS, today)
         finally:
-            self._pinned.version = None
+            self._pin(None)
         self._published = version
+
+    def _pin(self, version: tuple[object, ...] | None) -> None:
+        self._pinned.version, self._pinned.deciding = version, None
 
     @property
     def published(self) -> tuple[object, ...] | None:
