@@ -270,10 +270,12 @@ class Gate:
         return self._cache.get(key, self.data_version(), build, keep=[self._published])
 
     def _page_data(self, today: dt.date) -> PageData:
-        """Every metric's page data at this request's version: the last built brought up to date."""
+        """Every metric's page data at this request's version: the last built (for this day, or another) brought up
+        to date."""
         def build() -> PageData:
             with self._building, get_engine().connect() as conn:
-                built = page_data(conn, self.registry, today, self._built.get(today))
+                last = self._built.get(today) or next(reversed(self._built.values()), None)
+                built = page_data(conn, self.registry, today, last)
                 other = [(day, data) for day, data in self._built.items() if day != today][-1:]
                 self._built = {**dict(other), today: built}
             return built

@@ -141,3 +141,14 @@ def test_a_run_that_finishes_or_commits_after_a_build_is_read_by_the_next(databa
     kept = built(test_registry, TODAY, kept)
     assert kept.city_values["events_count"][-1].value == 9.0
     assert_same(kept, built(test_registry))
+
+
+def test_a_new_day_is_judged_from_the_values_the_gate_read_the_day_before(database: str,
+                                                                          test_registry: Registry) -> None:
+    put_events(test_registry, events("2025-08-01", "2025-09-03"))
+    refresh_all(test_registry)
+    gate = Gate(test_registry)
+    today = gate.snapshot(ADMIN, TODAY)
+    tomorrow = gate.snapshot(ADMIN, TODAY + dt.timedelta(days=1))
+    assert tomorrow.city_values["events_count"] is today.city_values["events_count"]
+    assert tomorrow.assessments == Gate(test_registry).snapshot(ADMIN, TODAY + dt.timedelta(days=1)).assessments
