@@ -6,12 +6,12 @@ the pages next to nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, false, func, or_, select
 
 from data.models import MetricValue, RefreshRun, RunStatus, ValueReview, aware
 from data.reviews import reviewed_values
@@ -66,8 +66,8 @@ def page_data(conn: Connection, registry: Registry, today: dt.date, previous: Pa
     """Page data as of now: ``previous`` brought up to date, or (without it) built in full.
 
     The marks are read before anything else, so a change landing during the build is read again next time."""
-    runs, run_mark = _changes(conn, RUN, previous.runs if previous else None, lambda r: r.status != RunStatus.RUNNING)
-    reviewed, review_mark = _changes(conn, REVIEW, previous.reviews if previous else None, lambda r: True)
+    runs, run_mark = _changes(conn, RUN, previous.runs if previous else None, RUN.c.status == RunStatus.RUNNING)
+    reviewed, review_mark = _changes(conn, REVIEW, previous.reviews if previous else None)
     metrics = list(registry.metrics.values())
     if previous is None:
         ran: set[str] | None = None
@@ -104,21 +104,21 @@ def page_data(conn: Connection, registry: Registry, today: dt.date, previous: Pa
                     run_mark, review_mark)
 
 
-def _changes(conn: Connection, table: Table, mark: Mark | None, finished: Callable[[Any], bool]
+def _changes(conn: Connection, table: Table, mark: Mark | None, unfinished: ColumnElement[bool] | None = None
              ) -> tuple[list[Any], Mark]:
-    """The finished rows of ``table`` not read at ``mark``, and the mark after them. Without a mark, none (a full
-    build reads everything), only where the table stands."""
-    top = conn.execute(select(func.max(table.c.id))).scalar() or 0
-    floor = max(top, mark.last_id if mark else 0) - RECENT
-    query = select(table).where(table.c.id > floor)
+    """The rows of ``table`` finished since ``mark`` (``unfinished`` tells those still being written), and the mark
+    after them. Without a mark, none (a full build reads everything): only where the table stands."""
+    last = max(conn.execute(select(func.max(table.c.id))).scalar() or 0, mark.last_id if mark else 0)
+    floor = last - RECENT
+    open_rows = unfinished if unfinished is not None else false()
+    wanted = [table.c.id > floor]
     if mark is not None and mark.pending:
-        query = select(table).where(or_(table.c.id > floor, table.c.id.in_(sorted(mark.pending))))
-    elif mark is None and table is RUN:
-        query = select(table).where(or_(table.c.id > floor, table.c.status == RunStatus.RUNNING))
-    rows = conn.execute(query).all()
-    done = {r.id for r in rows if finished(r)}
-    after = Mark(max(top, mark.last_id if mark else 0), frozenset(i for i in done if i > floor),
-                 frozenset(r.id for r in rows if not finished(r)))
+        wanted.append(table.c.id.in_(sorted(mark.pending)))
+    if mark is None and unfinished is not None:
+        wanted.append(unfinished)
+    rows = conn.execute(select(table, open_rows.label("unfinished")).where(or_(*wanted))).all()
+    done = {r.id for r in rows if not r.unfinished}
+    after = Mark(last, frozenset(i for i in done if i > floor), frozenset(r.id for r in rows if r.unfinished))
     if mark is None:
         return [], after
     return [r for r in rows if r.id in done and r.id not in mark.done], after
