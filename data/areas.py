@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import shapely
-from shapely.geometry import shape
-
 from metrics.spec import GeographySpec
 
 NUMBER = r"(-?\d+(?:\.\d+)?)"
@@ -21,6 +18,9 @@ class AreaFinder:
     def __init__(self, geography: GeographySpec) -> None:
         if geography.boundaries_path is None:
             raise ValueError(f"geography '{geography.label}' has no boundaries to place points in")
+        import shapely  # with NumPy, a tenth of a second: only loads and maps need it, not every process start
+        from shapely.geometry import shape
+
         features = json.loads(geography.boundaries_path.read_text(encoding="utf-8"))["features"]
         self.keys = [str(f["properties"][geography.key_property]) for f in features]
         self.tree = shapely.STRtree([shapely.make_valid(shape(f["geometry"])) for f in features])  # self-crossing rings
@@ -30,6 +30,8 @@ class AreaFinder:
         lon_lat = parse_point(point)
         if lon_lat is None:
             return None
+        import shapely
+
         hits = self.tree.query(shapely.Point(*lon_lat), predicate="covered_by")
         return self.keys[min(hits)] if len(hits) else None  # on a shared border: the first area in the file
 

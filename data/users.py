@@ -8,6 +8,7 @@ for ``FAILURES_KEPT``. A successful sign-in starts a server-side session that si
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -28,7 +29,6 @@ USER = User.__table__  # type: ignore[attr-defined]
 MIN_PASSWORD_LENGTH = 12
 FAILURES_KEPT = dt.timedelta(days=90)
 STAFF_ROLES = (Role.ADMIN, Role.AGENCY, Role.VIEWER)
-_DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
 
 EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
@@ -177,7 +177,7 @@ def authenticate(username: str, password: str, address: str) -> SignIn:
             logger.warning("sign-in for %r from %s refused: too many failures, retry in %ss", username, address,
                            seconds)
             return SignIn(None, dt.timedelta(seconds=seconds))
-        valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+        valid = check_password_hash(row.password_hash if row else _dummy_hash(), password)
         if row is not None and valid and not row.disabled:
             session_id = secrets.token_urlsafe(32)
             conn.execute(update(USER).where(USER.c.id == row.id).values(last_sign_in_at=now))
@@ -196,3 +196,10 @@ def end_session(session_id: str) -> None:
     with get_engine().begin() as conn:
         conn.execute(update(SESSION).where(SESSION.c.id == session_id, SESSION.c.ended_at.is_(None)).values(
             ended_at=utcnow()))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown name's password against, so it takes as long as a known one's (made at the first
+    need: scrypt takes a tenth of a second, which every process start paid)."""
+    return generate_password_hash("timing-equaliser-not-a-password")

@@ -14,10 +14,8 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
+# openpyxl (with NumPy) is imported where a workbook is read or written: a tenth of a second every process start
+# would otherwise pay, for pages that never touch a workbook.
 
 MAX_ROWS = 5000  # per sheet
 MAX_SHEETS = 20
@@ -70,6 +68,9 @@ def _csv_sheet(filename: str, content: bytes) -> Sheet:
 
 
 def _xlsx_sheets(content: bytes) -> list[Sheet]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -92,6 +93,8 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
 
 def _writable(value: Cell) -> Cell:
     """Text without the control characters a worksheet cannot hold (a pasted note may carry them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
@@ -128,6 +131,9 @@ INSTRUCTIONS = ("Fill in Value (and Numerator and Denominator for a percent, if 
 
 def template(title: str, rows: Sequence[TemplateRow]) -> bytes:
     """The agency's workbook for a data call: instructions, then one row per measure due."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
