@@ -6,7 +6,7 @@ the pages next to nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,14 +90,14 @@ def page_data(conn: Connection, registry: Registry, today: dt.date, previous: Pa
     else:
         flipped = {m for m in ran or () if _failing(m, last_success, last_failure)
                    != _failing(m, previous.last_success, previous.last_failure)}
-        judge = [m for m in metrics if m.id in reread | respecified | flipped]
+        again = reread | respecified | flipped
+        judge = [m for m in metrics if m.id in again]
     assessments = {**(previous.assessments if previous else {}),
                    **{m.id: assess(m, city_values[m.id], city=registry.city, today=today,
                                    last_refresh_failed=_failing(m.id, last_success, last_failure)) for m in judge}}
     first_write = previous.first_write if previous and previous.first_write else _first_write(conn)
     held = {q.day: q for q in previous.quarter_ends} if previous and previous.first_write == first_write else {}
-    ends = tuple(_judged_again(conn, registry, held[day], [m for m in metrics if m.id in respecified],
-                               [m for m in metrics if m.id in reread], city_values) if day in held else
+    ends = tuple(_judged_again(conn, registry, held[day], metrics, respecified, reread, city_values) if day in held else
                  _quarter_end(conn, registry, metrics, day, city_values, first_write)
                  for day in quarter_ends(today, registry.city.fiscal_year_start_month))
     return PageData(registry, today, assessments, city_values, last_success, last_failure, ends, first_write,
@@ -160,11 +160,12 @@ def _quarter_end(conn: Connection, registry: Registry, metrics: list[MetricSpec]
                       judged_on(registry, metrics, _held_on(conn, registry, basis, metrics, day, current), day))
 
 
-def _judged_again(conn: Connection, registry: Registry, end: QuarterEnd, respecified: list[MetricSpec],
-                  reread: list[MetricSpec], current: dict[str, list[ValueRow]]) -> QuarterEnd:
+def _judged_again(conn: Connection, registry: Registry, end: QuarterEnd, metrics: list[MetricSpec],
+                  respecified: set[str], reread: set[str], current: dict[str, list[ValueRow]]) -> QuarterEnd:
     """``end`` with the metrics whose definition or targets changed judged again, and, for a reconstructed day,
     those whose values changed (a published day's values are history: what the store held then)."""
-    again = _union(respecified, reread if end.basis is Basis.RECONSTRUCTED else ())
+    changed = respecified | reread if end.basis is Basis.RECONSTRUCTED else respecified
+    again = [m for m in metrics if m.id in changed]
     if not again:
         return end
     values = _held_on(conn, registry, end.basis, again, end.day, current)
@@ -178,10 +179,3 @@ def _held_on(conn: Connection, registry: Registry, basis: Basis, metrics: list[M
     if basis is Basis.PUBLISHED:
         return reviewed_values(conn, [m.id for m in metrics], as_of=_close(registry, day), geography=CITY)
     return {m.id: in_hand(current.get(m.id, ()), day) for m in metrics}
-
-
-def _union(*groups: Iterable[MetricSpec]) -> list[MetricSpec]:
-    seen: dict[str, MetricSpec] = {}
-    for group in groups:
-        seen.update((m.id, m) for m in group)
-    return list(seen.values())

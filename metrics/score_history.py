@@ -69,9 +69,3 @@ def summaries_of(registry: Registry, metrics: list[MetricSpec], assessments: Map
     """The city's and each pillar's summary of ``metrics``."""
     return {**roll_up(registry, metrics, assessments, Level.CITY), **roll_up(registry, metrics, assessments,
                                                                               Level.PILLAR)}
-
-
-def scores_on(registry: Registry, metrics: list[MetricSpec], values: Mapping[str, list[ValueRow]],
-              day: dt.date) -> dict[str, Summary]:
-    """The city's and each pillar's summary, judging every metric with ``values`` as of ``day``."""
-    return summaries_of(registry, metrics, judged_on(registry, metrics, values, day))

@@ -64,8 +64,8 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
     metric's query rows when a batched query has fetched them already, ``digest`` their digest if computed (with
     the coverage already in ``coverage``); ``last`` its last successful run if no value was written since
     (``data.store.unchanged_since_last_run``): computed from the same inputs, nothing is rolled up, checked, read
-    or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and
-    nothing written, once another scheduler has taken over.
+    or written. With a ``lease`` (the scheduler's), ``LeaseLost`` is raised, and nothing written, once another
+    scheduler has taken over.
     """
     metric = registry.metrics[metric_id]
     source = registry.sources[metric.computation.source]

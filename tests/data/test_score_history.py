@@ -12,11 +12,18 @@ from data.models import Role
 from data.policy import ANONYMOUS, Viewer
 from data.store import write_values
 from metrics.registry import Registry
-from metrics.score_history import Basis, scores_on
-from metrics.scores import Level
+from metrics.score_history import Basis, judged_on, summaries_of
+from metrics.scores import Level, Summary
+from metrics.spec import MetricSpec
 from metrics.values import CITY, ValueRow
 
 TODAY = dt.date(2026, 2, 1)
+
+
+def scores_on(registry: Registry, metrics: list[MetricSpec], values: dict[str, list[ValueRow]], day: dt.date
+              ) -> dict[str, Summary]:
+    """The city's and each pillar's summary, judging every metric with ``values`` as of ``day``."""
+    return summaries_of(registry, metrics, judged_on(registry, metrics, values, day))
 
 
 def _months(values: dict[int, float]) -> list[ValueRow]:
