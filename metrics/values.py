@@ -114,16 +114,19 @@ class ValueRow:
         days_in_month = (add_months(month_start, 1) - month_start).days
         return min(float(whole), full + through.day / days_in_month)
 
-    @cached_property
+    @property
     def held_out(self) -> tuple[Flag, ...]:
         """The flags that keep this value out of judgements (none once the performance team confirmed it)."""
-        if self.verdict is Verdict.CONFIRMED:
+        if not self.flags or self.verdict is Verdict.CONFIRMED:
             return ()
         return tuple(f for f in self.flags if f.rule.holds_out)
 
-    @cached_property
+    @property
     def questionable(self) -> bool:
-        """Kept out of every status, score, roll-up, projection and agenda reason."""
+        """Kept out of every status, score, roll-up, projection and agenda reason (asked millions of times when a
+        city's metrics are judged: most values have no flag and no verdict, the first test)."""
+        if not self.flags:
+            return self.verdict is Verdict.WRONG
         return self.verdict is Verdict.WRONG or bool(self.held_out)
 
 
