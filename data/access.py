@@ -37,7 +37,7 @@ from metrics.score_history import Basis, ScorePoint, summaries_of
 from metrics.scores import Level, Summary, roll_up
 from metrics.spec import Agency, MetricSpec, Service
 from metrics.status import Assessment
-from metrics.values import QualityRule, ValueRow, Verdict
+from metrics.values import ValueRow, Verdict
 
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
 LOAD = SourceLoad.__table__  # type: ignore[attr-defined]
@@ -353,8 +353,8 @@ def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:
     """Current values of ``metrics`` the gate holds out, or that the performance team reviewed.
 
     Confirmed values are listed too (with their review), so the list is the whole record; a value marked wrong
-    stays held out. Values held out only for coming from a sample are not listed: there is nothing to check
-    with the agency (the source says what it is, and pages say it once for the measure).
+    stays held out. Values held out only for coming from a sample, or for a period that began before the source
+    does, are not listed: there is nothing to check with the agency (the source says what it holds).
     """
     with get_engine().connect() as conn:
         rows = conn.execute(select(VALUE).where(VALUE.c.valid_to.is_(None), VALUE.c.flags.is_not(None),
@@ -364,7 +364,7 @@ def _flagged(metrics: dict[str, MetricSpec]) -> list[FlaggedValue]:
     out = []
     for r in rows:
         [row] = reviews.with_verdicts(r.metric_id, [value_row(r)], found)
-        reviewable = any(f.rule.holds_out and f.rule is not QualityRule.SAMPLE for f in row.flags)
+        reviewable = any(f.rule.reviewable for f in row.flags)
         if reviewable or row.verdict is Verdict.WRONG:
             review = found.get((r.metric_id, *row.key)) if row.verdict else None
             out.append(FlaggedValue(metrics[r.metric_id], row, review))

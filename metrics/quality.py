@@ -17,6 +17,8 @@ Each rule has defaults a metric can tune or switch off (``quality:`` in the regi
   off the values right before and after it (a spike, not a trend), unless the same period a year before or
   after is alike (a season); counts whose median is under ``min_count`` are not judged.
 - **partial**: the source's data ends before the period does; judged against the pro-rated target.
+- **incomplete**: the source's data begins after the period does (a flow or an average: its first months hold
+  no records, so a year would read as a fall); kept out of judgements. A stock or a latest reading is whole.
 - **sample**: the source is a sample of the records, so its counts are not the city's.
 
 Flagged values are kept, with their reasons, and held out of every judgement (``ValueRow.questionable``);
@@ -43,10 +45,11 @@ from metrics.values import CITY, Flag, QualityRule, ValueRow, usable
 
 @dataclass(frozen=True)
 class Coverage:
-    """What the source behind a metric holds: data up to ``end``, and whether it is a sample."""
+    """What the source behind a metric holds: data from ``start`` up to ``end``, and whether it is a sample."""
 
     end: dt.date | None = None
     sample: str | None = None
+    start: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
     sample = [Flag(QualityRule.SAMPLE, f"from a sample: {coverage.sample}")] if coverage.sample \
         and rules.sample.enabled else []
     data_end = coverage.end if rules.partial.enabled else None
+    data_start = coverage.start if rules.incomplete.enabled and metric.total is not PeriodTotal.LATEST else None
 
     def judge(row: ValueRow) -> ValueRow:
         value, numerator, denominator = row.value, row.numerator, row.denominator
@@ -166,6 +170,10 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
         if denominator is not None and not math.isfinite(denominator):
             denominator = None
         found += sample
+        if data_start is not None and row.period_start < data_start:
+            found.append(Flag(QualityRule.INCOMPLETE, f"the source's data begins on {data_start:%Y-%m-%d}, after "
+                              f"{period_label(row.period_start, Grain(row.grain), fy_start)} began on "
+                              f"{row.period_start:%Y-%m-%d}: the months before hold no records"))
         through = None
         if data_end is not None and row.period_start <= data_end \
                 and data_end < (end := period_end(row.period_start, Grain(row.grain))):

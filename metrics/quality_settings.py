@@ -74,4 +74,5 @@ class QualitySpec(BaseModel):
     not_reported: NotReportedRule = NotReportedRule()
     outlier: OutlierRule = OutlierRule()
     partial: SwitchRule = SwitchRule()
+    incomplete: SwitchRule = SwitchRule()
     sample: SwitchRule = SwitchRule()

@@ -287,10 +287,17 @@ class ReportedLayout(_Frozen):
 
 
 class SourceCoverage(_Frozen):
-    """What a source holds when that is less than every record: a sample, or data up to a known day."""
+    """What a source holds when that is less than every record: a sample, or data from or up to a known day."""
 
     sample: str | None = None  # what the sample is, in words ("three days of requests, 1–3 October 2019")
+    start: dt.date | None = None  # the first day it covers (default: the 1st of its time column's earliest month)
     end: dt.date | None = None  # the last day the source covers (default: the latest date in its time column)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> SourceCoverage:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start ({self.start}) is after end ({self.end})")
+        return self
 
 
 class SourceSpec(_Frozen):

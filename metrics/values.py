@@ -23,6 +23,7 @@ class QualityRule(StrEnum):
     OUTLIER = "outlier"  # far outside the band of the metric's own history
     SAMPLE = "sample"  # computed from a sample of the source's records, not all of them
     PARTIAL = "partial"  # the source does not cover the whole period: judged against the pro-rated target
+    INCOMPLETE = "incomplete"  # the period began before the source's data does: its first part is missing
 
     @property
     def label(self) -> str:
@@ -33,6 +34,12 @@ class QualityRule(StrEnum):
         """Whether a value with this flag is kept out of status, scores, roll-ups, projections and agendas."""
         return self is not QualityRule.PARTIAL
 
+    @property
+    def reviewable(self) -> bool:
+        """Whether the performance team checks a value flagged so with its agency: not a sample's, nor a period
+        before the source begins (the source says what it holds; there is nothing to ask)."""
+        return self.holds_out and self not in (QualityRule.SAMPLE, QualityRule.INCOMPLETE)
+
 
 RULE_LABELS = {
     QualityRule.SCALE: "Wrong scale",
@@ -41,6 +48,7 @@ RULE_LABELS = {
     QualityRule.OUTLIER: "Outlier",
     QualityRule.SAMPLE: "Sample",
     QualityRule.PARTIAL: "Partial period",
+    QualityRule.INCOMPLETE: "Before the data begins",
 }
 
 

@@ -124,15 +124,19 @@ def reported_values(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any])
 
 
 def source_coverage(source: SourceSpec, conn: Connection) -> Coverage:
-    """What the source holds: data through its declared end, or its latest date (event tables), and if a sample.
+    """What the source holds: data from its declared start and through its declared end, else from the month of
+    its earliest date and through its latest date (event tables), and whether it is a sample.
 
-    Reported figures cover their periods by definition, so only a declared end applies to them.
+    A first record is taken to start its month: a sparse source's first event on the 10th does not say the 1st to
+    the 9th are missing, where months without any record before it do. Reported figures cover their periods by
+    definition, so only a declared start or end applies to them.
     """
-    end = source.coverage.end
-    if end is None and source.reported is None:
-        latest = conn.execute(coverage_query(source, source_table(source))).scalar()
-        end = None if latest is None else _as_date(latest)
-    return Coverage(end, source.coverage.sample)
+    start, end = source.coverage.start, source.coverage.end
+    if (start is None or end is None) and source.reported is None:
+        earliest, latest = conn.execute(coverage_query(source, source_table(source))).one()
+        start = start or (None if earliest is None else _as_date(earliest).replace(day=1))
+        end = end or (None if latest is None else _as_date(latest))
+    return Coverage(end, source.coverage.sample, start)
 
 
 def roll_up(metric: MetricSpec, rows: Sequence[Any], fy_start_month: int) -> list[ValueRow]:

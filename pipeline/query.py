@@ -137,8 +137,8 @@ def query_geographies(metric: MetricSpec) -> list[str]:
 
 
 def coverage_query(source: SourceSpec, table: Table) -> Select[Any]:
-    """The latest moment in the source's time column: where its data ends."""
-    return select(func.max(table.c[source.time_column]))
+    """The earliest and the latest moment in the source's time column: where its data begins and ends."""
+    return select(func.min(table.c[source.time_column]), func.max(table.c[source.time_column]))
 
 
 def reported_query(metric: MetricSpec, source: SourceSpec, table: Table) -> Select[Any]:

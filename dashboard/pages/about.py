@@ -68,6 +68,9 @@ def layout() -> html.Div:
             html.Li([html.Strong("Partial period: "), "when the data ends before a period does, the period is "
                      "labelled partial; a measure that adds up over time is compared with its target pro-rated to "
                      "the days covered."]),
+            html.Li([html.Strong("Before the data begins: "), "when a source's records begin after a period "
+                     "does, that period holds only part of its records (a year whose first months are missing "
+                     "would read as a fall); it is shown with the reason and not used."]),
         ]),
         html.H2("Scores", className="h4 mt-4"),
         html.P("A measure's score is its value divided by its target (turned around when lower is better), "

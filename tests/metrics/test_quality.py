@@ -155,6 +155,34 @@ def test_periods_the_source_covers_in_part_are_partial_with_the_covered_share() 
     assert "ends on 2019-12-03" in december.flags[0].reason
 
 
+def test_periods_that_began_before_the_data_are_held_out_as_incomplete() -> None:
+    """A source whose records begin on 2014-01-01 holds half of FY2014: its total would read as a fall."""
+    rows = [ValueRow("fiscal_year", dt.date(2013, 7, 1), "city", "", 5000.0),
+            ValueRow("fiscal_year", dt.date(2014, 7, 1), "city", "", 11000.0),
+            ValueRow("fiscal_quarter", dt.date(2013, 10, 1), "city", "", 2500.0),
+            ValueRow("fiscal_quarter", dt.date(2014, 1, 1), "city", "", 2600.0),
+            *months(800.0, 900.0, first=dt.date(2014, 1, 1))]
+    out = {(r.grain, r.period_start): r for r in check(computed(), rows, Coverage(start=dt.date(2014, 1, 1)),
+                                                        FY_START)}
+    fy2014 = out[("fiscal_year", dt.date(2013, 7, 1))]
+    assert fy2014.questionable and [f.rule for f in fy2014.flags] == [QualityRule.INCOMPLETE]
+    assert fy2014.flags[0].reason == ("the source's data begins on 2014-01-01, after FY2014 began on 2013-07-01: "
+                                      "the months before hold no records")
+    assert out[("fiscal_quarter", dt.date(2013, 10, 1))].questionable
+    assert [key for key, row in out.items() if row.flags] == [("fiscal_year", dt.date(2013, 7, 1)),
+                                                              ("fiscal_quarter", dt.date(2013, 10, 1))]
+
+
+def test_a_mid_month_start_holds_out_that_month_but_not_a_stock_or_a_switched_off_rule() -> None:
+    start = Coverage(start=dt.date(2014, 1, 15))
+    assert flagged(computed(), months(400.0, 900.0, first=dt.date(2014, 1, 1)), start) == [
+        {QualityRule.INCOMPLETE}, set()]
+    stock = computed(computation={"kind": "computed", "source": "s", "aggregation": "cumulative_count"})
+    assert flagged(stock, months(400.0, 900.0, first=dt.date(2014, 1, 1)), start) == [set(), set()]
+    assert flagged(computed(quality={"incomplete": False}), months(400.0, first=dt.date(2014, 1, 1)), start) == [
+        set()]
+
+
 def test_a_sample_flags_every_value_unless_switched_off() -> None:
     sample = Coverage(sample="3,000 requests of 18–21 October 2019")
     assert all(rows == {QualityRule.SAMPLE} for rows in flagged(computed(), months(1.0, 2.0), sample))

@@ -208,3 +208,12 @@ def test_a_source_with_a_schema_error_sets_aside_its_metrics_and_says_why(regist
     assert any("unknown encoding 'utf-9'" in m for m in messages)
     assert all("set aside for its own errors" in m for i, m in zip(registry.set_aside, messages, strict=True)
                if i.owner and i.owner[0] == "metric")
+
+
+def test_a_coverage_that_starts_after_it_ends_is_refused_with_its_line(registry_copy: Path) -> None:
+    sources = registry_copy / "sources.yaml"
+    line = len(sources.read_text().splitlines()) + 1
+    sources.write_text(sources.read_text() + "    coverage: {start: 2020-01-01, end: 2019-12-31}\n")
+    problems = [str(i) for i in load_registry(registry_copy).set_aside]
+    assert any(f"sources.yaml:{line}:" in p and "start (2020-01-01) is after end (2019-12-31)" in p
+               for p in problems), problems

@@ -11,10 +11,12 @@ from sqlalchemy import func, insert, select, text, update
 
 from data.db import get_engine
 from data.models import MetricValue, RefreshRun
+from data.sources import load_source
 from data.store import read_values, unchanged_since_last_run, write_values
 from metrics.registry import Registry
-from metrics.spec import Grain
+from metrics.spec import Grain, SourceCoverage
 from metrics.status import Status, assess
+from metrics.values import QualityRule
 from pipeline.refresh import refresh_all, refresh_metric
 from tests.helpers import at, put_events, value_of
 
@@ -33,6 +35,27 @@ def test_events_at_fiscal_year_boundary_fall_in_their_fiscal_years(database: str
     assert value_of("events_count", "fiscal_year", dt.date(2025, 7, 1)).value == 2
     assert value_of("events_count", "fiscal_quarter", dt.date(2025, 4, 1)).value == 1
     assert value_of("events_count", "month", dt.date(2025, 7, 1), "district", "2").value == 1
+
+
+def test_a_year_that_began_before_the_source_is_held_out_unless_the_source_says_it_covers_it(
+        database: str, baltimore_registry: Registry) -> None:
+    """Baltimore's illegal dumping requests begin on 2014-01-01: FY2014 holds only its second half."""
+    source = baltimore_registry.sources["illegal_dumping_requests"]
+    load_source(source, fy_start_month=7, timezone=baltimore_registry.city.timezone,
+                geographies=baltimore_registry.city.geographies, progress=lambda _: None)
+    assert refresh_metric(baltimore_registry, "illegal_dumping_requests").status == "success"
+    fy2014 = value_of("illegal_dumping_requests", "fiscal_year", dt.date(2013, 7, 1))
+    assert fy2014.questionable and [f.rule for f in fy2014.flags] == [QualityRule.INCOMPLETE]
+    assert fy2014.flags[0].reason.startswith("the source's data begins on 2014-01-01, after FY2014 began on 2013-07-01")
+    assert value_of("illegal_dumping_requests", "fiscal_year", dt.date(2013, 7, 1), "council_district",
+                    "1").questionable
+    assert not value_of("illegal_dumping_requests", "fiscal_year", dt.date(2014, 7, 1)).flags
+    assert not value_of("illegal_dumping_requests", "month", dt.date(2014, 1, 1)).flags
+
+    declared = source.model_copy(update={"coverage": SourceCoverage(start=dt.date(2013, 7, 1))})
+    covered = dataclasses.replace(baltimore_registry, sources={**baltimore_registry.sources, source.id: declared})
+    assert refresh_metric(covered, "illegal_dumping_requests").status == "success"
+    assert not value_of("illegal_dumping_requests", "fiscal_year", dt.date(2013, 7, 1)).flags
 
 
 def test_ratio_keeps_numerator_denominator_and_percent_as_fraction(database: str, test_registry: Registry) -> None:
