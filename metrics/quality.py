@@ -151,6 +151,7 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
         and rules.sample.enabled else []
     data_end = coverage.end if rules.partial.enabled else None
     data_start = coverage.start if rules.incomplete.enabled and metric.total is not PeriodTotal.LATEST else None
+    recent = data_end - dt.timedelta(days=366) if data_end else dt.date.min  # no period is longer than a year
 
     def judge(row: ValueRow) -> ValueRow:
         value, numerator, denominator = row.value, row.numerator, row.denominator
@@ -175,7 +176,7 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
                               f"{period_label(row.period_start, Grain(row.grain), fy_start)} began on "
                               f"{row.period_start:%Y-%m-%d}: the months before hold no records"))
         through = None
-        if data_end is not None and row.period_start <= data_end \
+        if data_end is not None and recent < row.period_start <= data_end \
                 and data_end < (end := period_end(row.period_start, Grain(row.grain))):
             through = data_end
             found.append(Flag(QualityRule.PARTIAL, f"the source's data ends on {data_end:%Y-%m-%d}, before "

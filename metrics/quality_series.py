@@ -156,9 +156,13 @@ def _seasonal(row: ValueRow, value: float, by_start: dict[dt.date, float], min_r
 
 
 def _sticks_out(value: float, adjacent: list[float], min_ratio: float) -> bool:
-    """Above both neighbours or below both, and ``min_ratio`` times off each."""
-    side = all(value > a for a in adjacent) or all(value < a for a in adjacent)
-    return side and all(ratio(value, a) >= min_ratio for a in adjacent)
+    """Above both neighbours or below both, and ``min_ratio`` times off each (asked of every value: a loop)."""
+    above = below = True
+    for neighbour in adjacent:
+        if ratio(value, neighbour) < min_ratio:
+            return False
+        above, below = above and value > neighbour, below and value < neighbour
+    return above or below
 
 
 def _corroborated(metric: MetricSpec, series: list[ValueRow], fy_start: int) -> set[tuple[str, dt.date, str, str]]:

@@ -2,7 +2,9 @@
 with history, record the run.
 
 Each metric is one transaction: a refresh killed half-way leaves every metric either fully refreshed or
-untouched, and running it again is harmless (unchanged values are not rewritten). A failing metric is
+untouched, and running it again is harmless (unchanged values are not rewritten). A metric that runs its own
+query is recorded running while the query runs; a batched one, its rows already fetched, is recorded in the
+transaction that writes its values (a run record fewer to write, and to leave behind if killed). A failing metric is
 recorded with its error and keeps its last good values; the others go on. What the gate flagged is
 summarised in the run's warnings. A scheduled run carries the scheduler's lease, which the store checks
 before recording the run and before writing its values (``data.lease``).
@@ -10,6 +12,7 @@ before recording the run and before writing its values (``data.lease``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -71,12 +74,13 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
     source = registry.sources[metric.computation.source]
     fy_start = registry.city.fiscal_year_start_month
     known = {} if coverage is None else coverage
-    with get_engine().begin() as conn:
-        if lease is not None:
-            fence(conn, lease)
-        run_id = conn.execute(insert(RUN).values(
-            metric_id=metric_id, trigger=trigger, runner=runner_id(), lease=lease, started_at=utcnow(),
-            status=RunStatus.RUNNING, rows_read=0, rows_written=0, rows_unchanged=0).returning(RUN.c.id)).scalar_one()
+    started, run_id = utcnow(), None
+    if fetched is None:  # its own query may take a while: the run shows as running meanwhile
+        with get_engine().begin() as conn:
+            if lease is not None:
+                fence(conn, lease)
+            run_id = conn.execute(insert(RUN).values(_run(metric_id, trigger, lease, started))
+                                  .returning(RUN.c.id)).scalar_one()
     try:
         if fetched is None or source.id not in known:
             with source_engine(source).connect() as conn:
@@ -90,11 +94,14 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
         else:
             rows = check(metric, values_from_rows(metric, source, fetched, fy_start), known[source.id], fy_start)
             count, warnings = len(rows), summary(rows, fy_start)
-        with get_engine().begin() as conn:
+        with get_engine().begin() as conn:  # the values and the run's outcome, together
             if lease is not None:
                 fence(conn, lease)
-            written = WriteResult(0, 0, count) if rows is None else write_values(conn, metric_id, rows, run_id=run_id)
-            conn.execute(update(RUN).where(RUN.c.id == run_id).values(
+            this_run = run_id if run_id is not None else conn.execute(
+                insert(RUN).values(_run(metric_id, trigger, lease, started)).returning(RUN.c.id)).scalar_one()
+            written = WriteResult(0, 0, count) if rows is None else write_values(conn, metric_id, rows,
+                                                                                 run_id=this_run)
+            conn.execute(update(RUN).where(RUN.c.id == this_run).values(
                 status=RunStatus.SUCCESS, finished_at=utcnow(), rows_read=count,
                 rows_written=written.inserted + written.restated, rows_unchanged=written.unchanged,
                 warnings="\n".join(warnings) or None, digest=digest))
@@ -105,10 +112,19 @@ def refresh_metric(registry: Registry, metric_id: str, *, trigger: str = "cli",
     except Exception as exc:
         error = describe(exc)  # staff read it on data health; the statement and traceback go to the log only
         logger.warning("refresh of %s failed: %s", metric_id, error, exc_info=True)
+        failed = {"status": RunStatus.FAILED, "finished_at": utcnow(), "error": error}
         with get_engine().begin() as conn:
-            conn.execute(update(RUN).where(RUN.c.id == run_id, RUN.c.status == RunStatus.RUNNING).values(
-                status=RunStatus.FAILED, finished_at=utcnow(), error=error))
+            if run_id is None:
+                conn.execute(insert(RUN).values(_run(metric_id, trigger, lease, started) | failed))
+            else:
+                conn.execute(update(RUN).where(RUN.c.id == run_id, RUN.c.status == RunStatus.RUNNING).values(failed))
         return RunResult(metric_id, RunStatus.FAILED, error=error)
+
+
+def _run(metric_id: str, trigger: str, lease: int | None, started: dt.datetime) -> dict[str, Any]:
+    """A run record, started and running; an outcome updates it."""
+    return {"metric_id": metric_id, "trigger": trigger, "runner": runner_id(), "lease": lease, "started_at": started,
+            "status": RunStatus.RUNNING, "rows_read": 0, "rows_written": 0, "rows_unchanged": 0}
 
 
 def _record_unchanged(unchanged: list[tuple[str, str, LastRun]], trigger: str, lease: int | None) -> list[RunResult]:
@@ -121,9 +137,9 @@ def _record_unchanged(unchanged: list[tuple[str, str, LastRun]], trigger: str, l
         if lease is not None:
             fence(conn, lease)
         conn.execute(insert(RUN), [
-            {"metric_id": metric_id, "trigger": trigger, "runner": runner_id(), "lease": lease, "started_at": now,
-             "finished_at": now, "status": RunStatus.SUCCESS, "rows_read": last.rows_read, "rows_written": 0,
-             "rows_unchanged": last.rows_read, "warnings": last.warnings, "digest": digest, "error": None}
+            _run(metric_id, trigger, lease, now) | {
+                "finished_at": now, "status": RunStatus.SUCCESS, "rows_read": last.rows_read,
+                "rows_unchanged": last.rows_read, "warnings": last.warnings, "digest": digest, "error": None}
             for metric_id, digest, last in unchanged])
     return [RunResult(metric_id, RunStatus.SUCCESS, last.rows_read, 0,
                       warnings=tuple(last.warning_lines)) for metric_id, _, last in unchanged]
