@@ -1,4 +1,4 @@
-"""Bulk open data: every public measure and every public value as CSV, described by a Frictionless Data Package
+"""Bulk open data: every public measure, value and score as CSV, described by a Frictionless Data Package
 (``datapackage.json``) and listed in a DCAT-US catalogue (``data.json``) that open-data portals harvest."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import datetime as dt
 import io
 from typing import Any
 
-from dashboard.api import records
+from dashboard.api import models, records
 from data.access import Gate
 from metrics.periods import period_end, period_label
 from metrics.spec import Grain
+from metrics.status import Status
 
 PREFIX = "/api/v1"
 PROFILE = "https://specs.frictionlessdata.io/schemas/data-package.json"
@@ -35,8 +36,25 @@ VALUE_FIELDS: list[tuple[str, str, str]] = [
     ("value", "number", "the value; percent as a 0-1 fraction"), ("numerator", "number", "a rate's numerator"),
     ("denominator", "number", "a rate's denominator"),
     ("used_for_status", "boolean", "false when the quality gate holds the value out of every judgement"),
-    ("quality_flags", "string", "the quality gate's findings, ';'-separated")]
+    ("quality_flags", "string", "the quality gate's findings, ';'-separated"),
+    ("review", "string", "the performance team's review of a flagged value, and why"),
+    ("note", "string", "the agency's note on the figure")]
 
+COUNT_FIELDS: list[tuple[str, str, str]] = [
+    (status.value, "integer", f"measures {status.label.lower()} (a stale measure by its last reading)")
+    for status in Status if status is not Status.STALE]
+SCORE_FIELDS: list[tuple[str, str, str]] = [
+    ("level", "string", "city, pillar, goal, agency or service"), ("id", "string", "the heading's id"),
+    ("measures", "integer", "public measures under this heading"),
+    ("score", "number", "mean score of the measures (1.0 = at target); empty if none is scored"),
+    ("stale", "integer", "measures whose data is older than their frequency allows"), *COUNT_FIELDS]
+SCORE_HISTORY_FIELDS: list[tuple[str, str, str]] = [
+    ("level", "string", "city or pillar"), ("id", "string", "the heading's id"),
+    ("date", "date", "the fiscal quarter's last day, or today for the current score"),
+    ("period", "string", "the quarter ('FY2026 Q2'), or 'Now'"),
+    ("basis", "string", "published (the values the site held that day), reconstructed (before the site kept its "
+                        "history: today's values of the periods then ended) or current"),
+    *SCORE_FIELDS[2:]]
 
 def _table(fields: list[tuple[str, str, str]], rows: list[list[object]]) -> str:
     out = io.StringIO()
@@ -69,12 +87,31 @@ def values_csv(reads: Gate) -> str:
     fy_start = reads.registry.city.fiscal_year_start_month
     rows: list[list[object]] = []
     for metric_id, found in sorted(reads.current_values(records.PUBLIC).items()):
+        reviews = reads.reviews(records.PUBLIC, metric_id) if any(v.verdict for v in found) else {}
         for v in sorted(found, key=lambda v: (v.grain, v.geography != "city", v.geography, v.geo_key, v.period_start)):
             grain = Grain(v.grain)
             rows.append([metric_id, grain.value, period_label(v.period_start, grain, fy_start), v.period_start,
                          period_end(v.period_start, grain), v.covered_through, v.geography, v.geo_key, v.value,
-                         v.numerator, v.denominator, not v.questionable, ";".join(f.rule.value for f in v.flags)])
+                         v.numerator, v.denominator, not v.questionable, ";".join(f.rule.value for f in v.flags),
+                         records.review_text(v, reviews.get(v.key)), v.note])
     return _table(VALUE_FIELDS, rows)
+
+
+def scores_csv(reads: Gate, today: dt.date) -> str:
+    """Today's score and status counts of the city and of each pillar, goal, agency and budget service."""
+    return _table(SCORE_FIELDS, [[score.level, score.id, score.measures, score.score, *_counts(score)]
+                                 for score in records.scores(reads, today)])
+
+
+def score_history_csv(reads: Gate, today: dt.date) -> str:
+    """The city's and each pillar's score at each recent fiscal quarter's end, and today."""
+    return _table(SCORE_HISTORY_FIELDS, [
+        [point.level, point.id, point.date, point.period, point.basis, point.measures, point.score, *_counts(point)]
+        for point in records.score_history(reads, today)])
+
+
+def _counts(scored: models.Scored) -> list[object]:
+    return [scored.stale, *(scored.status_counts.get(name, 0) for name, _, _ in COUNT_FIELDS)]
 
 
 def _schema(fields: list[tuple[str, str, str]], key: list[str]) -> dict[str, Any]:
@@ -102,7 +139,13 @@ def datapackage(reads: Gate, base: str) -> dict[str, Any]:
              "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
              "schema": _schema(METRIC_FIELDS, ["metric_id"])},
             {"name": "values", "path": f"{base}{PREFIX}/values.csv", "profile": "tabular-data-resource",
-             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": values_schema}]}
+             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": values_schema},
+            {"name": "scores", "path": f"{base}{PREFIX}/scores.csv", "profile": "tabular-data-resource",
+             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+             "schema": _schema(SCORE_FIELDS, ["level", "id"])},
+            {"name": "score_history", "path": f"{base}{PREFIX}/score-history.csv",
+             "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+             "schema": _schema(SCORE_HISTORY_FIELDS, ["level", "id", "date"])}]}
 
 
 def dcat_catalogue(reads: Gate, base: str, today: dt.date) -> dict[str, Any]:
@@ -111,8 +154,9 @@ def dcat_catalogue(reads: Gate, base: str, today: dt.date) -> dict[str, Any]:
     publisher = {"@type": "org:Organization", "name": f"City of {city.name}"}
     dataset: dict[str, Any] = {
         "@type": "dcat:Dataset", "title": f"{city.name} performance measures",
-        "description": f"{city.tagline}. Every public measure with its definition, targets and status, and every "
-                       "public value by period and area, with the quality gate's findings.",
+        "description": f"{city.tagline}. Every public measure with its definition, targets and status; every "
+                       "public value by period and area, with the quality gate's findings; the scores of the city, "
+                       "its pillars, goals, agencies and budget services, now and at each recent quarter's end.",
         "keyword": ["performance", "performance measures", "kpi", "citistat", city.name],
         "modified": today.isoformat(), "publisher": publisher, "contactPoint": _contact(city.name, city.contact_email),
         "identifier": f"{base}{PREFIX}/datapackage.json",
@@ -124,6 +168,10 @@ def dcat_catalogue(reads: Gate, base: str, today: dt.date) -> dict[str, Any]:
              "downloadURL": f"{base}{PREFIX}/metrics.csv"},
             {"@type": "dcat:Distribution", "title": "Values (CSV)", "mediaType": "text/csv", "format": "CSV",
              "downloadURL": f"{base}{PREFIX}/values.csv"},
+            {"@type": "dcat:Distribution", "title": "Scores (CSV)", "mediaType": "text/csv", "format": "CSV",
+             "downloadURL": f"{base}{PREFIX}/scores.csv"},
+            {"@type": "dcat:Distribution", "title": "Score history (CSV)", "mediaType": "text/csv", "format": "CSV",
+             "downloadURL": f"{base}{PREFIX}/score-history.csv"},
             {"@type": "dcat:Distribution", "title": "JSON API", "format": "API", "accessURL": f"{base}{PREFIX}/",
              "conformsTo": f"{base}{PREFIX}/openapi.json"}]}
     return {"@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld", "@type": "dcat:Catalog",

@@ -135,12 +135,9 @@ class Value(_Out):
     note: str | None
 
 
-class Score(_Out):
+class Score(Scored):
     level: str = Field(description="city, pillar, goal, agency or service")
     id: str
-    measures: int = Field(description="public measures under this heading")
-    score: float | None = Field(description="mean score of the measures (1.0 = at target), null if none is scored")
-    status_counts: dict[str, int] = Field(description="measures per status (a stale measure by its last reading)")
 
 
 class ScoreAt(Scored):

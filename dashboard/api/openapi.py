@@ -27,7 +27,8 @@ ENDPOINTS: list[tuple[str, str, type[BaseModel], str]] = [  # path, operation id
     ("/score-history", "score_history", models.ScoreHistory,
      "The city's and each pillar's score at each of the last eight fiscal quarter ends, then today"),
 ]
-DOWNLOADS = {"metrics.csv": "text/csv", "values.csv": "text/csv", "datapackage.json": JSON, "data.json": JSON}
+DOWNLOADS = {"metrics.csv": "text/csv", "values.csv": "text/csv", "scores.csv": "text/csv",
+             "score-history.csv": "text/csv", "datapackage.json": JSON, "data.json": JSON}
 ERRORS = {"400": "A query parameter it cannot use", "404": "No such measure or endpoint",
           "429": "Too many requests from this address; retry after Retry-After seconds"}
 

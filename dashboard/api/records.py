@@ -129,21 +129,25 @@ def _order(value: ValueRow) -> tuple[str, str, str, dt.date]:
     return (value.grain, "" if value.geography == CITY else value.geography, value.geo_key, value.period_start)
 
 
+def review_text(value: ValueRow, review: object) -> str | None:
+    """The performance team's verdict on a flagged value and why ("confirmed: checked with the agency …")."""
+    reason = getattr(review, "reason", None)
+    return f"{value.verdict.value}: {reason}" if value.verdict and reason else None
+
+
 def _value(metric_id: str, value: ValueRow, fy_start: int, review: object) -> models.Value:
     grain = Grain(value.grain)
-    reason = getattr(review, "reason", None)
     return models.Value(
         metric=metric_id, grain=grain.value, period=period_label(value.period_start, grain, fy_start),
         period_start=value.period_start, period_end=period_end(value.period_start, grain),
         data_through=value.covered_through, geography=value.geography, area=value.geo_key, value=value.value,
         numerator=value.numerator, denominator=value.denominator, used_for_status=not value.questionable,
         flags=[models.Flag(rule=f.rule.value, reason=f.reason) for f in value.flags],
-        review=f"{value.verdict.value}: {reason}" if value.verdict and reason else None, note=value.note)
+        review=review_text(value, review), note=value.note)
 
 
 def scores(reads: Gate, today: dt.date) -> list[models.Score]:
-    return [models.Score(level=level.value, id=key, measures=summary.metrics, score=summary.score,
-                         status_counts=_scored(summary)["status_counts"])
+    return [models.Score(level=level.value, id=key, **_scored(summary))
             for level in Level for key, summary in sorted(reads.summaries(PUBLIC, today, level).items())]
 
 

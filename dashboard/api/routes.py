@@ -223,6 +223,14 @@ def install(app: Flask, settings: Settings) -> None:
     def values_csv() -> Response:
         return serve(lambda: bulk.values_csv(gate()).encode(), "text/csv", "values.csv")
 
+    @api.get("/scores.csv")
+    def scores_csv() -> Response:
+        return serve(lambda: bulk.scores_csv(gate(), today()).encode(), "text/csv", "scores.csv")
+
+    @api.get("/score-history.csv")
+    def score_history_csv() -> Response:
+        return serve(lambda: bulk.score_history_csv(gate(), today()).encode(), "text/csv", "score-history.csv")
+
     @api.get("/datapackage.json")
     def datapackage() -> Response:
         return serve(lambda: _json(bulk.datapackage(gate(), request.host_url.rstrip("/"))))

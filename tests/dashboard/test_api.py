@@ -4,6 +4,7 @@ anyone, conditional requests, CORS, the per-address rate limit, and the bulk fil
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import urllib.parse
@@ -13,6 +14,14 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from dashboard.api import bulk, records
+from data import reviews
+from data.access import Gate
+from data.db import get_engine
+from data.models import Role
+from data.policy import Viewer
+from data.store import write_values
+from metrics.values import Flag, QualityRule, ValueRow
 from tests.dashboard.helpers import Client, Reply
 from tests.dashboard.test_security import leaks
 
@@ -22,8 +31,8 @@ ENDPOINTS = ["/api/v1/", "/api/v1/pillars", "/api/v1/goals", "/api/v1/agencies",
              "/api/v1/metrics/events_count/values", "/api/v1/metrics/closed_on_time/values?grain=month",
              "/api/v1/metrics/events_count/values?geography=district", "/api/v1/statuses", "/api/v1/scores",
              "/api/v1/score-history",
-             "/api/v1/openapi.json", "/api/v1/metrics.csv", "/api/v1/values.csv", "/api/v1/datapackage.json",
-             "/api/v1/data.json"]
+             "/api/v1/openapi.json", "/api/v1/metrics.csv", "/api/v1/values.csv", "/api/v1/scores.csv",
+             "/api/v1/score-history.csv", "/api/v1/datapackage.json", "/api/v1/data.json"]
 
 
 def _check(document: OpenAPI, base: str, path: str, reply: Reply) -> None:
@@ -125,7 +134,19 @@ def test_the_bulk_files_match_their_description(serve: Callable[..., str]) -> No
         path = urllib.parse.urlsplit(resource["path"]).path
         rows = list(csv.DictReader(io.StringIO(client.request(path).body)))
         assert rows and list(rows[0]) == [f["name"] for f in resource["schema"]["fields"]]
-        assert "events_count" in {r["metric_id"] for r in rows} <= set(PUBLIC_IDS)
+        if "metric_id" in rows[0]:
+            assert "events_count" in {r["metric_id"] for r in rows} <= set(PUBLIC_IDS)
+    scores = {(r["level"], r["id"]): r for r in csv.DictReader(io.StringIO(client.request("/api/v1/scores.csv").body))}
+    for heading in json.loads(client.request("/api/v1/scores").body)["data"]:  # the same figures as the API's
+        row = scores.pop((heading["level"], heading["id"]))
+        assert int(row["measures"]) == heading["measures"] and int(row["stale"]) == heading["stale"]
+        assert (row["score"] or None) == (None if heading["score"] is None else repr(heading["score"]))
+        assert all(int(row[status]) == count for status, count in heading["status_counts"].items())
+    assert not scores
+    history = csv.DictReader(io.StringIO(client.request("/api/v1/score-history.csv").body))
+    assert [(r["id"], r["period"], r["score"] or None) for r in history] == [
+        (p["id"], p["period"], None if p["score"] is None else repr(p["score"]))
+        for p in json.loads(client.request("/api/v1/score-history").body)["data"]]
     catalogue = json.loads(client.request("/api/v1/data.json").body)
     dataset = catalogue["dataset"][0]
     assert {"title", "description", "keyword", "modified", "publisher", "contactPoint", "identifier",
@@ -140,3 +161,23 @@ def test_an_internal_site_keeps_its_data_for_staff(serve: Callable[..., str]) ->
     staff = Client(base)
     staff.sign_in("works")
     assert staff.request("/api/v1/metrics").status == 200
+
+
+def test_the_values_csv_carries_each_review_and_note_as_the_api_does(gate: Gate) -> None:
+    spike = Flag(QualityRule.OUTLIER, "far outside this measure's usual range")
+    rows = [ValueRow("month", dt.date(2025, 7 + n, 1), "city", "", v, note="Estimated" if n == 0 else None,
+                     flags=(spike,) if n == 3 else ()) for n, v in enumerate([8.0, 9.0, 9.0, 150.0])]
+    with get_engine().begin() as conn:
+        write_values(conn, "events_count", rows, run_id=None)
+    reviews.review_value(gate, Viewer(Role.ADMIN, "reviewer-qz"), "events_count", period="month:2025-10-01",
+                         place="city:", verdict="confirmed", reason="Checked with the agency's data lead")
+    text = bulk.values_csv(gate)
+    table = {(r["grain"], r["period_start"], r["geography"], r["area"]): r
+             for r in csv.DictReader(io.StringIO(text)) if r["metric_id"] == "events_count"}
+    api = {(v.grain, v.period_start.isoformat(), v.geography, v.area): v for v in records.values(gate, "events_count")}
+    assert table.keys() == api.keys()
+    assert all((row["review"] or None, row["note"] or None) == (api[key].review, api[key].note)
+               for key, row in table.items())
+    assert table[("month", "2025-10-01", "city", "")]["review"] == "confirmed: Checked with the agency's data lead"
+    assert table[("month", "2025-07-01", "city", "")]["note"] == "Estimated"
+    assert "reviewer-qz" not in text  # who reviewed is for staff only
