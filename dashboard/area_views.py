@@ -76,15 +76,14 @@ def geography_page(geography_id: str) -> html.Div:
             "beside the city's. Pick an area on the map or in the list." if measured else
             f"{len(found)} areas. No measure you can see is broken down by {spec.label.lower()} yet.")
     items = [html.Li([dcc.Link(a.name, href=area_href(geography_id, a.key)),
-                      html.Span(f" {a.measures} measure{'s' if a.measures != 1 else ''}", className="area-count")])
+                      html.Span(f" {_measures(a.measures)}", className="area-count")])
              for a in found]
     return html.Div([
         breadcrumb([("Overview", "/"), ("Areas", "/areas"), (title, None)]),
         html.H1(title),
         html.P(lead, className="lead"),
         html.Figure([chart(figure, MAP_ID), dcc.Location(id=MAP_LOCATION_ID, refresh="callback-nav"),
-                     html.Figcaption(f"Map of {title.lower()}: darker areas have more measures with values. Select an "
-                                     "area to open its page, or use the list below.", className="chart-summary")],
+                     html.Figcaption(_map_summary(title, found), className="chart-summary")],
                     className="area-index-map") if figure else None,
         html.Div([html.H2("Measures by " + spec.label.lower(), className="h5"),
                   html.Ul([html.Li(dcc.Link(m.title, href=f"/metrics/{m.id}?geography={geography_id}"))
@@ -93,6 +92,17 @@ def geography_page(geography_id: str) -> html.Div:
         html.P("Each with how many measures have a value there in their latest period.", className="text-muted"),
         html.Ul(items, className="area-list", **aria(labelledby="area-list-heading")),
     ])
+
+
+def _map_summary(title: str, found: list[Area]) -> str:
+    counts = {a.measures for a in found}
+    shading = (f"every area has {_measures(counts.pop())} with values" if len(counts) == 1 else
+               "darker areas have more measures with values")
+    return f"Map of {title.lower()}: {shading}. Select an area to open its page, or use the list below."
+
+
+def _measures(count: int) -> str:
+    return f"{count} measure{'s' if count != 1 else ''}"
 
 
 def area_page(geography_id: str, key: str) -> html.Div:

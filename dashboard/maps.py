@@ -52,7 +52,7 @@ def area_map(geography_id: str, geography: GeographySpec, values: Mapping[str, f
             x, y = centroid(rings)
             fig.add_annotation(x=x, y=y, text=name, showarrow=False,
                                font={"size": 11, "color": INK if share is None or share < 0.55 else "#fff"})
-    if known:
+    if known and high > low:  # one value everywhere: a scale would have nothing to tell apart
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker={"colorscale": MAP_SCALE, "cmin": low, "cmax": high, "color": [low],
                                          "showscale": True, "colorbar": _colorbar(fmt, high - low)}))

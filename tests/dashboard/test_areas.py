@@ -76,6 +76,10 @@ def test_area_index_counts_measures_as_the_area_page_shows_them(served: str, bro
     page, _ = open_page(browser, served + "/areas/council_district")
     item = page.locator("ul.area-list > li").filter(has=page.get_by_role("link", name="7", exact=True))
     count = int(item.locator(".area-count").inner_text().split()[0])
+    counts = {text.split()[0] for text in page.locator("ul.area-list .area-count").all_inner_texts()}
+    summary = page.locator(".area-index-map figcaption").inner_text()
+    assert ("darker areas have more measures" in summary) == (len(counts) > 1)
+    assert (f"every area has {count} measure" in summary) == (counts == {str(count)})
     item.get_by_role("link").click()
     page.wait_for_selector("h1:text-is('Council district 7')")
     assert page.url.endswith("/areas/council_district/7")

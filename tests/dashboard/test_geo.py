@@ -84,3 +84,17 @@ def test_boundaries_are_read_once(baltimore_registry: Registry) -> None:
     geography = baltimore_registry.city.geographies["neighborhood"]
     assert boundaries(geography) is boundaries(geography)
     assert _read.cache_info().hits >= 1
+
+
+def test_a_map_whose_areas_all_have_the_same_value_has_one_shade_and_no_scale(baltimore_registry: Registry) -> None:
+    council = baltimore_registry.city.geographies["council_district"]
+    outlines = boundaries(council)
+    assert outlines is not None
+    same = area_map("council_district", council, dict.fromkeys(outlines.names.values(), 12.0), FormatType.COUNT)
+    varied = area_map("council_district", council, {key: float(n) for n, key in enumerate(outlines.names.values())},
+                      FormatType.COUNT)
+    assert same is not None and varied is not None
+    assert len({trace.fillcolor for trace in same.data}) == 1
+    assert not any(trace.marker.showscale for trace in same.data)
+    assert len({trace.fillcolor for trace in varied.data if trace.fill}) == len(outlines.shapes)
+    assert sum(bool(trace.marker.showscale) for trace in varied.data) == 1
