@@ -21,6 +21,8 @@ from metrics.values import Flag, QualityRule, ValueRow
 
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
 COPY_FROM = 100  # versions from which PostgreSQL is sent them by COPY
+VERSION_COLUMNS = ("metric_id", "grain", "period_start", "geography", "geo_key", "value", "numerator", "denominator",
+                   "note", "flags", "covered_through", "valid_from", "valid_to", "run_id")
 COLUMN_TYPES = text("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
                     "AND attnum > 0 AND NOT attisdropped")  # PostgreSQL's catalogue: each column's type
 RUN = RefreshRun.__table__  # type: ignore[attr-defined]
@@ -111,35 +113,32 @@ def write_values(conn: Connection, metric_id: str, rows: Iterable[ValueRow], *, 
             inserted += 1
         else:
             to_close.append({"row_id": old.id})
-        to_insert.append({"metric_id": metric_id, "grain": str(row.grain), "period_start": row.period_start,
-                          "geography": row.geography, "geo_key": row.geo_key, "value": row.value,
-                          "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
-                          "flags": encode_flags(row.flags), "covered_through": row.covered_through,
-                          "valid_from": now, "valid_to": None, "run_id": run_id})
+        to_insert.append((metric_id, str(row.grain), row.period_start, row.geography, row.geo_key, row.value,
+                          row.numerator, row.denominator, row.note, encode_flags(row.flags), row.covered_through,
+                          now, None, run_id))
     if to_close:
         conn.execute(update(VALUE).where(VALUE.c.id == bindparam("row_id")).values(valid_to=now), to_close)
     insert_versions(conn, to_insert)
     return WriteResult(inserted, len(to_close), len(latest) - len(to_insert))
 
 
-def insert_versions(conn: Connection, versions: list[dict[str, Any]]) -> None:
-    """Insert value versions; on PostgreSQL a large set goes by COPY (an INSERT a row costs about ten times more),
-    in its binary form, with the columns' types read from the catalogue once per connection (psycopg then formats
-    a row five times faster than as text)."""
+def insert_versions(conn: Connection, versions: list[tuple[Any, ...]]) -> None:
+    """Insert value versions (tuples in ``VERSION_COLUMNS`` order); on PostgreSQL a large set goes by COPY (an
+    INSERT a row costs about ten times more), in its binary form, with the columns' types read from the catalogue
+    once per connection (psycopg then formats a row five times faster than as text)."""
     if len(versions) < COPY_FROM or conn.dialect.name != "postgresql":
         if versions:
-            conn.execute(insert(VALUE), versions)
+            conn.execute(insert(VALUE), [dict(zip(VERSION_COLUMNS, version, strict=True)) for version in versions])
         return
-    columns = list(versions[0])
     known = conn.connection.info  # kept with the database connection, as long as it lives
     if "metric_value_types" not in known:
         known["metric_value_types"] = dict(conn.execute(COLUMN_TYPES, {"table": VALUE.name}).all())
     types: dict[str, int] = known["metric_value_types"]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(f"COPY {VALUE.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([types[column] for column in columns])
+    with cursor, cursor.copy(f"COPY {VALUE.name} ({', '.join(VERSION_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([types[column] for column in VERSION_COLUMNS])
         for version in versions:
-            copy.write_row([version[column] for column in columns])
+            copy.write_row(version)
 
 
 def read_values(conn: Connection, metric_ids: Sequence[str], *, as_of: dt.datetime | None = None,
