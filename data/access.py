@@ -26,7 +26,7 @@ from data.db import get_engine
 from data.errors import Forbidden, NotFound
 from data.models import MetricValue, RefreshRun, Role, RunStatus, SourceLoad
 from data.page_data import PageData, page_data
-from data.policy import ANONYMOUS, Viewer
+from data.policy import ANONYMOUS, CITY_WIDE, Viewer
 from data.reviews import reviewed_values
 from data.store import value_row
 from data.versioned_cache import VersionedCache
@@ -201,12 +201,15 @@ class Gate:
             self._pinned.deciding = (public, self._published)
 
     def publish(self, version: tuple[object, ...], today: dt.date) -> None:
-        """Build what pages read first at ``version`` (every metric's status, the public score history), then let
-        public requests read it: the warming thread's step (``dashboard.warmer``)."""
+        """Build what pages read first at ``version`` (every metric's status, the score history of the public and of
+        the Mayor's office), then let public requests read it: the warming thread's step (``dashboard.warmer``).
+        Staff read the latest version, which is this one once built, so their first page after a refresh is warm too.
+        """
         self._pin(version)
         try:
-            self.snapshot(ANONYMOUS, today)
-            self.score_history(ANONYMOUS, today)
+            for viewer in (ANONYMOUS, CITY_WIDE):
+                self.snapshot(viewer, today)
+                self.score_history(viewer, today)
         finally:
             self._pin(None)
         self._published = version
@@ -245,7 +248,7 @@ class Gate:
                             {k: v for k, v in every.city_values.items() if k in ids},
                             {k: v for k, v in every.last_success.items() if k in ids})
 
-        return self._cached(("snapshot", viewer.scope, today), visible)
+        return self._cached(("snapshot", viewer.data_scope, today), visible)
 
     def assessments(self, viewer: Viewer, today: dt.date) -> dict[str, Assessment]:
         return self.snapshot(viewer, today).assessments
@@ -262,7 +265,7 @@ class Gate:
                       for end in every.quarter_ends),
                     ScorePoint(today, "Now", Basis.CURRENT, summaries_of(self.registry, metrics, every.assessments))]
 
-        return self._cached(("score history", viewer.scope, today), build)
+        return self._cached(("score history", viewer.data_scope, today), build)
 
     def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
         """``build()``'s result for this key at the data version this request reads (built once however many ask);
@@ -331,7 +334,7 @@ class Gate:
     def flagged(self, viewer: Viewer) -> list[FlaggedValue]:
         """Every current value held out for review, of the metrics whose data health the viewer sees."""
         scope = {m.id: m for m in self._health_scope(viewer)}
-        return self._cached(("flagged", viewer.scope), lambda: _flagged(scope))
+        return self._cached(("flagged", viewer.data_scope), lambda: _flagged(scope))
 
     def questionable(self, viewer: Viewer, metric_id: str) -> list[FlaggedValue]:
         """The metric's current values held out for review, in every place (its page lists and reviews them)."""

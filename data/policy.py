@@ -92,10 +92,17 @@ class Viewer:
 
     @property
     def scope(self) -> tuple[str, ...]:
-        """What this viewer can see, as a cache key: viewers with equal scopes see the same data."""
+        """What this viewer's pages show, as a cache key: viewers with equal scopes get the same pages."""
         if self.role is Role.AGENCY:
             return ("agency", *sorted(self.agencies))
         return (self.role.value,)
 
+    @property
+    def data_scope(self) -> tuple[str, ...]:
+        """What data this viewer sees, as a cache key: the Mayor's office's admins and viewers see the same data
+        (their pages differ: ``scope``)."""
+        return ("city-wide",) if self.city_wide else self.scope
+
 
 ANONYMOUS = Viewer()
+CITY_WIDE = Viewer(Role.VIEWER)  # the Mayor's office's view of the data, for building page data ahead of requests

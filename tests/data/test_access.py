@@ -67,6 +67,17 @@ def test_assessments_are_cached_until_a_refresh_lands(gate: Gate, test_registry:
     assert gate.assessments(ANONYMOUS, day) is not first
 
 
+def test_viewers_who_see_the_same_data_share_it_and_agencies_get_their_own(gate: Gate) -> None:
+    day = dt.date(2025, 9, 1)
+    admin, viewer = Viewer(Role.ADMIN, "a"), Viewer(Role.VIEWER, "v")
+    police = Viewer(Role.AGENCY, "p", frozenset({"AG2"}))
+    assert gate.score_history(admin, day) is gate.score_history(viewer, day)
+    assert gate.snapshot(admin, day) is gate.snapshot(viewer, day)
+    assert gate.snapshot(police, day) is not gate.snapshot(admin, day)
+    assert INTERNAL in gate.snapshot(police, day).assessments
+    assert INTERNAL not in gate.snapshot(Viewer(Role.AGENCY, "w", frozenset({"AG1"})), day).assessments
+
+
 def test_data_health_needs_an_internal_viewer_and_lists_failures(gate: Gate) -> None:
     from sqlalchemy import text
 
