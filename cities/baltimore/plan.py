@@ -41,6 +41,8 @@ FORMATS = {"Count": "count", "Percent": "percent", "Currency": "currency"}
 DIRECTIONS = {"Increase": "increase", "Decrease": "decrease", "Maintain": "maintain", "Not Applicable": "none"}
 PENDING = re.compile(r"pending\.?$|^nothing provided$", re.IGNORECASE)
 ACKNOWLEDGE_NOTE = "City data-entry error, kept as published"
+FLOW_TITLE = re.compile(r"^(#|(number|total)\b)", re.IGNORECASE)  # "# of permits issued": a count over the period
+NOT_A_FLOW = re.compile(r"\b(per|average|avg|rate|ratio|median|days to|time to)\b", re.IGNORECASE)  # "# of days to pay"
 # Goals the City's database numbered after the other 22 (pillar_goal_id 23). Read the other way, in the Action
 # Plan's order, 14 of 32 linked measures fall in another pillar's goal and energy measures land on "Clean Streets";
 # read this way 30 of 32 agree with their pillar (energy on 3.4 "Sustainability", fleet on 6.1 "Facilities and Fleet").
@@ -173,19 +175,27 @@ def _metric(plan: _Plan, row: dict[str, str]) -> dict[str, Any]:
 
 
 def _period_total(row: dict[str, str], actuals: list[dict[str, str]]) -> str:
-    """How the City's annual figure relates to its quarters, read from years that have all five numbers."""
+    """How the City's annual figure relates to its quarters: read from years that have all five numbers; else from
+    years with an annual figure and some quarters (a year about four times its quarters adds them up; a percent
+    never does); else from the title ("# of permits issued" adds up, "# of days to pay" and "# per FTE" do not)."""
     votes: dict[str, int] = defaultdict(int)
+    hints: dict[str, int] = defaultdict(int)
     for year in actuals:
         quarters = [_number(year[f"q{q}_value"]) for q in range(1, 5)]
         annual = _number(year["annual_actual"])
-        if annual is None or any(q is None for q in quarters):
-            continue
         parts = [q for q in quarters if q is not None]
-        candidates = {"sum": sum(parts), "average": sum(parts) / 4, "latest": parts[-1]}
-        votes[min(candidates, key=lambda k: abs(candidates[k] - annual))] += 1
-    if votes:
-        return max(sorted(votes), key=lambda k: votes[k])
-    flow = row["format_type"] in ("Count", "Currency") and re.match(r"^(#|number|total)\b", row["title"], re.I)
+        if annual is None or not parts:
+            continue
+        if len(parts) == 4:
+            candidates = {"sum": sum(parts), "average": sum(parts) / 4, "latest": parts[-1]}
+            votes[min(candidates, key=lambda k: abs(candidates[k] - annual))] += 1
+        elif row["format_type"] != "Percent" and annual > 0 and (mean := sum(parts) / len(parts)) > 0:
+            hints["sum" if annual / mean >= 2 else "average"] += 1  # 2: halfway between 1 and 4, by ratio
+    if found := votes or hints:
+        return max(sorted(found), key=lambda k: found[k])
+    title = row["title"]
+    flow = (row["format_type"] in ("Count", "Currency") and FLOW_TITLE.match(title) is not None
+            and NOT_A_FLOW.search(title) is None)
     return "sum" if flow else "average"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cities.baltimore.plan import CITY_DIR, import_plan
 from metrics.registry import read_registry
-from metrics.spec import Visibility
+from metrics.spec import PeriodTotal, Visibility
 
 SHIPPED = CITY_DIR
 
@@ -50,3 +50,14 @@ def test_measures_land_on_the_goal_their_pillar_and_subject_name(tmp_path: Path)
     assert {"pm_89", "pm_92", "pm_665"} <= energy  # energy use and renewables: sustainability, not clean streets
     assert registry.metrics["pm_95"].goal == "3.3"  # grass mowing: clean streets and green spaces
     assert registry.metrics["pm_663"].goal == "6.1"  # average age of fleet: facilities and fleet
+
+
+def test_a_measure_whose_year_is_about_four_quarters_adds_them_up(tmp_path: Path) -> None:
+    """No year of the Fire Department's units dispatched has all four quarters, but FY2025's 74,948 is about four
+    times its 17,787 of Q4: the year-to-date figure is the quarters' sum, judged against the annual target."""
+    metrics = read_registry(fresh_import(tmp_path)).metrics
+    assert metrics["pm_74"].period_total is PeriodTotal.SUM and metrics["pm_73"].period_total is PeriodTotal.SUM
+    assert metrics["pm_587"].period_total is PeriodTotal.SUM  # "# of invoices paid": no quarters, a count
+    assert metrics["pm_586"].period_total is PeriodTotal.AVERAGE  # "# of days to pay invoices"
+    assert metrics["pm_607"].period_total is PeriodTotal.AVERAGE  # "# of election judges per 1,000 voters"
+    assert metrics["pm_399"].period_total is PeriodTotal.AVERAGE  # a percent never adds up over quarters
