@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard.components import aria, href, scroll_region
 from dashboard.figures import MANY_AREAS, SHOWN_EACH_END, area_bar
 from dashboard.geo import area_href, area_name
-from dashboard.maps import MAP_ID, MAP_LOCATION_ID, area_map
+from dashboard.maps import MAP_ID, MAP_LOCATION_ID, area_map, areas_without_value
 from dashboard.metric_data import Breakdown, MetricPage, area_reference, judged_areas
 from dashboard.quality import value_caveat
 from metrics.formatting import format_count, format_value
@@ -66,8 +66,8 @@ def breakdown_section(page: MetricPage, geographies: dict[str, GeographySpec], c
         html.P(summary, className="chart-summary"),
         dbc.Row([
             dbc.Col(html.Figure([chart(area_figure, MAP_ID), dcc.Location(id=MAP_LOCATION_ID, refresh="callback-nav"),
-                                 html.Figcaption(f"Map of {noun} values: darker is higher. Select an area to open "
-                                                 "its page.", className="chart-summary")]), lg=6)
+                                 html.Figcaption(_map_caption(noun, geography, values), className="chart-summary")]),
+                    lg=6)
             if area_figure else None,
             dbc.Col(html.Figure([chart(area_bar([names[k] for k in keys], bar_values, reference, reference_label,
                                                 m.format, geography.label)),
@@ -118,3 +118,9 @@ def _table(page: MetricPage, shown: Breakdown, geography: GeographySpec, names: 
 
 def _count(value: float | None) -> str:
     return format_count(value) if value is not None else ""
+
+
+def _map_caption(noun: str, geography: GeographySpec, values: dict[str, float | None]) -> str:
+    missing = areas_without_value(geography, values)
+    hatched = f" Hatched: no usable value ({missing} area{'s' if missing != 1 else ''})." if missing else ""
+    return f"Map of {noun} values: darker is higher.{hatched} Select an area to open its page."

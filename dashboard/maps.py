@@ -14,7 +14,7 @@ from metrics.formatting import format_value
 from metrics.spec import FormatType, GeographySpec
 
 MAP_ID, MAP_LOCATION_ID = "area-map", "area-map-location"
-NO_VALUE = "#f6f8fa"
+NO_VALUE = {"shape": "/", "fgcolor": "#6b7686", "bgcolor": "#ffffff", "size": 7, "solidity": 0.15}  # hatched: no value
 LABELLED_AT_MOST = 20  # more areas than this and names would cover the map: hover and the list name them
 
 # A click on an area follows its address (the trace's ``meta``); keyboard and screen-reader users have the list.
@@ -45,7 +45,8 @@ def area_map(geography_id: str, geography: GeographySpec, values: Mapping[str, f
         name = area_name(geography, key)
         label = f"{geography.label} {name}: {shown}" if name.isdigit() else f"{name}: {shown}"
         fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line={"color": INK, "width": 0.6},
-                                 fillcolor=NO_VALUE if share is None else blend(share), name=label, text=label,
+                                 fillcolor="#ffffff" if share is None else blend(share),
+                                 fillpattern=NO_VALUE if share is None else None, name=label, text=label,
                                  hoverinfo="text", hoveron="fills", showlegend=False,
                                  meta=area_href(geography_id, key)))
         if labelled:
@@ -64,6 +65,13 @@ def area_map(geography_id: str, geography: GeographySpec, values: Mapping[str, f
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#fff",
                       hoverlabel={"bgcolor": "#fff", "font": {"color": INK}})
     return fig
+
+
+def areas_without_value(geography: GeographySpec, values: Mapping[str, float | None]) -> int:
+    """How many areas of the boundary file have no value (the map hatches them)."""
+    outlines = boundaries(geography)
+    known = {key.upper() for key, value in values.items() if value is not None}
+    return 0 if outlines is None else sum(upper not in known for upper in outlines.shapes)
 
 
 def _colorbar(fmt: FormatType | None, span: float) -> dict[str, object]:

@@ -9,7 +9,7 @@ import pytest
 from dashboard.area_views import plural, split_address
 from dashboard.figures import MANY_AREAS, SHOWN_EACH_END, area_bar
 from dashboard.geo import _read, area_href, area_name, area_title, boundaries, key_order
-from dashboard.maps import area_map
+from dashboard.maps import area_map, areas_without_value
 from metrics.registry import Registry
 from metrics.spec import FormatType, GeographySpec
 
@@ -98,3 +98,19 @@ def test_a_map_whose_areas_all_have_the_same_value_has_one_shade_and_no_scale(ba
     assert not any(trace.marker.showscale for trace in same.data)
     assert len({trace.fillcolor for trace in varied.data if trace.fill}) == len(outlines.shapes)
     assert sum(bool(trace.marker.showscale) for trace in varied.data) == 1
+
+
+def test_areas_without_a_value_are_hatched_and_counted(baltimore_registry: Registry) -> None:
+    council = baltimore_registry.city.geographies["council_district"]
+    outlines = boundaries(council)
+    assert outlines is not None
+    keys = list(outlines.names.values())
+    values: dict[str, float | None] = {key: float(n) for n, key in enumerate(keys)}
+    values[keys[0]], values[keys[1]] = None, None
+    del values[keys[2]]
+    figure = area_map("council_district", council, values, FormatType.COUNT)
+    assert figure is not None
+    hatched = [trace for trace in figure.data if trace.fill and trace.fillpattern.shape]
+    assert len(hatched) == 3 and all(trace.fillcolor == "#ffffff" for trace in hatched)
+    assert areas_without_value(council, values) == 3
+    assert areas_without_value(council, {key.lower(): 1.0 for key in keys}) == 0  # matched case-insensitively
