@@ -10,12 +10,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, redirect, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from pydantic import BaseModel
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.wrappers import Response as ResponseBase
 
 from dashboard.api import bulk, models, openapi, records
 from dashboard.context import current_viewer, gate
@@ -118,9 +119,11 @@ def install(app: Flask, settings: Settings) -> None:
         return response
 
     @app.before_request
-    def _no_such_endpoint() -> Response | None:  # the site's catch-all page route would answer it with a page
+    def _no_such_endpoint() -> ResponseBase | None:  # the site's catch-all page route would answer it with a page
         if not request.path.startswith("/api/") or request.blueprint == "api":
             return None
+        if request.path == PREFIX:  # the index without its slash
+            return redirect(f"{PREFIX}/", code=308)
         if isinstance(request.routing_exception, MethodNotAllowed):
             return _read_only(request.routing_exception)
         return _problem(404, "Not found", f"No such endpoint; the list is at {PREFIX}/.")

@@ -71,6 +71,8 @@ def test_a_hidden_measure_answers_as_an_unknown_one(serve: Callable[..., str]) -
     assert client.request("/api/v1/metrics/patrol_spend/values").status == 404
     assert client.request("/api/v1/nothing").status == 404
     assert json.loads(client.request("/api/v1/nothing").body)["title"] == "Not found"
+    index = client.request("/api/v1")  # typed without its slash
+    assert index.status == 308 and index.headers["Location"].endswith("/api/v1/")
 
 
 def test_values_carry_periods_and_the_quality_gate(serve: Callable[..., str]) -> None:
