@@ -16,9 +16,9 @@ from typing import Any
 from dashboard import area_data
 from dashboard import page_titles as titles
 from dashboard.area_views import page_title as area_title
-from dashboard.context import gate
+from dashboard.context import current_viewer, gate
 from data import data_calls, uploads
-from data.errors import NotFound
+from data.errors import Forbidden, NotFound
 from data.followup_store import follow_up
 from data.policy import Viewer
 from data.sessions import session
@@ -173,6 +173,13 @@ def page_title(path: str) -> str:
     if found is None:
         return titles.full_title("Page not found")()
     page, params = found
+    try:
+        if page.exists:
+            page.exists(current_viewer(), params)
+    except NotFound:  # "/areas/council_district/99": the not-found page, titled as such
+        return titles.full_title("Page not found")()
+    except Forbidden:
+        pass  # the title's generic words (page_titles) never name what the viewer may not see
     return titles.full_title(page.title)(**params)
 
 

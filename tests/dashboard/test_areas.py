@@ -15,7 +15,7 @@ from dashboard.geo import boundaries
 from data.access import Gate
 from data.policy import ANONYMOUS
 from metrics.registry import Registry
-from tests.dashboard.helpers import assert_accessible, open_page, status_of
+from tests.dashboard.helpers import Client, assert_accessible, open_page, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -109,6 +109,7 @@ def test_unknown_geography_or_area_is_the_not_found_page(served: str, browser: A
     assert page.locator("h1").inner_text() == "Page not found"
     assert "Traceback" not in page.locator("#main").inner_text()
     assert status_of(served + path) == 404
+    assert "<title>Page not found" in Client(served).request(path).body  # not "Council district 99"
 
 
 def test_metric_page_breaks_down_by_each_declared_geography(served: str, browser: Any,

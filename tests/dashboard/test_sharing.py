@@ -38,7 +38,8 @@ def test_a_hidden_measure_keeps_its_words(serve: Callable[..., str]) -> None:
     base = serve()
     reply = Client(base).request("/metrics/patrol_spend")
     assert reply.status == 404 and leaks(reply.body.replace("/metrics/patrol_spend", "")) == []  # its address
-    assert _head(reply.body)[0].startswith("Measure ·")
+    assert _head(reply.body)[0].startswith("Page not found ·")  # as an unknown measure's, which the page is
+    assert _head(Client(base).request("/metrics/no_such_measure").body)[0] == _head(reply.body)[0]
     police = Client(base)
     police.sign_in("police")
     assert _head(police.request("/metrics/patrol_spend").body)[0].startswith("Patrol overtime")
