@@ -52,7 +52,7 @@ def geographies_page() -> html.Div:
     for geography_id, spec in reads.registry.city.geographies.items():
         measured = breakdowns(reads, viewer, geography_id)
         found = areas(reads, viewer, geography_id)
-        count = f"{len(measured)} measure{'s' if len(measured) != 1 else ''}" if measured else "no measures yet"
+        count = _measures(len(measured)) if measured else "no measures yet"
         items.append(html.Li([dcc.Link(plural(spec.label), href=f"/areas/{geography_id}", className="fw-semibold"),
                               f": {len(found)} areas, {count}"]))
     return html.Div([
