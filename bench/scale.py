@@ -113,7 +113,7 @@ def main() -> int:
         def floor_and_roll_up() -> None:
             with engine.connect() as conn:
                 for group in groups:
-                    fetched = batch_rows(group, conn)
+                    fetched = batch_rows(group, conn).rows
                     for metric in group.metrics:
                         values_from_rows(metric, SOURCE, fetched[metric.id], 7)
 

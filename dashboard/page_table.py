@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flask import g, has_request_context
+
 from dashboard import area_data
 from dashboard import page_titles as titles
 from dashboard.area_views import page_title as area_title
@@ -173,14 +175,27 @@ def page_title(path: str) -> str:
     if found is None:
         return titles.full_title("Page not found")()
     page, params = found
-    try:
-        if page.exists:
-            page.exists(current_viewer(), params)
-    except NotFound:  # "/areas/council_district/99": the not-found page, titled as such
+    if isinstance(hidden(page, params), NotFound):  # "/areas/council_district/99": the not-found page's title
         return titles.full_title("Page not found")()
-    except Forbidden:
-        pass  # the title's generic words (page_titles) never name what the viewer may not see
-    return titles.full_title(page.title)(**params)
+    return titles.full_title(page.title)(**params)  # generic words where hidden (page_titles): nothing is named
+
+
+def hidden(page: Page, params: Mapping[str, str]) -> NotFound | Forbidden | None:
+    """Why the object an address names is not this viewer's to see (unknown, or not theirs), or none; decided once
+    per request (a document request asks for its HTTP status and for its title, and an area's check reads every
+    measure's breakdown)."""
+    if page.exists is None:
+        return None
+    decided: dict[tuple[str, tuple[tuple[str, str], ...]], NotFound | Forbidden | None]
+    decided = g.setdefault("page_hidden", {}) if has_request_context() else {}
+    key = (page.module, tuple(sorted(params.items())))
+    if key not in decided:
+        try:
+            page.exists(current_viewer(), params)
+            decided[key] = None
+        except (NotFound, Forbidden) as refusal:
+            decided[key] = refusal
+    return decided[key]
 
 
 def find(path: str) -> tuple[Page, dict[str, str]] | None:

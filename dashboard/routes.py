@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 
 from dashboard.context import current_viewer, gate, today
 from dashboard.metric_data import all_grains, metric_page, to_csv
-from dashboard.page_table import find
+from dashboard.page_table import find, hidden
 from data.errors import Forbidden, NotFound
 
 DASH_PREFIXES = ("/_dash", "/assets/", "/_favicon", "/_reload", "/download/", "/api/", "/embed/")
@@ -25,14 +25,8 @@ def page_status(path: str) -> int:
     refused = page.refusal(viewer, current_app.config.get("CITISTAT_SITE") == "internal")
     if refused:
         return refused
-    try:
-        if page.exists:
-            page.exists(viewer, params)
-    except Forbidden:
-        return 403
-    except NotFound:
-        return 404
-    return 200
+    refusal = hidden(page, params)
+    return 200 if refusal is None else 403 if isinstance(refusal, Forbidden) else 404
 
 
 def _known_file(app: Dash) -> bool:

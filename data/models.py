@@ -64,7 +64,7 @@ class MetricValue(SQLModel, table=True):
     covered_through: dt.date | None = None  # the source's last day, when before the period's end
     valid_from: dt.datetime = Field(default_factory=utcnow)
     valid_to: dt.datetime | None = None
-    run_id: int | None = Field(default=None, foreign_key="refresh_run.id")
+    run_id: int | None = None  # the refresh run that wrote it (no foreign key: see migration 0012)
 
 
 class ValueReview(SQLModel, table=True):

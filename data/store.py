@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from metrics.values import Flag, QualityRule, ValueRow
 
 VALUE = MetricValue.__table__  # type: ignore[attr-defined]
 COPY_FROM = 100  # versions from which PostgreSQL is sent them by COPY
+READ_AT_ONCE = 500  # metrics whose current values one query reads
 VERSION_COLUMNS = ("metric_id", "grain", "period_start", "geography", "geo_key", "value", "numerator", "denominator",
                    "note", "flags", "covered_through", "valid_from", "valid_to", "run_id")
 COLUMN_TYPES = text("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
@@ -58,10 +59,13 @@ def _differs(old: Row[Any], new: ValueRow) -> bool:
                 and old.flags == encode_flags(new.flags) and old.covered_through == new.covered_through)
 
 
-def lock_metric(conn: Connection, metric_id: str) -> None:
-    """On PostgreSQL, serialise writers of one metric until the transaction ends."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(metric_id.encode())})
+def lock_metrics(conn: Connection, metric_ids: Iterable[str]) -> None:
+    """On PostgreSQL, serialise writers of each metric until the transaction ends (taken in one order, so two
+    writers of overlapping sets wait for each other rather than deadlock)."""
+    keys = sorted({zlib.crc32(metric_id.encode()) for metric_id in metric_ids})
+    if keys and conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+                     {"keys": keys})
 
 
 @dataclass(frozen=True)
@@ -97,29 +101,51 @@ def write_values(conn: Connection, metric_id: str, rows: Iterable[ValueRow], *, 
     Duplicate keys in ``rows`` keep the last (PostgreSQL rejects them where SQLite does not). Keys absent
     from ``rows`` keep their current value. Call inside a transaction; nothing is committed here.
     """
+    return write_many(conn, {metric_id: rows}, lambda _: {metric_id: run_id}, now)[metric_id]
+
+
+def write_many(conn: Connection, values: Mapping[str, Iterable[ValueRow]],
+               runs: Callable[[dict[str, WriteResult]], Mapping[str, int | None]],
+               now: dt.datetime | None = None) -> dict[str, WriteResult]:
+    """``write_values`` for several metrics at once: their current values read by one query, their new versions
+    sent together (a refresh writes thousands of metrics; a round trip each would cost more than the writing).
+    ``runs`` is told what each metric's write holds before anything is written, and answers the run each
+    metric's new versions carry. Call inside a transaction; nothing is committed here.
+    """
     now = now or utcnow()
-    lock_metric(conn, metric_id)
-    latest: dict[tuple[str, dt.date, str, str], ValueRow] = {}
-    for row in rows:
-        latest[row.key] = row
-    current = {(r.grain, r.period_start, r.geography, r.geo_key): r for r in conn.execute(
-        select(VALUE).where(VALUE.c.metric_id == metric_id, VALUE.c.valid_to.is_(None)))}
-    to_close, to_insert, inserted = [], [], 0
-    for key, row in latest.items():
-        old = current.get(key)
-        if old is not None and not _differs(old, row):
-            continue
-        if old is None:
-            inserted += 1
-        else:
-            to_close.append({"row_id": old.id})
-        to_insert.append((metric_id, str(row.grain), row.period_start, row.geography, row.geo_key, row.value,
-                          row.numerator, row.denominator, row.note, encode_flags(row.flags), row.covered_through,
-                          now, None, run_id))
+    lock_metrics(conn, values)
+    current: dict[str, dict[tuple[str, dt.date, str, str], Row[Any]]] = {metric_id: {} for metric_id in values}
+    metric_ids = list(values)
+    for start in range(0, len(metric_ids), READ_AT_ONCE):
+        chosen = metric_ids[start:start + READ_AT_ONCE]
+        for r in conn.execute(select(VALUE).where(VALUE.c.metric_id.in_(chosen), VALUE.c.valid_to.is_(None))):
+            current[r.metric_id][(r.grain, r.period_start, r.geography, r.geo_key)] = r
+    changes: dict[str, tuple[list[int], list[ValueRow]]] = {}
+    results: dict[str, WriteResult] = {}
+    for metric_id, rows in values.items():
+        latest = {row.key: row for row in rows}
+        mine = current[metric_id]
+        closed, changed, inserted = [], [], 0
+        for key, row in latest.items():
+            old = mine.get(key)
+            if old is None:
+                inserted += 1
+            elif _differs(old, row):
+                closed.append(old.id)
+            else:
+                continue
+            changed.append(row)
+        changes[metric_id] = (closed, changed)
+        results[metric_id] = WriteResult(inserted, len(closed), len(latest) - len(changed))
+    run_ids = runs(results)
+    to_close = [{"row_id": row_id} for closed, _ in changes.values() for row_id in closed]
     if to_close:
         conn.execute(update(VALUE).where(VALUE.c.id == bindparam("row_id")).values(valid_to=now), to_close)
-    insert_versions(conn, to_insert)
-    return WriteResult(inserted, len(to_close), len(latest) - len(to_insert))
+    insert_versions(conn, [(metric_id, str(row.grain), row.period_start, row.geography, row.geo_key, row.value,
+                            row.numerator, row.denominator, row.note, encode_flags(row.flags), row.covered_through,
+                            now, None, run_ids[metric_id])
+                           for metric_id, (_, changed) in changes.items() for row in changed])
+    return results
 
 
 def insert_versions(conn: Connection, versions: list[tuple[Any, ...]]) -> None:

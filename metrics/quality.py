@@ -153,6 +153,8 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
     data_start = coverage.start if rules.incomplete.enabled and metric.total is not PeriodTotal.LATEST else None
     recent = data_end - dt.timedelta(days=366) if data_end else dt.date.min  # no period is longer than a year
 
+    negative = rules.impossible.negative_counts
+
     def judge(row: ValueRow) -> ValueRow:
         value, numerator, denominator = row.value, row.numerator, row.denominator
         found: list[Flag] = []
@@ -162,7 +164,7 @@ def _single_rules(metric: MetricSpec, coverage: Coverage, fy_start: int) -> Call
                                   else "the value is infinite (a division by zero in the source?)"))
             value = None
         elif value is not None:
-            if judge_count:
+            if judge_count and ((negative and value < 0) or (whole and value % 1)):  # else nothing to ask
                 found += _impossible_count(metric, value, whole)
             if judge_percent and not low <= value <= high:
                 found.append(_off_percent_scale(metric))

@@ -129,11 +129,14 @@ def outliers(metric: MetricSpec, series: list[ValueRow], fy_start: int) -> list[
         by_grain[row.grain].append(row)
     for rows in by_grain.values():
         rows.sort(key=lambda v: v.period_start)
-        known = [(i, v.value) for i, v in enumerate(rows) if v.value and not v.questionable and not v.partial]
+        known = [(i, v.value) for i, v in enumerate(rows) if v.value and not v.partial and not v.questionable]
         by_start = {rows[i].period_start: value for i, value in known}
+        values = [value for _, value in known]
+        last = len(values) - 1
         for position, (index, value) in enumerate(known):
-            adjacent = [known[j][1] for j in (position - 1, position + 1) if 0 <= j < len(known)] if half else []
-            if not _sticks_out(value, adjacent, rule.min_ratio):  # most values: cheapest test first
+            previous = values[position - 1] if half and position > 0 else None
+            following = values[position + 1] if half and position < last else None
+            if not _sticks_out(value, previous, following, rule.min_ratio):  # most values: cheapest test first
                 continue
             row = rows[index]
             if row.key in corroborated or _seasonal(row, value, by_start, rule.min_ratio):
@@ -155,14 +158,14 @@ def _seasonal(row: ValueRow, value: float, by_start: dict[dt.date, float], min_r
     return any(p is not None and ratio(value, p) < min_ratio for p in peers)
 
 
-def _sticks_out(value: float, adjacent: list[float], min_ratio: float) -> bool:
-    """Above both neighbours or below both, and ``min_ratio`` times off each (asked of every value: a loop)."""
-    above = below = True
-    for neighbour in adjacent:
-        if ratio(value, neighbour) < min_ratio:
-            return False
-        above, below = above and value > neighbour, below and value < neighbour
-    return above or below
+def _sticks_out(value: float, before: float | None, after: float | None, min_ratio: float) -> bool:
+    """Above both neighbours (those it has) or below both, and ``min_ratio`` times off each (``ratio``; asked of
+    every value, so worked out inline: no value here is zero)."""
+    if before is not None and after is not None and (value > before) is not (value > after):
+        return False  # between its neighbours: most values
+    near = 1 / min_ratio
+    return not ((before is not None and near < value / before < min_ratio)
+                or (after is not None and near < value / after < min_ratio))
 
 
 def _corroborated(metric: MetricSpec, series: list[ValueRow], fy_start: int) -> set[tuple[str, dt.date, str, str]]:
@@ -207,7 +210,7 @@ def ratio(a: float, b: float) -> float:
 
 def propagate(series: list[ValueRow], fy_start: int) -> list[ValueRow]:
     """Quarters and years that contain a held-out month are held out too, with the month named."""
-    months = [v for v in series if v.grain == Grain.MONTH and v.held_out]
+    months = [v for v in series if v.flags and v.grain == Grain.MONTH and v.held_out]
     if not months:
         return series
     out = []

@@ -27,7 +27,7 @@ from metrics.aggregations import Part
 from metrics.columns import filter_value
 from metrics.spec import ColumnType, ComputationKind, Filter, FilterOp, MetricSpec, SourceSpec
 from metrics.values import ValueRow
-from pipeline.compute import values_from_rows
+from pipeline.compute import fingerprint, values_from_rows
 from pipeline.query import (
     MONTH,
     REPORTED_KEY,
@@ -162,10 +162,20 @@ def batch_query(batch: Batch, table: Table, dialect: str) -> tuple[Select[Any], 
     return select(*groups, *aggregates).where(where).group_by(*groups), labels
 
 
-def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]]:
-    """Each metric's query rows (the ones its own query would return), from one scan of the source."""
+@dataclass(frozen=True)
+class Fetched:
+    """A batch's query rows for each metric (the ones its own query would return) and, where metrics take theirs
+    from the same group rows (one request type's), a fingerprint of those rows and of the columns the metric reads:
+    a digest of its inputs at the cost of one per group (``pipeline.compute.inputs_digest``)."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    fingerprints: dict[str, str]
+
+
+def batch_rows(batch: Batch, conn: Connection) -> Fetched:
+    """Each metric's query rows, from one scan of the source."""
     if batch.reported:
-        return _reported_rows(batch, conn)
+        return Fetched(_reported_rows(batch, conn), {})
     query, labels = batch_query(batch, source_table(batch.source), conn.dialect.name)
     rows = conn.execute(query).mappings().all()
     places = [MONTH, *query_geographies(batch.metrics[0])]
@@ -173,15 +183,20 @@ def batch_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]
     for row in rows:
         by_value[row[SPLIT] if batch.split else None].append(row)
     column = batch.source.column(batch.split) if batch.split else None
-    out = {}
+    shared: dict[Any, str] = {}
+    out, fingerprints = {}, {}
     for metric in batch.metrics:
         taken = _split_filter(metric, batch.split)
-        mine = by_value[filter_value(column, taken.value) if column and taken else None]
+        value = filter_value(column, taken.value) if column and taken else None
+        mine = by_value[value]
         parts = {part: labels[(metric.id, part)] for part in _parts(metric)}
         out[metric.id] = [{**{place: row[place] for place in places},
                            **{part.value: row[label] for part, label in parts.items()}}
                           for row in mine if row[parts[Part.ROWS]]]
-    return out
+        if value not in shared:
+            shared[value] = fingerprint([list(rows[0].keys()) if rows else [], *mine])
+        fingerprints[metric.id] = f"{shared[value]}|{places}|{sorted(parts.items())}"
+    return Fetched(out, fingerprints)
 
 
 def _reported_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, Any]]]:
@@ -201,6 +216,6 @@ def _reported_rows(batch: Batch, conn: Connection) -> dict[str, list[dict[str, A
 
 def compute_batch(batch: Batch, conn: Connection, fy_start_month: int) -> dict[str, list[ValueRow]]:
     """Each metric's values, from one scan of the source."""
-    found = batch_rows(batch, conn)
+    found = batch_rows(batch, conn).rows
     return {metric.id: values_from_rows(metric, batch.source, found[metric.id], fy_start_month)
             for metric in batch.metrics}

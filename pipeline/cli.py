@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
     refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
     refresh.add_argument("--workers", type=int, default=2, metavar="N",
-                         help="batched queries running at once in the source databases, ahead of the roll-up "
-                              "(default 2)")
+                         help="batched queries running at once in the source databases, ahead of the roll-up, "
+                              "and writers storing values meanwhile on PostgreSQL (default 2)")
     refresh.set_defaults(func=cmd_refresh)
 
     sched = commands.add_parser("scheduler", help="run the refresh scheduler in this process (one leader per database)")

@@ -73,16 +73,23 @@ def values_from_rows(metric: MetricSpec, source: SourceSpec, rows: Sequence[Any]
     return roll_up(metric, rows, fy_start_month)
 
 
-def inputs_digest(metric: MetricSpec, rows: Sequence[Any], coverage: Coverage, fy_start_month: int) -> str:
-    """A fingerprint of everything a metric's values are computed from: its definition, its query's rows, what
-    the source covers, the fiscal year, and the code that computes and checks them. Equal digests mean equal
-    values, so a refresh whose inputs match the last one's has nothing to roll up, check or write."""
+def inputs_digest(metric: MetricSpec, rows: Sequence[Any], coverage: Coverage, fy_start_month: int,
+                  rows_fingerprint: str | None = None) -> str:
+    """A fingerprint of everything a metric's values are computed from: its definition, its query's rows (or
+    ``rows_fingerprint``, of what they were taken from), what the source covers, the fiscal year, and the code that
+    computes and checks them. Equal digests mean equal values, so a refresh whose inputs match the last one's has
+    nothing to roll up, check or write."""
     hashed = hashlib.sha256(f"{_code_digest()}|{fy_start_month}|{coverage}|{metric.model_dump_json()}".encode())
-    # floats to the 12 significant digits the store compares by: PostgreSQL adds a group's floats in another order
-    # from one query to the next, so their last bits vary
-    hashed.update(repr([[f"{raw:.12g}" if type(raw) is float else raw
-                         for raw in (row.values() if isinstance(row, Mapping) else row)] for row in rows]).encode())
+    hashed.update((rows_fingerprint or fingerprint(rows)).encode())
     return hashed.hexdigest()
+
+
+def fingerprint(rows: Iterable[Any]) -> str:
+    """A digest of query rows (mappings or tuples), floats to the 12 significant digits the store compares by:
+    PostgreSQL adds a group's floats in another order from one query to the next, so their last bits vary."""
+    return hashlib.sha256(repr([[f"{raw:.12g}" if type(raw) is float else raw
+                                 for raw in (row.values() if isinstance(row, Mapping) else row)]
+                                for row in rows]).encode()).hexdigest()
 
 
 @functools.cache

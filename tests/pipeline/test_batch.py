@@ -4,6 +4,7 @@ back to each metric's own query, so only the broken metric fails."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
@@ -16,7 +17,7 @@ from data.db import get_engine
 from data.sources import load_source, source_engine, source_table
 from metrics.aggregations import Aggregation
 from metrics.registry import Registry
-from metrics.spec import ComputationKind, Filter, FilterOp, MetricSpec
+from metrics.spec import ColumnType, ComputationKind, Filter, FilterOp, MetricSpec
 from metrics.values import ValueRow
 from pipeline.batch import MAX_COLUMNS, batch_query, batchable, batches, compute_batch
 from pipeline.compute import compute_values
@@ -133,3 +134,36 @@ def test_baltimore_batches_equal_their_metrics_own_queries(database: str, baltim
     assert compared == sum(batchable(m) for m in baltimore_registry.metrics.values()) + len(reported) > 600
     assert max(len(batch.metrics) for batch in found if not batch.reported) > 1
     assert sum(len(batch.metrics) for batch in found if batch.reported) == len(reported)  # one query a table
+
+
+def test_a_metric_whose_values_the_store_refuses_fails_alone_and_its_batch_mates_are_written(
+        database: str, test_registry: Registry) -> None:
+    """A batch's metrics are written many to a transaction; a value the store refuses (here an area name longer
+    than its column) fails its own metric, and the metrics written beside it keep theirs."""
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite stores text of any length")
+    events = test_registry.sources["events"]
+    named = events.model_copy(update={"columns": tuple(
+        c.model_copy(update={"type": ColumnType.TEXT}) if c.name == "district" else c for c in events.columns)})
+    registry = dataclasses.replace(test_registry, sources={**test_registry.sources, "events": named})
+    base = registry.metrics["events_count"]
+    costly = base.model_copy(update={"id": "costly", "computation": base.computation.model_copy(
+        update={"filters": (Filter(column="amount", op=FilterOp.GT, value=100),)})})
+    registry.metrics.update({"costly": costly})
+    source_table(named).create(get_engine())
+    with get_engine().begin() as conn:
+        conn.execute(source_table(named).insert(), [
+            {"source_line": n, "event_id": str(n), "happened_at": dt.datetime(2025, 8, 1 + n % 20, 9, tzinfo=dt.UTC),
+             "district": "North" if n % 2 else "A district whose name runs on " + "and on " * 12,
+             "amount": 500.0 if n % 2 else 10.0}
+            for n in range(2, 40)])
+    [batch] = list(batches([base, costly], registry.sources))
+    assert len(batch.metrics) == 2  # computed together, written in one transaction
+    try:
+        results = {r.metric_id: r for r in refresh_all(registry, ["events_count", "costly"])}
+    finally:
+        del registry.metrics["costly"]
+    assert results["events_count"].status == "failed" and "too long" in (results["events_count"].error or "")
+    assert results["costly"].status == "success" and results["costly"].written > 0
+    assert value_of("costly", "month", dt.date(2025, 8, 1), "district", "North") is not None
+    assert value_of("events_count", "month", dt.date(2025, 8, 1)) is None
