@@ -153,19 +153,19 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
 
         for batch, fetched in _prefetched(found, workers):
             if fetched is not None and batch.source.id not in coverage:
-                if (known := _coverage(batch.source)) is not None:
-                    coverage[batch.source.id] = known
+                if (read := _coverage(batch.source)) is not None:
+                    coverage[batch.source.id] = read
+            known = coverage.get(batch.source.id)
+            if fetched is None or known is None:
+                alone += [metric.id for metric in batch.metrics]  # each its own query, which records what failed
+                continue
             ready: list[Outcome] = []
             size = 0
             for metric in batch.metrics:
-                rows, known = fetched.rows.get(metric.id) if fetched else None, coverage.get(batch.source.id)
-                if fetched is None or rows is None or known is None:
-                    alone.append(metric.id)  # its own query, which records what failed
-                    continue
                 started = utcnow()
                 try:
-                    ready.append(outcome(metric, batch.source, rows, known, fy_start, unchanged.get(metric.id),
-                                         started, fetched.fingerprints.get(metric.id)))
+                    ready.append(outcome(metric, batch.source, fetched.rows[metric.id], known, fy_start,
+                                         unchanged.get(metric.id), started, fetched.fingerprints.get(metric.id)))
                     size += ready[-1].size
                 except Exception as exc:
                     send(_failed_job(metric.id, started, exc))
