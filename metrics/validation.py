@@ -11,8 +11,20 @@ from metrics.aggregations import KINDS
 from metrics.columns import filter_value
 from metrics.issues import Issue, Level, Location
 from metrics.registry import Registry
-from metrics.spec import CitywideMethod, ComputationKind, Direction, FilterOp, FormatType, MetricSpec, SourceSpec
+from metrics.spec import (
+    CitywideMethod,
+    ColumnType,
+    ComputationKind,
+    Direction,
+    FilterOp,
+    FormatType,
+    MetricSpec,
+    SourceSpec,
+)
 from metrics.year_to_date import nests_in_fiscal_years
+
+NUMBERS = (ColumnType.INTEGER, ColumnType.FLOAT)
+MOMENTS = (ColumnType.DATE, ColumnType.DATETIME)
 
 PLACEHOLDERS = ("definition pending", "formula pending", "source pending", "nothing provided")
 
@@ -67,7 +79,9 @@ def computations(registry: Registry) -> Iterator[Issue]:
         if source is None:
             aside = any(i.owner == ("source", m.computation.source) and i.blocks
                         for i in (*registry.set_aside, *registry.parse_issues))
-            why = "is set aside for its own errors" if aside else "is not declared in sources.yaml"
+            close = difflib.get_close_matches(m.computation.source, list(registry.sources), n=1)
+            why = "is set aside for its own errors" if aside else "is not declared in sources.yaml" + (
+                f" (did you mean '{close[0]}'?)" if close else "")
             yield _issue(registry, Level.ERROR, "unknown-source", f"source '{m.computation.source}' {why}", m,
                          "computation")
             continue
@@ -99,6 +113,11 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
             yield _issue(registry, Level.ERROR, "unknown-column",
                          f"source '{source.id}' has no column '{column}'{_closest(column, source)}", m, key)
     kind = KINDS[c.aggregation]
+    for key, column, wanted in _typed_references(m, kind.needs_value):
+        if (spec := source.column(column)) is not None and spec.type not in wanted:
+            yield _issue(registry, Level.ERROR, "column-type",
+                         f"column '{column}' of source '{source.id}' holds {spec.type.value} values: "
+                         f"{key.rsplit('.', 1)[-1]} needs {' or '.join(t.value for t in wanted)} values", m, key)
     if kind.needs_value and not (c.value_column or c.days_between):
         yield bad(f"aggregation '{c.aggregation}' needs 'value_column' or 'days_between'")
     if kind.needs_numerator and not c.numerator_filters:
@@ -120,6 +139,19 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
             except (ValueError, TypeError):
                 yield bad(f"filter on '{f.column}': value {f.value!r} is not of the column's type ({spec.type})")
     yield from _citywide_issues(registry, m, source)
+
+
+def _typed_references(m: MetricSpec, reads_values: bool) -> Iterator[tuple[str, str, tuple[ColumnType, ...]]]:
+    """(key path, column, the types it may have) for the columns a computation reads as numbers or moments: summing
+    text would fail on one database and give zeros on another."""
+    c = m.computation
+    if reads_values and c.value_column:
+        yield "computation.value_column", c.value_column, NUMBERS
+    if reads_values and c.days_between:
+        for column in c.days_between:
+            yield "computation.days_between", column, MOMENTS
+    if c.citywide and c.citywide.weight_column:
+        yield "computation.citywide.weight_column", c.citywide.weight_column, NUMBERS
 
 
 def _closest(column: str, source: SourceSpec) -> str:

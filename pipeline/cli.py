@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from data.config import Settings
 from metrics.registry import Registry
@@ -60,10 +62,22 @@ def _registry(args: argparse.Namespace) -> Registry:
 
 def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
     aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
+    known = [getattr(registry, f"{kind}s", {}), aside]
     parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
-             else f"unknown {kind} '{i}'" for i in ids]
+             else f"unknown {kind} '{i}'{_did_you_mean(i, [n for names in known for n in names])}" for i in ids]
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
+def _did_you_mean(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _say_set_aside(registry: Registry) -> None:
@@ -131,9 +145,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     results = refresh_all(registry, args.metric, progress=progress, workers=args.workers)
     failed = [r for r in results if r.status != "success"]
+    aside = 0 if args.metric else len({i.owner for i in registry.set_aside if i.owner and i.owner[0] == "metric"})
     _say(f"\nRefreshed {len(results) - len(failed)} of {len(results)} metrics; "
-         f"{sum(r.rows for r in results):,} values computed, {sum(r.written for r in results):,} new or restated; "
-         f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}.")
+         f"{sum(r.rows for r in results):,} values current, {sum(r.written for r in results):,} new or restated; "
+         f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}"
+         f"{f'; {aside} set aside for registry errors (listed above, not refreshed)' if aside else ''}.")
     return 1 if failed else 0
 
 
@@ -148,7 +164,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     settings = Settings.from_env()
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Check the city's registry, load its source files, refresh metric values, or run the refresh "
+                    "scheduler.",
+        epilog="The value store is $DATABASE_URL (default: the SQLite file instance/citistat.db). "
+               "`python -m pipeline COMMAND --help` describes a command.")
     parser.add_argument("--registry", type=Path, default=settings.registry_dir,
                         help="registry folder, the city's (default: $REGISTRY_DIR or cities/baltimore)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
@@ -164,9 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--show-rejected", type=int, default=10, metavar="N", help="rejected rows to print per source")
     load.set_defaults(func=cmd_load)
 
-    refresh = commands.add_parser("refresh", help="compute metric values from their sources and store them")
+    refresh = commands.add_parser(
+        "refresh", help="compute metric values from their sources and store them",
+        description="Compute each metric in its source database, pass its values through the quality gate and store "
+                    "them with history. A metric whose inputs are those of its last refresh is recorded unchanged "
+                    "without recomputing; a failing metric keeps its last good values and the others go on. Exit "
+                    "status: 0 when every metric refreshed, 1 when one failed, 2 for an unknown --metric. Metrics "
+                    "set aside by registry errors are listed first and not refreshed (`validate` fails on them).")
     refresh.add_argument("--metric", action="append", help="only this metric (repeatable)")
-    refresh.add_argument("--workers", type=int, default=2, metavar="N",
+    refresh.add_argument("--workers", type=_at_least_one, default=2, metavar="N",
                          help="batched queries running at once in the source databases, ahead of the roll-up, "
                               "and writers storing values meanwhile on PostgreSQL (default 2)")
     refresh.set_defaults(func=cmd_refresh)
@@ -182,8 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WithoutTraceback(logging.Formatter):
+    """A log line without its traceback: the command already says what failed and where (``-v`` shows them)."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's name)
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose and args.command != "scheduler":  # the scheduler's log is its operators' record
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_WithoutTraceback("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     return int(args.func(args))

@@ -217,3 +217,18 @@ def test_a_coverage_that_starts_after_it_ends_is_refused_with_its_line(registry_
     problems = [str(i) for i in load_registry(registry_copy).set_aside]
     assert any(f"sources.yaml:{line}:" in p and "start (2020-01-01) is after end (2019-12-31)" in p
                for p in problems), problems
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("value_column: amount}", "value_column: event_id}",
+     "column 'event_id' of source 'events' holds text values: value_column needs integer or float values"),
+    ("source: events, aggregation: sum", "source: event, aggregation: sum",
+     "source 'event' is not declared in sources.yaml (did you mean 'events'?)"),
+])
+def test_a_column_of_the_wrong_type_or_a_misspelt_source_is_refused_with_its_line(
+        registry_copy: Path, old: str, new: str, message: str) -> None:
+    """Summing a text column gave zeros on SQLite and failed on PostgreSQL: the registry refuses it first."""
+    line = edit(registry_copy, "measures/AG2-police.yaml", old, new)
+    matching = [p for p in blocking(registry_copy) if message in p]
+    assert len(matching) == 1, blocking(registry_copy)
+    assert f"measures/AG2-police.yaml:{line}: error" in matching[0]
