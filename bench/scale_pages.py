@@ -223,10 +223,10 @@ def main() -> int:
             server.wait(10)
         cleanup()
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"\n{'measure':<44}{'value':>22}")
-    print("-" * 66)
+    print(f"\n{'measure':<58}{'value':>26}")
+    print("-" * 84)
     for name, value in rows:
-        print(f"{name:<44}{value:>22}")
+        print(f"{name:<58}{value:>26}")
     print(f"\n{'page':<40}{'1 client p50':>14}{'20 clients p95':>16}{'goal':>8}")
     print("-" * 78)
     for name, p50, p95, goal in table:
