@@ -140,8 +140,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if result.status != "success" or args.verbose or index % 50 == 0 or index == total:
             detail = result.error or f"{result.rows} values, {result.written} new or restated"
             _say(f"[{index}/{total}] {result.metric_id}: {result.status} ({detail})")
-        for warning in result.warnings:
-            _say(f"    warning: {result.metric_id}: {warning}")
+        if result.written or args.verbose:  # a metric whose values did not change keeps the warnings it had
+            for warning in result.warnings:
+                _say(f"    warning: {result.metric_id}: {warning}")
 
     results = refresh_all(registry, args.metric, progress=progress, workers=args.workers)
     failed = [r for r in results if r.status != "success"]
@@ -150,6 +151,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
          f"{sum(r.rows for r in results):,} values current, {sum(r.written for r in results):,} new or restated; "
          f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}"
          f"{f'; {aside} set aside for registry errors (listed above, not refreshed)' if aside else ''}.")
+    if kept := sum(1 for r in results if r.warnings and not r.written and not args.verbose):
+        _say(f"{kept:,} unchanged metric{'s' if kept != 1 else ''} kept the quality warnings of the last refresh "
+             "(Data health lists them; -v prints them here).")
     return 1 if failed else 0
 
 

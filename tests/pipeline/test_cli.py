@@ -39,3 +39,15 @@ def test_a_misspelt_metric_is_refused_with_the_closest_name(database: str) -> No
     done = pipeline(database, "refresh", "--metric", "events_cuont")
     assert done.returncode == 2
     assert "Unknown metric 'events_cuont' (did you mean 'events_count'?)." in done.stdout
+
+
+def test_warnings_are_printed_when_values_change_and_counted_when_they_do_not(
+        database: str, test_registry: Registry) -> None:
+    put_events(test_registry, [{"event_id": str(n), "happened_at": at(f"2025-08-{n:02d}")} for n in range(1, 16)])
+    first = pipeline(database, "refresh", "--metric", "events_count")
+    assert "warning: events_count: Partial period" in first.stdout, first.stdout  # the data ends on 15 August
+    again = pipeline(database, "refresh", "--metric", "events_count")
+    assert "warning:" not in again.stdout
+    assert "1 unchanged metric kept the quality warnings of the last refresh" in again.stdout
+    assert "warning: events_count: Partial period" in pipeline(database, "-v", "refresh", "--metric",
+                                                               "events_count").stdout
