@@ -13,6 +13,7 @@ from data.config import Settings
 from metrics.registry import Registry
 
 logger = logging.getLogger("pipeline")
+STORE_COMMANDS = ("load", "refresh", "scheduler")  # the commands that read and write the value store
 
 
 def _say(message: str) -> None:
@@ -227,4 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose and args.command != "scheduler":  # the scheduler's log is its operators' record
         for handler in logging.getLogger().handlers:
             handler.setFormatter(_WithoutTraceback("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if args.command in STORE_COMMANDS:
+        from data.schema import schema_problem
+
+        if problem := schema_problem():
+            _say(problem)
+            return 1
     return int(args.func(args))

@@ -4,8 +4,10 @@ misspelt metric answered with the closest name."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -51,3 +53,15 @@ def test_warnings_are_printed_when_values_change_and_counted_when_they_do_not(
     assert "1 unchanged metric kept the quality warnings of the last refresh" in again.stdout
     assert "warning: events_count: Partial period" in pipeline(database, "-v", "refresh", "--metric",
                                                                "events_count").stdout
+
+
+def test_a_store_that_does_not_exist_or_has_no_tables_is_named_with_what_to_run(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    done = pipeline(f"sqlite:///{missing}", "refresh")
+    assert done.returncode == 1 and "does not exist: run `alembic upgrade head`" in done.stdout
+    assert not missing.exists()  # asking does not leave an empty file behind
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    done = pipeline(f"sqlite:///{empty}", "load")
+    assert done.returncode == 1 and "has no tables: run `alembic upgrade head`" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
