@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from metrics.aggregations import KINDS
 from metrics.columns import filter_value
@@ -79,9 +79,8 @@ def computations(registry: Registry) -> Iterator[Issue]:
         if source is None:
             aside = any(i.owner == ("source", m.computation.source) and i.blocks
                         for i in (*registry.set_aside, *registry.parse_issues))
-            close = difflib.get_close_matches(m.computation.source, list(registry.sources), n=1)
-            why = "is set aside for its own errors" if aside else "is not declared in sources.yaml" + (
-                f" (did you mean '{close[0]}'?)" if close else "")
+            why = "is set aside for its own errors" if aside else \
+                f"is not declared in sources.yaml{did_you_mean(m.computation.source, registry.sources)}"
             yield _issue(registry, Level.ERROR, "unknown-source", f"source '{m.computation.source}' {why}", m,
                          "computation")
             continue
@@ -110,8 +109,9 @@ def _computation_issues(registry: Registry, m: MetricSpec, source: SourceSpec) -
         return
     for key, column in _column_references(m):
         if source.column(column) is None:
+            closest = did_you_mean(column, (c.name for c in source.columns))
             yield _issue(registry, Level.ERROR, "unknown-column",
-                         f"source '{source.id}' has no column '{column}'{_closest(column, source)}", m, key)
+                         f"source '{source.id}' has no column '{column}'{closest}", m, key)
     kind = KINDS[c.aggregation]
     for key, column, wanted in _typed_references(m, kind.needs_value):
         if (spec := source.column(column)) is not None and spec.type not in wanted:
@@ -154,8 +154,9 @@ def _typed_references(m: MetricSpec, reads_values: bool) -> Iterator[tuple[str, 
         yield "computation.citywide.weight_column", c.citywide.weight_column, NUMBERS
 
 
-def _closest(column: str, source: SourceSpec) -> str:
-    close = difflib.get_close_matches(column, [c.name for c in source.columns], n=1)
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" for the closest of ``names`` to a misspelt ``name``, if one is close."""
+    close = difflib.get_close_matches(name, list(names), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

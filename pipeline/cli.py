@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import logging
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from data.config import Settings
 from metrics.registry import Registry
+from metrics.validation import did_you_mean
 
 logger = logging.getLogger("pipeline")
 STORE_COMMANDS = ("load", "refresh", "scheduler")  # the commands that read and write the value store
@@ -65,7 +65,7 @@ def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
     aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
     known = [getattr(registry, f"{kind}s", {}), aside]
     parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
-             else f"unknown {kind} '{i}'{_did_you_mean(i, [n for names in known for n in names])}" for i in ids]
+             else f"unknown {kind} '{i}'{did_you_mean(i, [n for names in known for n in names])}" for i in ids]
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
 
@@ -74,11 +74,6 @@ def _at_least_one(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
     return int(text)
-
-
-def _did_you_mean(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _say_set_aside(registry: Registry) -> None:
