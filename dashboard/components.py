@@ -173,7 +173,8 @@ def not_found(message: str = "We could not find that page.", about_access: bool 
     """The not-found page; ``about_access`` adds why a page may exist yet not be shown (not for a bad query)."""
     from dashboard.context import current_viewer
 
-    access = ("It does not exist, or your role or agencies do not include it." if current_viewer().internal
+    access = ("It does not exist, it is set aside by registry errors (Data health lists them), or your role or "
+              "agencies do not include it." if current_viewer().internal
               else "Internal measures are visible to City staff after signing in.")
     return html.Div([
         html.H1("Page not found"),
