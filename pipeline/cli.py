@@ -13,6 +13,7 @@ from metrics.registry import Registry
 from metrics.validation import did_you_mean
 
 logger = logging.getLogger("pipeline")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STORE_COMMANDS = ("load", "refresh", "scheduler")  # the commands that read and write the value store
 
 
@@ -61,8 +62,13 @@ def _registry(args: argparse.Namespace) -> Registry:
     return registry
 
 
+def _set_aside(registry: Registry, kind: str) -> set[str]:
+    """The ids of the objects of a kind ("metric", "source" …) set aside by registry errors."""
+    return {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
+
+
 def _unknown(kind: str, ids: list[str], registry: Registry) -> str:
-    aside = {i.owner[1] for i in registry.set_aside if i.owner and i.owner[0] == kind}
+    aside = _set_aside(registry, kind)
     known = [getattr(registry, f"{kind}s", {}), aside]
     parts = [f"{kind} '{i}' is set aside for its registry errors (listed above)" if i in aside
              else f"unknown {kind} '{i}'{did_you_mean(i, [n for names in known for n in names])}" for i in ids]
@@ -142,7 +148,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     results = refresh_all(registry, args.metric, progress=progress, workers=args.workers)
     failed = [r for r in results if r.status != "success"]
-    aside = 0 if args.metric else len({i.owner for i in registry.set_aside if i.owner and i.owner[0] == "metric"})
+    aside = 0 if args.metric else len(_set_aside(registry, "metric"))
     _say(f"\nRefreshed {len(results) - len(failed)} of {len(results)} metrics; "
          f"{sum(r.rows for r in results):,} values current, {sum(r.written for r in results):,} new or restated; "
          f"{len(failed)} failed{': ' + ', '.join(r.metric_id for r in failed) if failed else ''}"
@@ -218,11 +224,10 @@ class _WithoutTraceback(logging.Formatter):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format=LOG_FORMAT)
     if not args.verbose and args.command != "scheduler":  # the scheduler's log is its operators' record
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(_WithoutTraceback("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(_WithoutTraceback(LOG_FORMAT))
     if args.command in STORE_COMMANDS:
         from data.schema import schema_problem
 

@@ -143,13 +143,15 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
     with _collector_paused(), ThreadPoolExecutor(max_workers=writers, thread_name_prefix="refresh-write") as writer:
         writing: deque[Future[list[RunResult]]] = deque()
 
+        def collect() -> None:
+            for result in writing.popleft().result():
+                report(result)
+
         def send(job: Callable[..., list[RunResult]], *args: Any) -> None:
             writing.append(writer.submit(job, *args, trigger, lease))
-            while len(writing) > writers + 1 or writing[0].done():  # a result in hand, or too many values held
-                for result in writing.popleft().result():
-                    report(result)
-                if not writing:
-                    break
+            # report what is written; wait while more groups are queued than the writers can take (values held)
+            while writing and (len(writing) > writers + 1 or writing[0].done()):
+                collect()
 
         for batch, fetched in _prefetched(found, workers):
             if fetched is not None and batch.source.id not in coverage:
@@ -175,8 +177,7 @@ def refresh_all(registry: Registry, metric_ids: Iterable[str] | None = None, *, 
             if ready:
                 send(record_each, ready)
         while writing:
-            for result in writing.popleft().result():
-                report(result)
+            collect()
 
     def run(metric_id: str) -> None:
         if lease_lost.is_set():
