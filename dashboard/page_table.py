@@ -26,6 +26,7 @@ from data.policy import Viewer
 from data.sessions import session
 
 FILTERS = ("status", "agency", "sort", "page")
+NOT_FOUND_TITLE = titles.full_title("Page not found")
 PREFIX = "dashboard.pages."
 
 
@@ -165,19 +166,25 @@ def dash_page(module: str) -> dict[str, Any]:
     page = page_of(module)
     where = {"path_template": page.path} if "<" in page.path else {"path": page.path}
     name = page.nav or (page.title if isinstance(page.title, str) else "")
-    return {**where, "title": titles.full_title(page.title), "name": name, "description": page.description,
+    return {**where, "title": _titled(page), "name": name, "description": page.description,
             "order": MATCH_ORDER.index(page)}
 
 
 def page_title(path: str) -> str:
     """The title of the page at ``path`` for this viewer (the served document's ``<title>``)."""
     found = find(path)
-    if found is None:
-        return titles.full_title("Page not found")()
-    page, params = found
-    if isinstance(hidden(page, params), NotFound):  # "/areas/council_district/99": the not-found page's title
-        return titles.full_title("Page not found")()
-    return titles.full_title(page.title)(**params)  # generic words where hidden (page_titles): nothing is named
+    return NOT_FOUND_TITLE() if found is None else _titled(found[0])(**found[1])
+
+
+def _titled(page: Page) -> Callable[..., str]:
+    """The page's title for its path variables, in the served document and in the browser once Dash has shown it:
+    an address naming nothing ("/areas/council_district/99") is titled as the not-found page it shows, and a hidden
+    object by the generic words of ``page_titles`` (nothing is named)."""
+    def title(**params: str) -> str:
+        if isinstance(hidden(page, params), NotFound):
+            return NOT_FOUND_TITLE()
+        return titles.full_title(page.title)(**params)
+    return title
 
 
 def hidden(page: Page, params: Mapping[str, str]) -> NotFound | Forbidden | None:

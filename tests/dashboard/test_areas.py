@@ -110,6 +110,7 @@ def test_unknown_geography_or_area_is_the_not_found_page(served: str, browser: A
     assert "Traceback" not in page.locator("#main").inner_text()
     assert status_of(served + path) == 404
     assert "<title>Page not found" in Client(served).request(path).body  # not "Council district 99"
+    assert page.title().startswith("Page not found")  # and in the browser, once Dash has shown the page
 
 
 def test_metric_page_breaks_down_by_each_declared_geography(served: str, browser: Any,
